@@ -1,0 +1,245 @@
+"""The swarm configuration (`swarmbus.toml`): the database and every agent.
+
+Loading validates everything up front; any problem becomes one `ConfigError`
+line naming the file, the key, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
+
+from swarmbus import errors
+
+CONFIG_FILE_NAME = "swarmbus.toml"
+CONFIG_ENV = "SWARMBUS_CONFIG"
+DATABASE_ENV = "SWARMBUS_DB"
+AGENT_NAME_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
+_AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+
+def check_agent_name(name: str) -> str:
+    """Accept a short name that is safe as a file name and a Discord option."""
+    if not _AGENT_NAME.fullmatch(name):
+        raise ValueError(f"agent names are {AGENT_NAME_RULE}")
+    return name
+
+
+AgentName = Annotated[str, AfterValidator(check_agent_name)]
+Transport = Literal["gui", "inbox", "memory"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgentConfig(_Section):
+    """One `[[agents]]` table."""
+
+    name: AgentName
+    transport: Transport = "inbox"
+    x: StrictInt | None = None
+    y: StrictInt | None = None
+    window_title: str | None = Field(default=None, min_length=1)
+    inbox: Path | None = None
+    team: str = Field(default="swarm", min_length=1)
+    specialization: str = Field(default="general", min_length=1)
+    captain: str = Field(default="unassigned", min_length=1)
+    host: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _gui_needs_a_point(self) -> AgentConfig:
+        if self.transport == "gui" and (self.x is None or self.y is None):
+            missing = " and ".join(k for k in ("x", "y") if getattr(self, k) is None)
+            raise ValueError(f"a gui agent needs its chat-input point; {missing} missing")
+        return self
+
+    @property
+    def point(self) -> tuple[int, int] | None:
+        return None if self.x is None or self.y is None else (self.x, self.y)
+
+
+class DatabaseConfig(_Section):
+    """The `[database]` table."""
+
+    path: str = Field(default="swarmbus.db", min_length=1)
+    synchronous: Literal["normal", "full"] = "normal"
+    busy_timeout_ms: StrictInt = Field(default=5000, ge=0, le=600_000)
+
+
+class BusConfig(_Section):
+    """The `[bus]` table: message limits, retries and leases."""
+
+    max_message_bytes: StrictInt = Field(default=65536, ge=1, le=16 * 1024 * 1024)
+    max_retries: StrictInt = Field(default=3, ge=0, le=100)
+    lease_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    backoff_base_seconds: float = Field(default=1.0, gt=0, le=3600)
+    backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    backoff_jitter: float = Field(default=0.5, ge=0, le=1)
+    heartbeat_seconds: float = Field(default=5.0, gt=0, le=3600)
+
+
+class SwarmConfig(_Section):
+    """The whole file."""
+
+    database: DatabaseConfig = DatabaseConfig()
+    bus: BusConfig = BusConfig()
+    agents: list[AgentConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> SwarmConfig:
+        seen: dict[str, int] = {}
+        for number, agent in enumerate(self.agents, start=1):
+            first = seen.setdefault(agent.name.lower(), number)
+            if first != number:
+                raise ValueError(
+                    f"agents[{number}].name = {agent.name!r}: duplicate agent name "
+                    f"(agents[{first}] has it too); each agent needs its own name"
+                )
+        return self
+
+
+@dataclass(frozen=True)
+class Swarm:
+    """A loaded configuration with its paths resolved."""
+
+    path: Path
+    config: SwarmConfig
+    database: str
+
+    @property
+    def agents(self) -> dict[str, AgentConfig]:
+        return {agent.name: agent for agent in self.config.agents}
+
+    def inbox_dir(self, agent: AgentConfig) -> Path:
+        """Where an inbox agent's files go (default: `inboxes/<name>` beside the config)."""
+        folder = agent.inbox or Path("inboxes") / agent.name
+        return folder if folder.is_absolute() else self.path.parent / folder
+
+
+def config_path(
+    explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] = os.environ
+) -> Path:
+    """Which file to read: the argument, then $SWARMBUS_CONFIG, then ./swarmbus.toml."""
+    chosen = explicit or env.get(CONFIG_ENV) or CONFIG_FILE_NAME
+    return Path(chosen).expanduser()
+
+
+def load(
+    explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] = os.environ
+) -> Swarm:
+    """Read and validate the configuration; raise `ConfigError` with one clear line."""
+    path = config_path(explicit, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise errors.ConfigError(
+            f"{path}: config file not found; run 'swarmbus init' or pass --config PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise errors.ConfigError(f"{path}: cannot read config file ({exc})") from None
+    return parse(text, path, env)
+
+
+def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:
+    """Validate config text that came from `path`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise errors.ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        config = SwarmConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise errors.ConfigError(describe_error(path, raw, exc)) from None
+    database = env.get(DATABASE_ENV) or _resolve_database(config.database.path, path.parent)
+    return Swarm(path=path, config=config, database=database)
+
+
+def _resolve_database(location: str, base: Path) -> str:
+    if "://" in location:
+        prefix = "sqlite:///"
+        if location.startswith(prefix) and not Path(location[len(prefix) :]).is_absolute():
+            return prefix + str(base / location[len(prefix) :])
+        return location
+    path = Path(location).expanduser()
+    return str(path if path.is_absolute() else base / path)
+
+
+def describe_error(path: Path, raw: Any, exc: ValidationError) -> str:
+    """Turn pydantic's first error into `file: key = value: what is allowed`."""
+    problems = exc.errors(include_url=False)
+    first = problems[0]
+    loc = list(first["loc"])
+    key = _key_name(loc, raw)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if loc and loc[-1] in _HINTS and first["type"].startswith("int"):
+        message = f"must be {_HINTS[loc[-1]]}"
+    elif first["type"] == "extra_forbidden":
+        message = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    elif first["type"] == "too_short" and loc == ["agents"]:
+        message = "no agents configured; add at least one [[agents]] table"
+    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+    where = f"{path}: {key}" if key else f"{path}"
+    if first["type"] == "missing" or _is_table(first["input"]):
+        return f"{where}: {message}{more}"
+    return f"{where} = {first['input']!r}: {message}{more}"
+
+
+_HINTS = {
+    "x": "a whole number of pixels (negative on a monitor left of the primary one)",
+    "y": "a whole number of pixels (negative on a monitor above the primary one)",
+}
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, dict | list)
+
+
+def _key_name(loc: list[Any], raw: Any) -> str:
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item + 1}]"
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
+                name = node[item].get("name")
+                label += f" ({name})" if isinstance(name, str) else ""
+            parts.append(label)
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _allowed_keys(loc: list[Any]) -> list[str]:
+    model: type[BaseModel] = SwarmConfig
+    for item in loc[:-1]:
+        if isinstance(item, int):
+            continue
+        field = model.model_fields.get(str(item))
+        annotation = getattr(field, "annotation", None)
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            break
+        model = nested[0]
+    return sorted(model.model_fields)

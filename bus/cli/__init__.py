@@ -1,0 +1,77 @@
+"""The `swarmbus` command line.
+
+Each command module imports what it needs inside its functions, so that
+`swarmbus send` starts quickly and `swarmbus --help` works without a display.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from swarmbus import __version__
+from swarmbus.bus.cli import db, messaging, running, setup
+from swarmbus.bus.cli.common import CliState, configure_logging
+
+app = typer.Typer(
+    name="swarmbus",
+    help="A durable message bus for a swarm of AI coding agents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"swarmbus {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            envvar="SWARMBUS_CONFIG",
+            help="The swarm config (default: ./swarmbus.toml).",
+        ),
+    ] = None,
+    db_location: Annotated[
+        str | None,
+        typer.Option("--db", envvar="SWARMBUS_DB", help="The database, overriding the config."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log details and tracebacks.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """A durable message bus for a swarm of AI coding agents."""
+    configure_logging(verbose)
+    ctx.obj = CliState(config=config, db=db_location, verbose=verbose)
+
+
+app.command("init")(setup.init)
+app.command("send")(messaging.send)
+app.command("broadcast")(messaging.broadcast)
+app.command("messages")(messaging.messages)
+app.command("show")(messaging.show)
+app.command("retry")(messaging.retry)
+app.command("inbox")(messaging.inbox)
+app.command("run")(running.run_dispatcher)
+app.command("status")(running.status)
+app.add_typer(setup.agents_app, name="agents")
+app.add_typer(db.db_app, name="db")
+
+
+def main() -> None:
+    """The console script."""
+    app(prog_name="swarmbus")

@@ -1,0 +1,116 @@
+"""What every command shares: the global options, error handling, output helpers.
+
+Commands are thin: parse, call one library function, render. Errors a user
+caused (`BusError`) become one line on stderr and the error's exit code; a
+traceback appears only with `--verbose`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import anyio
+import typer
+
+from swarmbus import errors
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of a table.")
+
+
+@dataclass
+class CliState:
+    """The global options, shared through the typer context."""
+
+    config: Path | None = None
+    db: str | None = None
+    verbose: bool = False
+
+    def swarm(self) -> Any:
+        """Load the configuration (honouring --config/--db and their variables)."""
+        from swarmbus.agents import config as swarm_config
+
+        env = dict(os.environ)
+        if self.db:
+            env[swarm_config.DATABASE_ENV] = self.db
+        return swarm_config.load(self.config, env)
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, CliState) else CliState()
+
+
+def configure_logging(verbose: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("swarmbus")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one error line on stderr; return the Exit to raise."""
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
+    """Turn `BusError` into one stderr line and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except errors.BusError as exc:
+            if logging.getLogger("swarmbus").isEnabledFor(logging.DEBUG):
+                traceback.print_exc(file=sys.stderr)
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+
+    return wrapper
+
+
+def run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run one coroutine function to completion on a fresh event loop."""
+    return anyio.run(async_fn, *args)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def console() -> Any:
+    """The rich console for tables (imported only by commands that draw one)."""
+    from rich.console import Console
+
+    out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal:  # pipes and logs get whole lines, not 80 columns
+        out.width = max(out.width, 160)
+    return out
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
+    """A rich table with plain-text cells."""
+    from rich.table import Table
+
+    result = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        result.add_column(column, overflow="fold")
+    for row in rows:
+        result.add_row(*("" if cell is None else str(cell) for cell in row))
+    return result

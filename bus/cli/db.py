@@ -1,0 +1,43 @@
+"""The `swarmbus db …` commands: look after the database."""
+
+from __future__ import annotations
+
+import typer
+
+from swarmbus.bus.cli.common import (
+    JsonOption,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    state,
+    table,
+)
+
+db_app = typer.Typer(help="Inspect and look after the database.", no_args_is_help=True)
+
+
+@db_app.command("status")
+@handle_errors
+def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Schema version, rows per table, size on disk and journal mode."""
+    swarm = state(ctx).swarm()
+    info = run(_describe, swarm.database)
+    if as_json:
+        print_json(info.as_dict())
+        return
+    out = console()
+    out.print(f"database       {info.location}")
+    out.print(f"schema version {info.schema_version} (this swarmbus: {info.latest_version})")
+    out.print(f"journal mode   {info.journal_mode}")
+    out.print(f"size on disk   {info.size_bytes:,} bytes")
+    out.print(
+        table(None, ["table", "rows"], [[name, f"{n:,}"] for name, n in info.row_counts.items()])
+    )
+
+
+async def _describe(location: str):  # type: ignore[no-untyped-def]
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(location) as db:
+        return await db.describe()

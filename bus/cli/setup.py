@@ -1,0 +1,157 @@
+"""`swarmbus init` and the `swarmbus agents …` commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from swarmbus import errors
+from swarmbus.bus.cli.common import (
+    JsonOption,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    state,
+    table,
+)
+
+agents_app = typer.Typer(help="List and configure the agents of the swarm.", no_args_is_help=True)
+
+
+def _default_transport() -> Literal["gui", "inbox"]:
+    if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY"):
+        return "gui"
+    return "inbox"
+
+
+@handle_errors
+def init(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Where to write swarmbus.toml.")] = Path("."),
+    transport: Annotated[
+        str | None,
+        typer.Option(
+            help="Transport of the eight starter agents: gui or inbox "
+            "(default: gui when a display is present, else inbox)."
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing swarmbus.toml.")] = False,
+) -> None:
+    """Write a starter config with eight agents and create the database."""
+    from swarmbus.agents import config as swarm_config
+    from swarmbus.agents.starter import starter_config
+    from swarmbus.fsutil import atomic_write
+
+    chosen = transport or _default_transport()
+    if chosen not in ("gui", "inbox"):
+        raise errors.UsageError(f"transport {chosen!r} is not allowed; use gui or inbox")
+    if not directory.is_dir():
+        raise errors.UsageError(f"directory {directory} does not exist")
+    path = directory / swarm_config.CONFIG_FILE_NAME
+    if path.exists() and not force:
+        raise errors.UsageError(f"{path} already exists; pass --force to overwrite it")
+    text = starter_config(chosen)  # type: ignore[arg-type]
+    env = dict(os.environ)
+    if state(ctx).db:
+        env[swarm_config.DATABASE_ENV] = state(ctx).db  # type: ignore[assignment]
+    swarm = swarm_config.parse(text, path, env)
+    info = run(_create_database, swarm)
+    atomic_write(path, text)
+    print(f"wrote {path} ({len(swarm.config.agents)} {chosen} agents)")
+    print(f"created database {info.location} (schema version {info.schema_version})")
+
+
+async def _create_database(swarm):  # type: ignore[no-untyped-def]
+    from swarmbus.agents import registry
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(swarm.database) as db:
+        await registry.sync(db, swarm)
+        return await db.describe()
+
+
+@agents_app.command("list")
+@handle_errors
+def agents_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Sync the config into the registry and show every agent."""
+    swarm = state(ctx).swarm()
+    rows = run(_agents, swarm)
+    agents = swarm.agents
+    if as_json:
+        print_json(
+            [
+                {
+                    **row.model_dump(mode="json"),
+                    "point": agents[row.agent_id].point,
+                    "window_title": agents[row.agent_id].window_title,
+                    "inbox": str(swarm.inbox_dir(agents[row.agent_id]))
+                    if row.transport == "inbox"
+                    else None,
+                }
+                for row in rows
+            ]
+        )
+        return
+    console().print(
+        table(
+            f"{len(rows)} agents ({swarm.path})",
+            ["agent", "transport", "target", "team", "captain", "status", "tasks", "V2 %"],
+            [
+                [
+                    row.agent_id,
+                    row.transport,
+                    _target(swarm, agents[row.agent_id]),
+                    row.team,
+                    row.captain,
+                    row.status,
+                    row.tasks_completed,
+                    f"{row.v2_compliance:.0f}",
+                ]
+                for row in rows
+            ],
+        )
+    )
+
+
+def _target(swarm, agent) -> str:  # type: ignore[no-untyped-def]
+    if agent.transport == "gui":
+        title = f" '{agent.window_title}'" if agent.window_title else ""
+        return f"({agent.x}, {agent.y}){title}"
+    if agent.transport == "inbox":
+        return str(swarm.inbox_dir(agent))
+    return "in memory"
+
+
+async def _agents(swarm):  # type: ignore[no-untyped-def]
+    from swarmbus.agents import registry
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(swarm.database) as db:
+        return await registry.listing(db, swarm)
+
+
+@agents_app.command("import-coordinates")
+@handle_errors
+def import_coordinates(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A coordinates.json from an existing setup.")],
+    as_json: bool = JsonOption,
+) -> None:
+    """Take each agent's chat-input point from a coordinates.json into swarmbus.toml."""
+    from swarmbus.agents import config as swarm_config
+    from swarmbus.agents.coordinates import import_coordinates as do_import
+
+    path = swarm_config.config_path(state(ctx).config)
+    result = do_import(path, file)
+    if as_json:
+        print_json({"config": str(path), "updated": result.updated, "added": result.added})
+        return
+    print(
+        f"{path}: updated {len(result.updated)} agents, added {len(result.added)}"
+        + (f" ({', '.join(result.added)})" if result.added else "")
+    )

@@ -1,0 +1,99 @@
+"""Validation of what callers ask the bus to send (pydantic at the edge).
+
+Every refusal becomes one `InvalidMessage` line naming the bad value and what
+is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from swarmbus import errors
+from swarmbus.storage.messages import PRIORITIES, Priority
+
+SENDER_RULE = "1-64 letters, digits, '_', '.', ':', '@' or '-'"
+TAG_RULE = "1-32 letters, digits, '_', '.', ':' or '-'"
+MAX_TAGS = 16
+MAX_KEY_LENGTH = 200
+MAX_EXPIRY_SECONDS = 365 * 24 * 3600
+_SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$")
+
+
+def _pattern(regex: re.Pattern[str], rule: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise ValueError(rule)
+        return value
+
+    return AfterValidator(check)
+
+
+Sender = Annotated[str, _pattern(_SENDER, SENDER_RULE)]
+Tag = Annotated[str, _pattern(_TAG, TAG_RULE)]
+
+
+class Envelope(BaseModel):
+    """Everything about a message but its recipients and body."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    from_agent: Sender
+    priority: Priority = "normal"
+    tags: tuple[Tag, ...] = Field(default=(), max_length=MAX_TAGS)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=MAX_KEY_LENGTH)
+    expires_in: float | None = Field(default=None, gt=0, le=MAX_EXPIRY_SECONDS)
+
+
+_FIELD_RULES = {
+    "from_agent": f"senders are {SENDER_RULE}",
+    "priority": f"use {', '.join(PRIORITIES[:-1])} or {PRIORITIES[-1]}",
+    "tags": f"tags are {TAG_RULE}, at most {MAX_TAGS} of them",
+    "idempotency_key": f"keys are 1-{MAX_KEY_LENGTH} characters",
+    "expires_in": f"expiry is a number of seconds above 0 and at most {MAX_EXPIRY_SECONDS}",
+}
+_FIELD_NAMES = {
+    "from_agent": "sender",
+    "priority": "priority",
+    "tags": "tag",
+    "idempotency_key": "idempotency key",
+    "expires_in": "expiry",
+}
+
+
+def envelope(**fields: Any) -> Envelope:
+    """Validate the envelope fields, or raise `InvalidMessage` with one line."""
+    try:
+        return Envelope(**fields)
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        name = str(problem["loc"][0])
+        value = problem["input"]
+        label = _FIELD_NAMES.get(name, name)
+        rule = _FIELD_RULES.get(name, str(problem["msg"]))
+        if name == "tags" and len(problem["loc"]) == 1:  # the list itself, not one tag
+            raise errors.InvalidMessage(f"{len(value)} tags are too many; {rule}") from None
+        raise errors.InvalidMessage(f"{label} {value!r} is not allowed; {rule}") from None
+
+
+def check_content(content: str, max_bytes: int) -> str:
+    """Accept a non-empty UTF-8 body of at most `max_bytes` bytes."""
+    if not isinstance(content, str):
+        raise errors.InvalidMessage(f"message body must be text, not {type(content).__name__}")
+    if not content.strip():
+        raise errors.InvalidMessage("message is empty; send at least one visible character")
+    if "\x00" in content:
+        raise errors.InvalidMessage("message contains a NUL character, which no agent can read")
+    try:
+        size = len(content.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise errors.InvalidMessage("message is not valid UTF-8 text") from None
+    if size > max_bytes:
+        raise errors.InvalidMessage(
+            f"message is {size:,} bytes; the limit is {max_bytes:,} bytes "
+            f"(bus.max_message_bytes in the config)"
+        )
+    return content

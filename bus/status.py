@@ -1,0 +1,86 @@
+"""The swarm at a glance: agents with their queues, dead letters, system heartbeats."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from swarmbus.agents import registry
+from swarmbus.bus.api import Bus
+from swarmbus.storage import timefmt
+from swarmbus.storage.messages import DELIVERY_STATUSES
+
+
+@dataclass(frozen=True)
+class AgentLine:
+    name: str
+    transport: str
+    status: str
+    queue: dict[str, int]
+
+    @property
+    def waiting(self) -> int:
+        return sum(self.queue.get(s, 0) for s in ("pending", "claimed", "retrying"))
+
+
+@dataclass(frozen=True)
+class SystemLine:
+    system_id: str
+    system_name: str
+    system_status: str
+    health_score: float
+    error_count: int
+    age_seconds: float
+    stale: bool
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    agents: list[AgentLine]
+    totals: dict[str, int]
+    systems: list[SystemLine]
+    unrouted: dict[str, int] = field(default_factory=dict)  # messages for unconfigured agents
+
+    @property
+    def dead_letters(self) -> int:
+        return self.totals.get("failed", 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["dead_letters"] = self.dead_letters
+        return data
+
+
+async def status_report(bus: Bus) -> StatusReport:
+    """Gather the report from the database (syncing the registry first)."""
+    workspaces = await registry.listing(bus.db, bus.swarm)
+    counts = await bus.db.messages.counts()
+    totals = dict.fromkeys(DELIVERY_STATUSES, 0)
+    per_agent: dict[str, dict[str, int]] = {}
+    for (agent, status), n in counts.items():
+        totals[status] += n
+        per_agent.setdefault(agent, {})[status] = n
+    agents = [
+        AgentLine(ws.agent_id, ws.transport, ws.status, per_agent.pop(ws.agent_id, {}))
+        for ws in workspaces
+    ]
+    unrouted = {
+        agent: sum(n for s, n in queue.items() if s in ("pending", "claimed", "retrying"))
+        for agent, queue in per_agent.items()
+    }
+    now = timefmt.utcnow()
+    systems = [
+        SystemLine(
+            s.system_id,
+            s.system_name,
+            s.system_status,
+            s.health_score,
+            s.error_count or 0,
+            round(s.age_seconds(now), 1),
+            s.is_stale(now),
+            s.status_detail,
+        )
+        for s in await bus.db.systems.list()
+    ]
+    return StatusReport(agents, totals, systems, {a: n for a, n in unrouted.items() if n})

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up everything the test suite needs on a fresh Debian machine, then run it:
+# the X tools the GUI tests drive (Xvfb, xsel, xclip), a virtualenv with
+# swarmbus and its test extras, a lint pass, and the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v xsel >/dev/null 2>&1 || missing+=(xsel)
+command -v xclip >/dev/null 2>&1 || missing+=(xclip)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+log=$(mktemp)
+if ! .venv/bin/pip install -q --disable-pip-version-check -e '.[test,bench]' >"$log" 2>&1; then
+  cat "$log" >&2; exit 1
+fi
+rm -f "$log"
+.venv/bin/ruff check --quiet .
+exec .venv/bin/pytest "$@"

@@ -1,0 +1,124 @@
+"""Open a swarmbus database: connect, check or upgrade the schema, expose the repositories."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from swarmbus import errors
+from swarmbus.storage import migrations
+from swarmbus.storage import queries as sql
+from swarmbus.storage.audits import AuditRepository
+from swarmbus.storage.checks import IntegrationTestRepository
+from swarmbus.storage.commands import CommandRepository
+from swarmbus.storage.connector import Connector
+from swarmbus.storage.messages import MessageRepository
+from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS, SqliteConnector, Synchronous
+from swarmbus.storage.systems import SystemRepository
+from swarmbus.storage.workspaces import WorkspaceRepository
+
+SQLITE_PREFIX = "sqlite:///"
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What `swarmbus db status` shows."""
+
+    location: str
+    dialect: str
+    schema_version: int
+    latest_version: int
+    journal_mode: str
+    size_bytes: int
+    row_counts: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Database:
+    """An open, migrated database and its repositories, one per table."""
+
+    def __init__(self, connector: Connector) -> None:
+        self.connector = connector
+        self.workspaces = WorkspaceRepository(connector)
+        self.messages = MessageRepository(connector)
+        self.systems = SystemRepository(connector)
+        self.commands = CommandRepository(connector)
+        self.audits = AuditRepository(connector)
+        self.checks = IntegrationTestRepository(connector)
+
+    @property
+    def location(self) -> str:
+        return self.connector.location
+
+    async def close(self) -> None:
+        await self.connector.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def describe(self) -> DatabaseInfo:
+        """Schema version, row counts, size and journal mode."""
+        rows = await self.connector.fetch_all(sql.load(self.connector.dialect)["count_rows"])
+        journal = await self.connector.fetch_one("PRAGMA journal_mode")
+        return DatabaseInfo(
+            location=self.location,
+            dialect=self.connector.dialect,
+            schema_version=await migrations.current_version(self.connector),
+            latest_version=migrations.latest_version(self.connector.dialect),
+            journal_mode=str(next(iter(journal.values()))) if journal else "unknown",
+            size_bytes=_size_on_disk(self.location),
+            row_counts={row["table_name"]: row["n"] for row in rows},
+        )
+
+
+def sqlite_path(location: str | os.PathLike[str]) -> Path:
+    """The file a database location names (a path or ``sqlite:///path``)."""
+    text = os.fspath(location)
+    if text.startswith(SQLITE_PREFIX):
+        text = text[len(SQLITE_PREFIX) :]
+    elif "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise errors.DatabaseUnavailable(
+            f"database URL {text!r}: scheme {scheme!r} is not supported; "
+            f"use a file path or sqlite:///path"
+        )
+    return Path(text).expanduser()
+
+
+async def open_database(
+    location: str | os.PathLike[str],
+    *,
+    synchronous: Synchronous = "normal",
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    migrate: bool = True,
+) -> Database:
+    """Open (creating if needed) and migrate the database at `location`.
+
+    A database written by a newer swarmbus is refused before anything is written.
+    """
+    connector = SqliteConnector(
+        sqlite_path(location), synchronous=synchronous, busy_timeout_ms=busy_timeout_ms
+    )
+    await connector.open()
+    try:
+        # Checked before WAL is switched on: a refused database stays byte for byte as it was.
+        await migrations.ensure_supported(connector)
+        await connector.enable_wal()
+        if migrate:
+            await migrations.migrate(connector)
+    except BaseException:
+        await connector.close()
+        raise
+    return Database(connector)
+
+
+def _size_on_disk(location: str) -> int:
+    path = Path(location)
+    return sum(p.stat().st_size for p in (path, Path(f"{location}-wal")) if p.exists())

@@ -1,0 +1,163 @@
+"""Schema migrations: numbered SQL files applied in order, each in one transaction.
+
+Files are named ``NNNN_snake_description.sql`` and live in
+``sql/<dialect>/migrations/``. Applied versions are recorded in
+``schema_migrations``. A database newer than this code is refused before
+anything is written; a migration that fails rolls back entirely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+from swarmbus import errors
+from swarmbus.storage import queries as sql
+from swarmbus.storage.connector import Connector, Statements
+
+logger = logging.getLogger(__name__)
+
+FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9]+(?:_[a-z0-9]+)*)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered migration file."""
+
+    version: int
+    name: str
+    sql: str = field(repr=False)
+
+    @property
+    def description(self) -> str:
+        return self.name.replace("_", " ")
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    """What `migrate` did: the version before, the version after, the files applied."""
+
+    from_version: int
+    to_version: int
+    applied: tuple[Migration, ...]
+
+
+def packaged_migrations(dialect: str) -> list[Migration]:
+    """The migrations shipped for one dialect, in version order."""
+    folder = resources.files("swarmbus.storage") / "sql" / dialect / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        match = FILE_NAME.match(entry.name)
+        if match is None:
+            raise ValueError(f"migration file {entry.name!r} is not named NNNN_description.sql")
+        found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    return check_sequence(found)
+
+
+def check_sequence(migrations: Sequence[Migration]) -> list[Migration]:
+    """Sort migrations and insist on versions 1, 2, 3… with no gap or repeat."""
+    ordered = sorted(migrations, key=lambda m: m.version)
+    for expected, migration in enumerate(ordered, start=1):
+        if migration.version != expected:
+            raise ValueError(
+                f"migration versions must run 1, 2, 3…; found {migration.version} "
+                f"where {expected} was expected"
+            )
+    return ordered
+
+
+def latest_version(dialect: str) -> int:
+    """The schema version this code writes."""
+    migrations = packaged_migrations(dialect)
+    return migrations[-1].version if migrations else 0
+
+
+async def current_version(connector: Statements) -> int:
+    """The database's schema version: 0 for an empty database.
+
+    Refuses a database that holds tables but no ``schema_migrations``: that is
+    somebody else's database, not an old swarmbus one.
+    """
+    queries = sql.load(connector.dialect)
+    row = await connector.fetch_one(queries["schema_migrations_exists"])
+    if row is None or not row["present"]:
+        tables = await connector.fetch_one(queries["count_user_tables"])
+        if tables and tables["n"]:
+            raise errors.DatabaseUnavailable(
+                f"{connector.location} is a database of some other program "
+                f"(it has tables but no schema_migrations); choose another path"
+            )
+        return 0
+    row = await connector.fetch_one(queries["schema_version"])
+    return int(row["version"]) if row else 0
+
+
+async def ensure_supported(connector: Statements, latest: int | None = None) -> int:
+    """Return the database's version; refuse one newer than `latest` (default: this code's)."""
+    latest = latest_version(connector.dialect) if latest is None else latest
+    version = await current_version(connector)
+    if version > latest:
+        raise errors.SchemaTooNew(
+            f"database {connector.location} has schema version {version}, but this swarmbus "
+            f"knows versions up to {latest}; upgrade swarmbus to open it"
+        )
+    return version
+
+
+async def applied(connector: Connector) -> list[dict[str, object]]:
+    """The rows of ``schema_migrations``, oldest first."""
+    return await connector.fetch_all(sql.load(connector.dialect)["list_migrations"])
+
+
+async def migrate(
+    connector: Connector, migrations: Sequence[Migration] | None = None
+) -> MigrationReport:
+    """Bring the schema up to date, one transaction per migration."""
+    migrations = (
+        check_sequence(migrations)
+        if migrations is not None
+        else packaged_migrations(connector.dialect)
+    )
+    latest = migrations[-1].version if migrations else 0
+    start = await ensure_supported(connector, latest)
+    queries = sql.load(connector.dialect)
+    done: list[Migration] = []
+    for migration in migrations[start:]:
+        async with connector.transaction() as tx:
+            # Another process may have migrated while we waited for the lock.
+            if await current_version(tx) >= migration.version:
+                continue
+            try:
+                await tx.execute_script(migration.sql)
+            except errors.StorageError as exc:
+                raise errors.MigrationFailed(
+                    f"migration {migration.version:04d} ({migration.description}) failed on "
+                    f"{connector.location}: {exc}; the database was left at version "
+                    f"{migration.version - 1}"
+                ) from exc
+            await tx.execute(
+                queries["record_migration"],
+                {
+                    "version": migration.version,
+                    "description": migration.description,
+                    "checksum": migration.checksum,
+                },
+            )
+        logger.info(
+            "applied migration %04d %s",
+            migration.version,
+            migration.description,
+            extra={"action": "migrate"},
+        )
+        done.append(migration)
+    return MigrationReport(start, max(start, latest), tuple(done))

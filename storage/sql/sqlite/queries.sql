@@ -1,0 +1,342 @@
+-- Named queries for SQLite. Each block: `-- name: <name>`, a one-line
+-- description, then one statement. Parameters are :named.
+
+-- ---------------------------------------------------------------- schema
+
+-- name: schema_migrations_exists
+-- Whether the migrations table is there (0 or 1).
+SELECT count(*) AS present FROM sqlite_master
+WHERE type = 'table' AND name = 'schema_migrations';
+
+-- name: count_user_tables
+-- How many tables the database holds, ours or not.
+SELECT count(*) AS n FROM sqlite_master
+WHERE type = 'table' AND name NOT LIKE 'sqlite_%';
+
+-- name: schema_version
+-- The highest applied migration.
+SELECT coalesce(max(version), 0) AS version FROM schema_migrations;
+
+-- name: list_migrations
+-- Applied migrations, oldest first.
+SELECT version, applied_at, description, checksum FROM schema_migrations ORDER BY version;
+
+-- name: record_migration
+-- Record one applied migration.
+INSERT INTO schema_migrations (version, description, checksum)
+VALUES (:version, :description, :checksum);
+
+-- name: list_tables
+-- Every table of the database with its CREATE statement.
+SELECT name, sql FROM sqlite_master
+WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;
+
+-- name: list_indexes
+-- Every named index with the table it belongs to.
+SELECT name, tbl_name AS table_name, sql FROM sqlite_master
+WHERE type = 'index' AND sql IS NOT NULL ORDER BY name;
+
+-- ---------------------------------------------------------------- agent_workspaces
+
+-- name: list_workspaces
+-- Agents in the registry, configured ones first, by name.
+SELECT * FROM agent_workspaces
+WHERE configured = 1 OR :include_removed
+ORDER BY configured DESC, agent_id;
+
+-- name: get_workspace
+-- One agent's workspace row.
+SELECT * FROM agent_workspaces WHERE agent_id = :agent_id;
+
+-- name: upsert_workspace
+-- Register an agent from the config, keeping everything the agent reported itself.
+INSERT INTO agent_workspaces (agent_id, team, specialization, captain, transport, host, configured)
+VALUES (:agent_id, :team, :specialization, :captain, :transport, :host, 1)
+ON CONFLICT (agent_id) DO UPDATE SET
+    team = excluded.team,
+    specialization = excluded.specialization,
+    captain = excluded.captain,
+    transport = excluded.transport,
+    host = excluded.host,
+    configured = 1,
+    last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+
+-- name: mark_workspace_removed
+-- Keep an agent that left the config (its messages refer to it) but mark it.
+UPDATE agent_workspaces
+SET configured = 0, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+WHERE agent_id = :agent_id AND configured = 1;
+
+-- ---------------------------------------------------------------- agent_messages
+
+-- name: max_message_id
+-- The newest id; new ids are made greater, so id order is commit order.
+SELECT max(message_id) AS message_id FROM agent_messages;
+
+-- name: find_idempotent
+-- Messages a sender already stored under any of the given keys.
+SELECT message_id, idempotency_key FROM agent_messages
+WHERE from_agent = :from_agent
+  AND idempotency_key IN (SELECT value FROM json_each(:keys));
+
+-- name: insert_message
+-- Store one new message, ready at once (or when :available_at says).
+INSERT INTO agent_messages (
+    message_id, from_agent, to_agent, priority, tags, content, sent_at, created_at,
+    status, delivery_method, delivery_status, max_retries, coordinate_validation_status,
+    available_at, idempotency_key, broadcast_id, expires_at
+) VALUES (
+    :message_id, :from_agent, :to_agent, :priority, :tags, :content, :sent_at, :sent_at,
+    'pending', :delivery_method, 'pending', :max_retries, :coordinate_validation_status,
+    :sent_at, :idempotency_key, :broadcast_id, :expires_at
+);
+
+-- name: lane_heads
+-- For each (recipient, priority) lane, its first :per_lane messages still in play.
+SELECT m.message_id, m.to_agent, m.priority_rank, m.delivery_status, m.available_at,
+       m.lease_expires_at
+FROM json_each(:agents) AS agent
+CROSS JOIN (SELECT 0 AS rank UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) AS lane
+JOIN agent_messages AS m ON m.message_id IN (
+    SELECT message_id FROM agent_messages
+    WHERE to_agent = agent.value AND priority_rank = lane.rank
+      AND delivery_status IN ('pending', 'claimed', 'retrying')
+    ORDER BY message_id
+    LIMIT :per_lane
+);
+
+-- name: claim_messages
+-- Take the chosen messages under a lease; the token makes later updates conditional.
+UPDATE agent_messages
+SET delivery_status = 'claimed', lease_expires_at = :lease_expires_at,
+    claim_token = :claim_token, claimed_by = :claimed_by
+WHERE message_id IN (SELECT value FROM json_each(:message_ids))
+RETURNING *;
+
+-- name: renew_leases
+-- Extend the lease of messages this claim still holds.
+UPDATE agent_messages SET lease_expires_at = :lease_expires_at
+WHERE message_id IN (SELECT value FROM json_each(:message_ids))
+  AND claim_token = :claim_token AND delivery_status = 'claimed';
+
+-- name: mark_delivered
+-- Record a successful delivery, only if this claim still holds the message.
+UPDATE agent_messages
+SET delivery_status = 'delivered', status = 'delivered', processed_at = :processed_at,
+    delivery_time_ms = :delivery_time_ms,
+    delivery_method = coalesce(:delivery_method, delivery_method),
+    pyautogui_coordinates = coalesce(:pyautogui_coordinates, pyautogui_coordinates),
+    coordinate_validation_status = coalesce(:coordinate_validation_status,
+                                            coordinate_validation_status),
+    lease_expires_at = NULL, claim_token = NULL
+WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed';
+
+-- name: record_failure
+-- Count a failed attempt: back off and retry, or dead-letter after max_retries.
+UPDATE agent_messages
+SET retry_count = retry_count + 1,
+    last_error = :last_error,
+    delivery_status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'retrying' END,
+    status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'pending' END,
+    processed_at = CASE WHEN retry_count + 1 > max_retries THEN :now END,
+    available_at = :retry_at,
+    pyautogui_coordinates = coalesce(:pyautogui_coordinates, pyautogui_coordinates),
+    coordinate_validation_status = coalesce(:coordinate_validation_status,
+                                            coordinate_validation_status),
+    lease_expires_at = NULL, claim_token = NULL
+WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed'
+RETURNING message_id, delivery_status, retry_count;
+
+-- name: mark_expired
+-- A claimed message whose expiry passed is closed as expired, not delivered.
+UPDATE agent_messages
+SET delivery_status = 'expired', status = 'expired', processed_at = :now,
+    lease_expires_at = NULL, claim_token = NULL
+WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed';
+
+-- name: expire_waiting
+-- Close every waiting message whose expiry has passed.
+UPDATE agent_messages
+SET delivery_status = 'expired', status = 'expired', processed_at = :now
+WHERE delivery_status IN ('pending', 'retrying')
+  AND expires_at IS NOT NULL AND expires_at <= :now;
+
+-- name: release_claims
+-- Hand claimed messages back untouched (shutdown, or a lane stopped early).
+UPDATE agent_messages
+SET delivery_status = CASE WHEN retry_count > 0 THEN 'retrying' ELSE 'pending' END,
+    lease_expires_at = NULL, claim_token = NULL, claimed_by = NULL
+WHERE message_id IN (SELECT value FROM json_each(:message_ids))
+  AND claim_token = :claim_token AND delivery_status = 'claimed';
+
+-- name: requeue_message
+-- Give a dead letter a fresh set of attempts.
+UPDATE agent_messages
+SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
+    available_at = :now
+WHERE message_id = :message_id AND delivery_status = 'failed';
+
+-- name: requeue_all_failed
+-- Give every dead letter (optionally of one recipient) a fresh set of attempts.
+UPDATE agent_messages
+SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
+    available_at = :now
+WHERE delivery_status = 'failed' AND (:to_agent IS NULL OR to_agent = :to_agent)
+RETURNING message_id;
+
+-- name: get_message
+-- One message by id.
+SELECT * FROM agent_messages WHERE message_id = :message_id;
+
+-- name: get_messages
+-- Several messages by id.
+SELECT * FROM agent_messages WHERE message_id IN (SELECT value FROM json_each(:message_ids));
+
+-- name: list_messages
+-- Messages filtered by recipient or sender, status and send time; newest first.
+SELECT * FROM agent_messages
+WHERE (:agent IS NULL OR to_agent = :agent OR from_agent = :agent)
+  AND (:status IS NULL OR delivery_status = :status OR status = :status)
+  AND (:since IS NULL OR sent_at >= :since)
+  AND (:broadcast_id IS NULL OR broadcast_id = :broadcast_id)
+ORDER BY message_id DESC
+LIMIT :limit;
+
+-- name: count_by_agent_and_status
+-- Queue depth per recipient and delivery status.
+SELECT to_agent, delivery_status, count(*) AS n
+FROM agent_messages GROUP BY to_agent, delivery_status;
+
+-- name: recent_deliveries
+-- The latest delivered messages.
+SELECT * FROM agent_messages
+WHERE delivery_status = 'delivered' AND processed_at IS NOT NULL
+ORDER BY processed_at DESC LIMIT :limit;
+
+-- ---------------------------------------------------------------- core_systems_status
+
+-- name: upsert_system
+-- Write a system's heartbeat: its whole row, replacing the previous one.
+INSERT INTO core_systems_status (
+    system_id, system_name, system_status, health_score, last_health_check, error_count,
+    performance_metrics, integration_dependencies, system_configuration, monitoring_alerts,
+    maintenance_schedule, host, heartbeat_interval_seconds, status_detail, started_at
+) VALUES (
+    :system_id, :system_name, :system_status, :health_score, :last_health_check, :error_count,
+    :performance_metrics, :integration_dependencies, :system_configuration, :monitoring_alerts,
+    :maintenance_schedule, :host, :heartbeat_interval_seconds, :status_detail, :started_at
+)
+ON CONFLICT (system_id) DO UPDATE SET
+    system_name = excluded.system_name,
+    system_status = excluded.system_status,
+    health_score = excluded.health_score,
+    last_health_check = excluded.last_health_check,
+    error_count = excluded.error_count,
+    performance_metrics = excluded.performance_metrics,
+    integration_dependencies = excluded.integration_dependencies,
+    system_configuration = excluded.system_configuration,
+    monitoring_alerts = excluded.monitoring_alerts,
+    maintenance_schedule = coalesce(excluded.maintenance_schedule, maintenance_schedule),
+    host = excluded.host,
+    heartbeat_interval_seconds = excluded.heartbeat_interval_seconds,
+    status_detail = excluded.status_detail,
+    started_at = excluded.started_at;
+
+-- name: list_systems
+-- Every system's latest heartbeat.
+SELECT * FROM core_systems_status ORDER BY system_name, system_id;
+
+-- name: get_system
+-- One system's latest heartbeat.
+SELECT * FROM core_systems_status WHERE system_id = :system_id;
+
+-- ---------------------------------------------------------------- discord_commands
+
+-- name: insert_command
+-- Record one Discord command invocation in the ledger.
+INSERT INTO discord_commands (
+    command_id, agent_id, command_type, command_data, channel_id, user_id, executed_at,
+    execution_status, response_data, controller_status, command_priority, execution_time_ms,
+    error_message, discord_bot_response, command_validation_status, command_name, user_name,
+    guild_id
+) VALUES (
+    :command_id, :agent_id, :command_type, :command_data, :channel_id, :user_id, :executed_at,
+    :execution_status, :response_data, :controller_status, :command_priority,
+    :execution_time_ms, :error_message, :discord_bot_response, :command_validation_status,
+    :command_name, :user_name, :guild_id
+);
+
+-- name: list_commands
+-- The latest ledger rows, newest first.
+SELECT * FROM discord_commands ORDER BY executed_at DESC, command_id DESC LIMIT :limit;
+
+-- ---------------------------------------------------------------- v2_compliance_audit
+
+-- name: insert_audit
+-- Record one audited component.
+INSERT INTO v2_compliance_audit (
+    audit_id, component_name, component_type, compliance_score, violations_found,
+    violations_details, audit_timestamp, auditor_agent, integration_impact,
+    refactoring_required, refactoring_priority, estimated_refactoring_cycles,
+    integration_dependencies_affected, refactoring_plan, run_id
+) VALUES (
+    :audit_id, :component_name, :component_type, :compliance_score, :violations_found,
+    :violations_details, :audit_timestamp, :auditor_agent, :integration_impact,
+    :refactoring_required, :refactoring_priority, :estimated_refactoring_cycles,
+    :integration_dependencies_affected, :refactoring_plan, :run_id
+);
+
+-- name: list_audit_runs
+-- Audit runs, newest first, with their summary numbers.
+SELECT run_id, max(audit_timestamp) AS audited_at, max(auditor_agent) AS auditor_agent,
+       count(*) AS components, avg(compliance_score) AS average_score,
+       sum(violations_found) AS violations, sum(refactoring_required) AS needing_refactoring,
+       sum(refactoring_priority = 'high') AS high_priority
+FROM v2_compliance_audit
+GROUP BY run_id
+ORDER BY audited_at DESC
+LIMIT :limit;
+
+-- name: list_audits_of_run
+-- The rows of one audit run, worst first.
+SELECT * FROM v2_compliance_audit WHERE run_id = :run_id
+ORDER BY compliance_score, component_name;
+
+-- ---------------------------------------------------------------- integration_tests
+
+-- name: insert_integration_test
+-- Record one integration check.
+INSERT INTO integration_tests (
+    test_id, test_name, test_type, test_status, test_data, expected_result, actual_result,
+    test_duration_ms, created_at, executed_at, integration_component, test_coverage_percentage,
+    v2_compliance_check, test_environment, test_agent, run_id
+) VALUES (
+    :test_id, :test_name, :test_type, :test_status, :test_data, :expected_result,
+    :actual_result, :test_duration_ms, :created_at, :executed_at, :integration_component,
+    :test_coverage_percentage, :v2_compliance_check, :test_environment, :test_agent, :run_id
+);
+
+-- name: list_integration_tests
+-- The latest integration checks, newest first.
+SELECT * FROM integration_tests ORDER BY created_at DESC, test_id LIMIT :limit;
+
+-- name: count_rows
+-- Rows per table of the contract.
+SELECT 'agent_workspaces' AS table_name, count(*) AS n FROM agent_workspaces
+UNION ALL SELECT 'agent_messages', count(*) FROM agent_messages
+UNION ALL SELECT 'discord_commands', count(*) FROM discord_commands
+UNION ALL SELECT 'core_systems_status', count(*) FROM core_systems_status
+UNION ALL SELECT 'v2_compliance_audit', count(*) FROM v2_compliance_audit
+UNION ALL SELECT 'integration_tests', count(*) FROM integration_tests
+UNION ALL SELECT 'schema_migrations', count(*) FROM schema_migrations;
+
+-- name: queue_depth
+-- Messages still in play, and dead letters, by delivery status.
+SELECT delivery_status, count(*) AS n FROM agent_messages
+WHERE delivery_status IN ('pending', 'claimed', 'retrying', 'failed')
+GROUP BY delivery_status;
+
+-- name: claim_holders
+-- The claim token each of the given messages is held under right now.
+SELECT message_id, claim_token FROM agent_messages
+WHERE message_id IN (SELECT value FROM json_each(:message_ids)) AND delivery_status = 'claimed';

@@ -1,0 +1,296 @@
+"""The SQLite connector: one aiosqlite connection set up for many processes.
+
+WAL lets readers and one writer work at once across processes; every write
+runs in `BEGIN IMMEDIATE`, so it takes the write lock before reading anything
+and cannot deadlock on a lock upgrade; `busy_timeout` makes SQLite wait for
+that lock; what still fails as busy is retried a bounded number of times.
+Inside one process, a lock serialises transactions on the shared connection
+(aiosqlite runs statements in order, but two tasks' transactions would
+otherwise interleave).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import warnings
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import aiosqlite
+import anyio
+import tenacity
+
+from swarmbus import errors
+from swarmbus.storage.connector import Params, Row
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
+BUSY_RETRIES = 3  # further tries after SQLite gave up waiting (seed 001)
+BUSY_BACKOFF_INITIAL = 0.05  # seconds, doubled per retry, with jitter
+BUSY_BACKOFF_MAX = 1.0  # seconds
+
+Synchronous = Literal["normal", "full"]
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and getattr(
+        exc, "sqlite_errorname", ""
+    ).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
+    """Map a driver error to the swarmbus error a caller can act on."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if isinstance(exc, sqlite3.IntegrityError):
+        kind = errors.DuplicateKey if "UNIQUE" in name or "PRIMARY" in name else None
+        kind = kind or errors.ConstraintViolation
+        return kind(f"{location}: {exc}", constraint=str(exc))
+    if _is_busy(exc):
+        return errors.DatabaseBusy(
+            f"database {location} stayed locked by another process; try again "
+            f"(waited {BUSY_TIMEOUT_MS / 1000:g} s, {BUSY_RETRIES + 1} times)"
+        )
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return errors.DatabaseUnavailable(f"{location} is not a readable SQLite database ({exc})")
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+        return errors.DatabaseUnavailable(f"cannot write database {location} ({exc})")
+    return errors.StorageError(f"{location}: {exc}")
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    logger.warning(
+        "database busy, retrying (%s left)",
+        BUSY_RETRIES + 1 - state.attempt_number,
+        extra={"action": "busy_retry"},
+    )
+
+
+def _busy_retry() -> tenacity.AsyncRetrying:
+    """A fresh retry loop for one operation (retry state is per loop)."""
+    return tenacity.AsyncRetrying(
+        retry=tenacity.retry_if_exception_type(errors.DatabaseBusy),
+        stop=tenacity.stop_after_attempt(BUSY_RETRIES + 1),
+        wait=tenacity.wait_exponential(multiplier=BUSY_BACKOFF_INITIAL, max=BUSY_BACKOFF_MAX)
+        + tenacity.wait_random(0, BUSY_BACKOFF_INITIAL),
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+
+
+class _Statements:
+    """Statement helpers over the raw connection; translation of driver errors."""
+
+    _conn: aiosqlite.Connection
+    dialect = "sqlite"
+    location: str
+
+    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
+        try:
+            return list(await self._conn.execute_fetchall(query, params or {}))
+        except sqlite3.Error as exc:
+            raise translate(exc, self.location) from exc
+
+    async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
+        rows = await self.fetch_all(query, params)
+        return rows[0] if rows else None
+
+    async def execute(self, query: str, params: Params | None = None) -> int:
+        try:
+            cursor = await self._conn.execute(query, params or {})
+        except sqlite3.Error as exc:
+            raise translate(exc, self.location) from exc
+        return cursor.rowcount
+
+    async def execute_many(self, query: str, params: Iterable[Params]) -> int:
+        try:
+            cursor = await self._conn.executemany(query, params)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.location) from exc
+        return cursor.rowcount
+
+    async def execute_script(self, script: str) -> None:
+        # sqlite3's executescript() would COMMIT the open transaction first, so
+        # the script is split into complete statements and run one by one.
+        for statement in split_statements(script):
+            await self.execute(statement)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (triggers stay whole)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in pending.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at the end: {pending.strip()[:80]!r}")
+    return statements
+
+
+class _Transaction(_Statements):
+    def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
+        self._conn = conn
+        self.location = location
+
+
+class SqliteConnector(_Statements):
+    """An open SQLite database file, shared safely with other processes.
+
+    :param path: the database file; its directory must exist.
+    :param synchronous: ``"normal"`` (fast, durable across process crashes) or
+        ``"full"`` (also durable across power loss).
+    :param busy_timeout_ms: how long SQLite waits for another process's lock.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: Synchronous = "normal",
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
+        self.path = Path(path)
+        self.location = str(path)
+        self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
+        self._conn_or_none: aiosqlite.Connection | None = None
+        self._lock = anyio.Lock()
+
+    @property
+    def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
+        if self._conn_or_none is None:
+            raise ValueError(f"database {self.location} is not open")
+        return self._conn_or_none
+
+    async def open(self) -> SqliteConnector:
+        """Connect and apply the pragmas; refuse a path that cannot hold a database."""
+        if self.location != ":memory:":
+            parent = self.path.parent
+            if not parent.is_dir():
+                raise errors.DatabaseUnavailable(
+                    f"cannot create database {self.location}: directory {parent} does not exist"
+                )
+            if self.path.is_dir():
+                raise errors.DatabaseUnavailable(
+                    f"cannot open database {self.location}: it is a directory"
+                )
+        try:
+            conn = await aiosqlite.connect(self.location, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.location) from exc
+        conn.row_factory = _dict_row
+        self._conn_or_none = conn
+        try:
+            await self._configure()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def _configure(self) -> None:
+        # Connection settings only; nothing here writes to the file.
+        await self.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        await self.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
+        await self.execute("PRAGMA foreign_keys = ON")
+
+    async def enable_wal(self) -> None:
+        """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
+        mode = await self.pragma("journal_mode")
+        if mode != "wal" and self.location != ":memory:":
+            await self.execute("PRAGMA journal_mode = WAL")
+
+    async def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        conn, self._conn_or_none = self._conn_or_none, None
+        if conn is not None:
+            await conn.close()
+
+    async def __aenter__(self) -> SqliteConnector:
+        return await self.open() if self._conn_or_none is None else self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        if self._conn_or_none is not None:
+            warnings.warn(
+                f"database {self.location} was not closed; use 'async with' or close()",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+    async def pragma(self, name: str) -> Any:
+        """Return the value of a read-only pragma (first column of the first row)."""
+        row = await self.fetch_one(f"PRAGMA {name}")
+        return None if row is None else next(iter(row.values()))
+
+    # Single statements take the same lock as transactions, so they never land
+    # inside another task's open transaction on this shared connection.
+    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
+        async with self._lock:
+            async for attempt in _busy_retry():
+                with attempt:
+                    return await super().fetch_all(query, params)
+        raise AssertionError("unreachable")
+
+    async def execute(self, query: str, params: Params | None = None) -> int:
+        async with self._lock:
+            async for attempt in _busy_retry():
+                with attempt:
+                    return await super().execute(query, params)
+        raise AssertionError("unreachable")
+
+    async def execute_many(self, query: str, params: Iterable[Params]) -> int:
+        rows = list(params)
+        async with self.transaction() as tx:
+            return await tx.execute_many(query, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_Transaction]:
+        """Run the block as one write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``).
+
+        Any exception, cancellation included, rolls the whole block back.
+        """
+        async with self._lock:
+            try:
+                async for attempt in _busy_retry():
+                    with attempt:
+                        await self._begin()
+                yield _Transaction(self._conn, self.location)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self._rollback()
+                raise
+            with anyio.CancelScope(shield=True):
+                try:
+                    await self._conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    await self._rollback()
+                    raise translate(exc, self.location) from exc
+
+    async def _begin(self) -> None:
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.location) from exc
+
+    async def _rollback(self) -> None:
+        # Runs after whatever is still queued on the connection's thread, so a
+        # BEGIN that completed after a cancellation is rolled back too.
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            if "no transaction is active" not in str(exc):
+                raise

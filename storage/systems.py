@@ -1,0 +1,72 @@
+"""The `core_systems_status` table: one heartbeat row per running system."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from swarmbus.storage import queries as sql
+from swarmbus.storage import timefmt
+from swarmbus.storage.connector import Connector
+from swarmbus.storage.types import JsonList, JsonObject, UtcTime, row_params
+
+SystemName = Literal["messaging", "discord", "coordination", "monitoring"]
+SYSTEM_NAMES: tuple[SystemName, ...] = ("messaging", "discord", "coordination", "monitoring")
+SystemState = Literal["active", "inactive", "error", "maintenance"]
+STALE_AFTER_INTERVALS = 3  # a heartbeat older than this many intervals is stale
+
+
+class SystemStatus(BaseModel):
+    """One row of `core_systems_status`: the latest heartbeat of one system."""
+
+    model_config = ConfigDict(frozen=True)
+
+    system_id: str
+    system_name: SystemName
+    system_status: SystemState
+    health_score: float = Field(default=100.0, ge=0, le=100)
+    last_health_check: UtcTime = Field(default_factory=timefmt.utcnow)
+    error_count: int = Field(default=0, ge=0)
+    performance_metrics: JsonObject | None = None
+    integration_dependencies: JsonList | None = None
+    system_configuration: JsonObject | None = None
+    monitoring_alerts: JsonList | None = None
+    maintenance_schedule: JsonObject | None = None
+    host: str | None = None
+    heartbeat_interval_seconds: float = Field(default=5.0, gt=0)
+    status_detail: str | None = None
+    started_at: UtcTime | None = None
+
+    def age_seconds(self, now: datetime | None = None) -> float:
+        """Seconds since the last heartbeat."""
+        return ((now or timefmt.utcnow()) - self.last_health_check).total_seconds()
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        """Whether the system missed several heartbeats while claiming to run."""
+        if self.system_status == "inactive":
+            return False
+        limit = self.heartbeat_interval_seconds * STALE_AFTER_INTERVALS
+        return self.age_seconds(now) > limit
+
+
+class SystemRepository:
+    """All SQL on `core_systems_status`."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+        self._q = sql.load(connector.dialect)
+
+    async def heartbeat(self, status: SystemStatus) -> None:
+        """Write a system's current row."""
+        async with self._db.transaction() as tx:
+            await tx.execute(self._q["upsert_system"], row_params(status))
+
+    async def list(self) -> list[SystemStatus]:
+        rows = await self._db.fetch_all(self._q["list_systems"])
+        return [SystemStatus.model_validate(row) for row in rows]
+
+    async def get(self, system_id: str) -> SystemStatus | None:
+        row = await self._db.fetch_one(self._q["get_system"], {"system_id": system_id})
+        return None if row is None else SystemStatus.model_validate(row)

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from swarmbus.bus.cli import main
+
+main()

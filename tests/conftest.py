@@ -1,0 +1,78 @@
+"""Shared fixtures: a swarm config written to a temp folder, its database, its bus."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from swarmbus.agents import config as swarm_config
+from swarmbus.agents.config import Swarm
+from swarmbus.bus.api import Bus
+from swarmbus.storage.database import Database, open_database
+
+PYTHON = sys.executable
+
+
+def agent_table(name: str, transport: str = "memory", **extra: Any) -> str:
+    lines = ["[[agents]]", f'name = "{name}"', f'transport = "{transport}"']
+    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_swarm(
+    folder: Path,
+    agents: list[str] | None = None,
+    *,
+    transport: str = "memory",
+    bus: dict[str, Any] | None = None,
+    extra: str = "",
+) -> Path:
+    """Write a swarmbus.toml into `folder` and return its path."""
+    names = agents or ["Agent-1", "Agent-2", "Agent-3"]
+    settings = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, **(bus or {})}
+    text = "[bus]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()) + extra + "\n"
+    text += "\n".join(agent_table(name, transport) for name in names)
+    path = folder / "swarmbus.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_swarm(tmp_path: Path) -> Callable[..., Swarm]:
+    def make(*args: Any, **kwargs: Any) -> Swarm:
+        path = write_swarm(tmp_path, *args, **kwargs)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMBUS_")}
+        return swarm_config.load(path, env)
+
+    return make
+
+
+@pytest.fixture
+def swarm(make_swarm: Callable[..., Swarm]) -> Swarm:
+    return make_swarm()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_database(tmp_path / "test.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def bus(swarm: Swarm) -> AsyncIterator[Bus]:
+    opened = await Bus.open(swarm)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in list(os.environ):
+        if key.startswith("SWARMBUS_"):
+            monkeypatch.delenv(key)

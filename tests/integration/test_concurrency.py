@@ -1,0 +1,44 @@
+"""Several processes share one database file without a lock error reaching anyone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from swarmbus.agents.config import Swarm
+from swarmbus.storage.database import open_database
+
+REPO = Path(__file__).parents[2]
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.workers", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 120) -> dict:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err
+    assert "database is locked" not in err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+async def test_four_processes_write_for_three_seconds(make_swarm: Callable[..., Swarm]) -> None:
+    swarm = make_swarm(["Agent-1", "Agent-2"])
+    workers = [start("write-mix", str(swarm.path), "3", f"writer-{n}") for n in range(4)]
+    results = [finish(w) for w in workers]
+    assert all(r["failures"] == [] for r in results)
+    total = sum(r["writes"] for r in results)
+    assert total > 100  # they really overlapped
+    async with await open_database(swarm.database) as db:
+        counts = (await db.describe()).row_counts
+    assert counts["agent_messages"] == total
+    assert counts["core_systems_status"] == 4

@@ -1,0 +1,190 @@
+"""The seven tables of the seed contract, their CHECKs, and the indexes the claim uses."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from swarmbus import errors
+from swarmbus.storage.database import Database
+
+SEED = (Path(__file__).parent.parent / "data" / "seed-schema.sql").read_text()
+TABLES = [
+    "agent_workspaces",
+    "agent_messages",
+    "discord_commands",
+    "core_systems_status",
+    "v2_compliance_audit",
+    "integration_tests",
+]
+
+
+def seed_columns() -> dict[str, list[str]]:
+    columns: dict[str, list[str]] = {}
+    for table, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", SEED, re.S):
+        names = []
+        for line in body.splitlines():
+            line = line.strip()
+            if line and not line.startswith("--"):
+                names.append(line.split()[0])
+        columns[table] = names
+    return columns
+
+
+def seed_indexes() -> list[tuple[str, str, str]]:
+    return re.findall(r"CREATE INDEX (\w+) ON (\w+)\((\w+)\);", SEED)
+
+
+async def test_every_seed_column_is_there(db: Database) -> None:
+    expected = seed_columns()
+    assert sorted(expected) == sorted(TABLES)
+    for table, columns in expected.items():
+        rows = await db.connector.fetch_all(f"PRAGMA table_xinfo({table})")
+        present = {row["name"] for row in rows}
+        assert set(columns) <= present, f"{table} lost {set(columns) - present}"
+    migrations = await db.connector.fetch_all("PRAGMA table_info(schema_migrations)")
+    assert {"version", "applied_at", "description"} <= {row["name"] for row in migrations}
+
+
+async def test_every_seed_index_is_there(db: Database) -> None:
+    rows = await db.connector.fetch_all(
+        "SELECT name, tbl_name FROM sqlite_master WHERE type='index'"
+    )
+    present = {(row["name"], row["tbl_name"]) for row in rows}
+    for name, table, _column in seed_indexes():
+        assert (name, table) in present
+
+
+async def _insert_message(db: Database, **overrides: object) -> None:
+    await db.connector.execute(
+        "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+        "VALUES ('A', 't', 's', 'c') ON CONFLICT DO NOTHING"
+    )
+    row = {
+        "message_id": "m1",
+        "from_agent": "x",
+        "to_agent": "A",
+        "priority": "normal",
+        "content": "hi",
+        **overrides,
+    }
+    columns = ", ".join(row)
+    marks = ", ".join(f":{key}" for key in row)
+    await db.connector.execute(f"INSERT INTO agent_messages ({columns}) VALUES ({marks})", row)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"priority": "asap"},
+        {"delivery_status": "lost"},
+        {"status": "delivered"},  # disagrees with delivery_status 'pending'
+        {"retry_count": -1},
+        {"tags": "not json"},
+        {"tags": '{"an": "object"}'},
+        {"content": ""},
+        {"delivery_method": "carrier pigeon"},
+        {"coordinate_validation_status": "maybe"},
+        {"delivery_status": "claimed"},  # a claim without lease and token
+        {"to_agent": "nobody"},  # foreign key
+    ],
+)
+async def test_message_checks_reject_bad_rows(db: Database, overrides: dict[str, object]) -> None:
+    with pytest.raises(errors.ConstraintViolation):
+        await _insert_message(db, **overrides)
+
+
+async def test_a_good_message_row_is_accepted(db: Database) -> None:
+    await _insert_message(db, tags='["a"]')
+    row = await db.connector.fetch_one("SELECT priority_rank, status FROM agent_messages")
+    assert row == {"priority_rank": 2, "status": "pending"}
+
+
+@pytest.mark.parametrize(
+    ("sql", "params"),
+    [
+        (
+            "INSERT INTO core_systems_status (system_id, system_name, system_status, health_score) "
+            "VALUES ('s', 'messaging', 'active', 101)",
+            {},
+        ),
+        (
+            "INSERT INTO core_systems_status (system_id, system_name, system_status) "
+            "VALUES ('s', 'messaging', 'sleepy')",
+            {},
+        ),
+        (
+            "INSERT INTO core_systems_status (system_id, system_name, system_status, "
+            "performance_metrics) VALUES ('s', 'messaging', 'active', '[1,')",
+            {},
+        ),
+        (
+            "INSERT INTO v2_compliance_audit (audit_id, component_name, component_type, "
+            "compliance_score, auditor_agent) VALUES ('a', 'x', 'file', -1, 'me')",
+            {},
+        ),
+        (
+            "INSERT INTO v2_compliance_audit (audit_id, component_name, component_type, "
+            "compliance_score, auditor_agent, refactoring_priority) "
+            "VALUES ('a', 'x', 'file', 50, 'me', 'urgent')",
+            {},
+        ),
+        (
+            "INSERT INTO discord_commands (command_id, agent_id, command_type, command_data) "
+            "VALUES ('c', 'A', 'launch_missiles', '{}')",
+            {},
+        ),
+        (
+            "INSERT INTO discord_commands (command_id, agent_id, command_type, command_data, "
+            "execution_status) VALUES ('c', 'A', 'coordination', '{}', 'meh')",
+            {},
+        ),
+        (
+            "INSERT INTO discord_commands (command_id, agent_id, command_type, command_data) "
+            "VALUES ('c', 'A', 'coordination', 'nope')",
+            {},
+        ),
+        (
+            "INSERT INTO integration_tests (test_id, test_name, test_type, integration_component, "
+            "test_agent) VALUES ('t', 'n', 'astrology', 'c', 'a')",
+            {},
+        ),
+        (
+            "INSERT INTO integration_tests (test_id, test_name, test_type, integration_component, "
+            "test_agent, test_coverage_percentage) VALUES ('t', 'n', 'database', 'c', 'a', 150)",
+            {},
+        ),
+        (
+            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain, status) "
+            "VALUES ('A', 't', 's', 'c', 'napping')",
+            {},
+        ),
+        (
+            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain, v2_compliance) "
+            "VALUES ('A', 't', 's', 'c', 100.5)",
+            {},
+        ),
+    ],
+)
+async def test_other_tables_check_their_values(db: Database, sql: str, params: dict) -> None:
+    with pytest.raises(errors.ConstraintViolation, match="CHECK constraint failed"):
+        await db.connector.execute(sql, params)
+
+
+async def test_claim_query_walks_the_lane_index(db: Database) -> None:
+    from swarmbus.storage.queries import load
+
+    plan = await db.connector.fetch_all(
+        "EXPLAIN QUERY PLAN " + load("sqlite")["lane_heads"],
+        {"agents": '["A", "B"]', "per_lane": 10},
+    )
+    details = " | ".join(row["detail"] for row in plan)
+    assert "idx_message_lane" in details
+    assert "SCAN agent_messages" not in details.replace("SCAN agent_messages AS m USING", "")
+
+
+def test_sqlite_version_supports_returning() -> None:
+    assert sqlite3.sqlite_version_info >= (3, 35, 0)

@@ -1,0 +1,74 @@
+"""Processes the integration tests start: producers and writers sharing one database.
+
+Run as `python -m tests.integration.workers COMMAND ...`; each prints one JSON
+line with what it did, so the test can check every acknowledged message.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import anyio
+
+from swarmbus import errors
+from swarmbus.agents import config as swarm_config
+from swarmbus.bus.api import Bus
+from swarmbus.storage.systems import SystemStatus
+
+
+async def produce(config: str, count: int, sender: str, concurrency: int) -> None:
+    """Send `count` messages round-robin to every agent; print the acknowledged ids."""
+    swarm = swarm_config.load(config)
+    agents = list(swarm.agents)
+    acked: list[str] = []
+    failures: list[str] = []
+    async with await Bus.open(swarm) as bus:
+
+        async def worker(offset: int) -> None:
+            for n in range(offset, count, concurrency):
+                try:
+                    acked.append(await bus.send(sender, agents[n % len(agents)], f"{sender} #{n}"))
+                except errors.BusError as exc:
+                    failures.append(f"{type(exc).__name__}: {exc}")
+
+        async with anyio.create_task_group() as tg:
+            for offset in range(concurrency):
+                tg.start_soon(worker, offset)
+    print(json.dumps({"acked": acked, "failures": failures}))
+
+
+async def write_mix(config: str, seconds: float, name: str) -> None:
+    """Write messages and heartbeats as fast as possible for `seconds`."""
+    swarm = swarm_config.load(config)
+    writes = 0
+    failures: list[str] = []
+    deadline = time.monotonic() + seconds
+    async with await Bus.open(swarm) as bus:
+        agents = list(swarm.agents)
+        while time.monotonic() < deadline:
+            try:
+                await bus.send(name, agents[writes % len(agents)], f"{name} {writes}")
+                await bus.db.systems.heartbeat(
+                    SystemStatus(
+                        system_id=f"monitoring@{name}",
+                        system_name="monitoring",
+                        system_status="active",
+                        performance_metrics={"writes": writes},
+                    )
+                )
+                writes += 1
+            except errors.BusError as exc:
+                failures.append(f"{type(exc).__name__}: {exc}")
+    print(json.dumps({"writes": writes, "failures": failures}))
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    if command == "produce":
+        anyio.run(produce, args[0], int(args[1]), args[2], int(args[3]))
+    elif command == "write-mix":
+        anyio.run(write_mix, args[0], float(args[1]), args[2])
+    else:
+        raise SystemExit(f"unknown command {command!r}")

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from swarmbus import errors
+from swarmbus.bus import render
+from swarmbus.bus.cli.params import parse_duration, parse_since
+from swarmbus.storage import timefmt
+from swarmbus.storage.messages import Message
+from swarmbus.storage.queries import load, parse_queries
+
+BODIES = [
+    "hello",
+    "line one\n\n  indented\n\ttabbed\n",
+    "--- looks like front matter ---\n---\n",
+    "accents é ü, CJK 漢字, emoji 🚀👩‍💻, dash —, quotes “ ”",
+    "/slash command\n!bang",
+]
+
+
+def _message(body: str) -> Message:
+    now = timefmt.utcnow()
+    return Message(
+        message_id="01M89D8N4X0G0Z1WMBWK43E6TB",
+        from_agent="Agent-1",
+        to_agent="Agent-2",
+        priority="high",
+        tags=["a", "b"],
+        content=body,
+        sent_at=now,
+        status="pending",
+        delivery_status="claimed",
+        available_at=now,
+        created_at=now,
+        priority_rank=1,
+    )
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_inbox_document_keeps_the_body_exactly(body: str) -> None:
+    header, parsed = render.parse_inbox_document(render.inbox_document(_message(body)))
+    assert parsed == body
+    assert header["id"] == "01M89D8N4X0G0Z1WMBWK43E6TB"
+    assert header["from"] == "Agent-1"
+    assert header["tags"] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("90s", 90),
+        ("15m", 900),
+        ("2h", 7200),
+        ("30d", 2_592_000),
+        ("1w", 604_800),
+        ("1.5h", 5400),
+        ("250ms", 0.25),
+    ],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "10 years", "-5m", "0", "5x"])
+def test_bad_durations_name_the_value(text: str) -> None:
+    with pytest.raises(errors.UsageError, match=f"'{text}' is not allowed"):
+        parse_duration(text)
+
+
+def test_since_accepts_durations_and_iso_times() -> None:
+    assert abs((timefmt.utcnow() - parse_since("10m")).total_seconds() - 600) < 5
+    assert timefmt.to_text(parse_since("2026-01-02T03:04:05Z")) == "2026-01-02T03:04:05.000Z"
+    with pytest.raises(errors.UsageError, match="--since 'yesterday'"):
+        parse_since("yesterday")
+
+
+def test_time_text_is_fixed_width_and_sortable() -> None:
+    early, late = timefmt.utcnow(), timefmt.utcnow() + timedelta(milliseconds=1)
+    assert len(timefmt.to_text(early)) == 24
+    assert timefmt.to_text(early) < timefmt.to_text(late)
+    assert timefmt.from_text(timefmt.to_text(early)) == early
+
+
+def test_query_files_parse_and_reject_duplicates() -> None:
+    assert "claim_messages" in load("sqlite")
+    with pytest.raises(ValueError, match="twice"):
+        parse_queries("-- name: a\n-- x\nSELECT 1;\n-- name: a\n-- y\nSELECT 2;")
