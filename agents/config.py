@@ -61,6 +61,7 @@ class AgentConfig(_Section):
     specialization: str = Field(default="general", min_length=1)
     captain: str = Field(default="unassigned", min_length=1)
     host: str | None = Field(default=None, min_length=1)
+    fallback: Literal["inbox"] | None = None  # where messages go while `transport` cannot deliver
 
     @model_validator(mode="after")
     def _gui_needs_a_point(self) -> AgentConfig:

@@ -82,7 +82,6 @@ class Dispatcher:
         self.host = this_host()
         self.name = self.options.name or f"messaging@{self.host}"
         self.stats = DispatchStats()
-        self.paused: dict[str, str] = {}  # transport name -> reason
         self._settings = bus.settings
         self._slots = {name: PrioritySlots(t.concurrency) for name, t in transports.items()}
         self._settle: GroupCommit[Outcome, str] = GroupCommit(bus.db.messages.settle)
@@ -135,14 +134,20 @@ class Dispatcher:
 
     # ------------------------------------------------------------ claiming
 
+    def route(self, agent: AgentConfig) -> Transport | None:
+        """The transport that can deliver to `agent` now: its own, else its fallback."""
+        for name in (agent.transport, agent.fallback):
+            transport = self.transports.get(name) if name else None
+            if transport is not None and transport.unavailable_reason() is None:
+                return transport
+        return None
+
     def served_agents(self) -> dict[str, int]:
         """Agents this dispatcher can deliver to now -> their transport's batch size."""
         served = {}
         for agent in self.bus.agents.values():
-            transport = self.transports.get(agent.transport)
-            if transport is None or agent.transport in self.paused:
-                continue
-            if transport.unavailable_reason() is None:
+            transport = self.route(agent)
+            if transport is not None:
                 served[agent.name] = transport.batch_size
         return served
 
@@ -205,10 +210,15 @@ class Dispatcher:
     # ------------------------------------------------------------ delivering
 
     async def _run_lane(self, token: str, lane: list[Message], reclaimed: frozenset[str]) -> None:
-        slots = self._slots[self.bus.agents[lane[0].to_agent].transport]
+        transport = self.route(self.bus.agents[lane[0].to_agent])
+        if transport is None:  # it became unavailable since the claim
+            self._in_flight -= len(lane)
+            await self._release(token, lane)
+            return
+        slots = self._slots[transport.name]
         await slots.acquire(_key(lane[0]))
         try:
-            await self._deliver_lane(token, lane, reclaimed, slots)
+            await self._deliver_lane(token, lane, reclaimed, transport, slots)
         except errors.StorageError:
             self._db_error = True
             self.stats.errors += 1
@@ -225,6 +235,7 @@ class Dispatcher:
         token: str,
         lane: list[Message],
         reclaimed: frozenset[str],
+        transport: Transport,
         slots: PrioritySlots,
     ) -> None:
         """Deliver a lane's messages in order, holding one of its transport's slots."""
@@ -242,15 +253,14 @@ class Dispatcher:
                 acks.append(Outcome(message.message_id, token, expired=True))
                 continue
             agent = self.bus.agents[message.to_agent]
-            transport = self.transports[agent.transport]
             redelivery = message.message_id in reclaimed
             try:
                 result, elapsed_ms = await self._attempt(transport, message, agent, redelivery)
             except TransportPaused as paused:
-                self.paused[agent.transport] = paused.reason
+                # the transport reports itself unavailable until a person resumes it
                 logger.warning(
                     "%s delivery paused: %s",
-                    agent.transport,
+                    transport.name,
                     paused.reason,
                     extra={"action": "transport_paused"},
                 )
@@ -357,21 +367,19 @@ class Dispatcher:
             await anyio.sleep(self._settings.heartbeat_seconds)
 
     def _detail(self) -> str:
-        if self.paused:
-            return "; ".join(f"{name} paused: {why}" for name, why in self.paused.items())
-        return f"delivering ({self._in_flight} in flight)"
+        problems = [
+            f"{name} {state}"
+            for name, state in self.transport_states().items()
+            if state != "available"
+        ]
+        return "; ".join(problems) or f"delivering ({self._in_flight} in flight)"
 
     def transport_states(self) -> dict[str, str]:
-        """transport name -> 'available', 'paused: …' or 'unavailable: …'."""
+        """transport name -> 'available' or 'unavailable: <reason>'."""
         states = {}
         for name, transport in self.transports.items():
             reason = transport.unavailable_reason()
-            if name in self.paused:
-                states[name] = f"paused: {self.paused[name]}"
-            elif reason is not None:
-                states[name] = f"unavailable: {reason}"
-            else:
-                states[name] = "available"
+            states[name] = "available" if reason is None else f"unavailable: {reason}"
         return states
 
     async def _heartbeat(self, state: SystemState, detail: str) -> None:
@@ -381,7 +389,7 @@ class Dispatcher:
                 messaging_status(
                     system_id=self.name,
                     host=self.host,
-                    state="maintenance" if self.paused and state == "active" else state,
+                    state=state,
                     stats=self.stats,
                     queue_depth=depth,
                     in_flight=self._in_flight,

@@ -22,7 +22,8 @@ class MemoryTransport:
 
     :param fail: given the message and how many attempts it had before this
         one, return an error string to fail the attempt, or None.
-    :param pause: like `fail`, but a returned reason pauses delivery instead.
+    :param pause: like `fail`, but a returned reason pauses delivery instead
+        (the transport is then unavailable until `unavailable` is cleared).
     :param delay: seconds each delivery takes.
     """
 
@@ -45,6 +46,7 @@ class MemoryTransport:
         before = self.attempts.get(message.message_id, 0)
         self.attempts[message.message_id] = before + 1
         if self.pause is not None and (reason := self.pause(message)):
+            self.unavailable = reason  # stays paused until someone clears it
             raise TransportPaused(reason)
         if self.delay:
             await anyio.sleep(self.delay)

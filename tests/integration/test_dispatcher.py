@@ -198,8 +198,11 @@ async def test_pausing_hands_messages_back_without_counting_an_attempt(bus: Bus)
     message = await bus.get(message_id)
     assert message.delivery_status == "pending"
     assert message.retry_count == 0
-    assert dispatcher.paused == {"memory": "fail-safe triggered"}
-    assert "paused: fail-safe triggered" in dispatcher.transport_states()["memory"]
+    assert transport.unavailable == "fail-safe triggered"
+    assert dispatcher.transport_states()["memory"] == "unavailable: fail-safe triggered"
+    transport.unavailable = transport.pause = None  # the person resumed
+    await drain(bus, transport)
+    assert transport.received("Agent-1") == ["wait for me"]
 
 
 async def test_an_unavailable_transport_leaves_messages_waiting(bus: Bus) -> None:
