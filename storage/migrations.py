@@ -89,10 +89,11 @@ async def current_version(connector: Statements) -> int:
     somebody else's database, not an old swarmbus one.
     """
     queries = sql.load(connector.dialect)
-    row = await connector.fetch_one(queries["schema_migrations_exists"])
-    if row is None or not row["present"]:
-        tables = await connector.fetch_one(queries["count_user_tables"])
-        if tables and tables["n"]:
+    # One statement, one snapshot: a migration committing in another process
+    # between two separate reads would look like a foreign database.
+    state = await connector.fetch_one(queries["schema_state"])
+    if state is None or not state["present"]:
+        if state and state["tables"]:
             raise errors.DatabaseUnavailable(
                 f"{connector.location} is a database of some other program "
                 f"(it has tables but no schema_migrations); choose another path"

@@ -3,15 +3,13 @@
 
 -- ---------------------------------------------------------------- schema
 
--- name: schema_migrations_exists
--- Whether the migrations table is there (0 or 1).
-SELECT count(*) AS present FROM sqlite_master
-WHERE type = 'table' AND name = 'schema_migrations';
-
--- name: count_user_tables
--- How many tables the database holds, ours or not.
-SELECT count(*) AS n FROM sqlite_master
-WHERE type = 'table' AND name NOT LIKE 'sqlite_%';
+-- name: schema_state
+-- In one snapshot: whether the migrations table is there, and how many tables exist at all.
+SELECT
+    (SELECT count(*) FROM sqlite_master
+     WHERE type = 'table' AND name = 'schema_migrations') AS present,
+    (SELECT count(*) FROM sqlite_master
+     WHERE type = 'table' AND name NOT LIKE 'sqlite_%') AS tables;
 
 -- name: schema_version
 -- The highest applied migration.
