@@ -37,7 +37,7 @@ from swarmbus.bus.retry import backoff_delay
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult, Transport, TransportPaused
 from swarmbus.storage import timefmt
-from swarmbus.storage.messages import Message, Outcome
+from swarmbus.storage.messages import PRIORITIES, Lane, Message, Outcome
 from swarmbus.storage.systems import SystemState
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class Dispatcher:
         self._wake = bus.sent
         self._stopping = anyio.Event()
         self._in_flight = 0
+        self._busy: set[Lane] = set()  # lanes with a delivery task running here
         self._idle = anyio.Event()
         self._idle.set()
         self._started_at = timefmt.utcnow()
@@ -142,21 +143,29 @@ class Dispatcher:
                 return transport
         return None
 
-    def served_agents(self) -> dict[str, int]:
-        """Agents this dispatcher can deliver to now -> their transport's batch size."""
-        served = {}
+    def claimable_lanes(self) -> dict[Lane, int]:
+        """Lanes worth claiming from now -> the batch size of their transport.
+
+        Lanes of agents no transport can reach are left out (their messages
+        wait), and so are lanes this dispatcher is delivering already.
+        """
+        lanes = {}
         for agent in self.bus.agents.values():
             transport = self.route(agent)
-            if transport is not None:
-                served[agent.name] = transport.batch_size
-        return served
+            if transport is None:
+                continue
+            for rank in range(len(PRIORITIES)):
+                if (agent.name, rank) not in self._busy:
+                    lanes[(agent.name, rank)] = transport.batch_size
+        return lanes
 
     async def _claim_loop(self, lanes: anyio.abc.TaskGroup, *, once: bool, poll: float) -> None:
         data_version: int | None = None
         while not self._stopping.is_set():
             room = self.options.max_in_flight - self._in_flight
+            idle_before = self._in_flight == 0  # the claim below then saw every lane
             claim = await self.bus.db.messages.claim(
-                self.served_agents(),
+                self.claimable_lanes(),
                 limit=room,
                 lease_seconds=self._settings.lease_seconds,
                 claimed_by=self.name,
@@ -166,7 +175,7 @@ class Dispatcher:
                 self._start_lanes(lanes, claim.token, claim.messages, claim.reclaimed)
                 if claim.more and room > len(claim.messages):
                     continue
-            elif once and claim.lanes == 0 and self._in_flight == 0:
+            elif once and idle_before and claim.lanes == 0 and self._in_flight == 0:
                 return
             data_version = await self._idle_until_work(claim.next_due, poll, data_version)
 
@@ -203,6 +212,7 @@ class Dispatcher:
         for message in messages:
             by_lane.setdefault((message.to_agent, message.priority_rank), []).append(message)
         for (agent, rank), lane in by_lane.items():
+            self._busy.add((agent, rank))
             self._in_flight += len(lane)
             self._idle = anyio.Event() if self._idle.is_set() else self._idle
             group.start_soon(self._run_lane, token, lane, reclaimed, name=f"lane {agent}/{rank}")
@@ -212,6 +222,7 @@ class Dispatcher:
     async def _run_lane(self, token: str, lane: list[Message], reclaimed: frozenset[str]) -> None:
         transport = self.route(self.bus.agents[lane[0].to_agent])
         if transport is None:  # it became unavailable since the claim
+            self._busy.discard((lane[0].to_agent, lane[0].priority_rank))
             self._in_flight -= len(lane)
             await self._release(token, lane)
             return
@@ -225,6 +236,7 @@ class Dispatcher:
             raise
         finally:
             slots.release()
+            self._busy.discard((lane[0].to_agent, lane[0].priority_rank))
             self._in_flight -= len(lane)
             if self._in_flight == 0:
                 self._idle.set()
@@ -318,7 +330,7 @@ class Dispatcher:
 
     async def _flush(self, acks: list[Outcome]) -> None:
         if acks:
-            results = await self.bus.db.messages.settle(acks)
+            results = await self._settle.submit_many(acks)
             acks.clear()
             self._count(results)
 

@@ -11,6 +11,7 @@ dispatcher falls back to polling `PRAGMA data_version`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -27,6 +28,7 @@ SUFFIX = ".sock"
 _sender: socket.socket | None = None
 
 
+@functools.lru_cache(maxsize=64)
 def channel_dir(db_location: str) -> Path:
     """The folder of wake-up sockets for one database (short, so paths fit AF_UNIX)."""
     real = os.path.realpath(db_location.removeprefix("sqlite:///"))

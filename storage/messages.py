@@ -34,6 +34,7 @@ DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = (
     "expired",
 )
 ACTIVE_STATUSES = frozenset({"pending", "claimed", "retrying"})
+Lane = tuple[str, int]  # (recipient, priority rank): the unit of FIFO delivery
 DeliveryMethod = Literal["pyautogui", "pyautogui_typing", "inbox", "memory"]
 CoordinateStatus = Literal[
     "pending", "valid", "off_screen", "title_mismatch", "unverified", "not_applicable"
@@ -188,33 +189,33 @@ class MessageRepository:
 
     async def claim(
         self,
-        agents: Mapping[str, int],
+        lanes: Mapping[Lane, int],
         *,
         limit: int,
         lease_seconds: float,
         claimed_by: str,
         now: datetime | None = None,
     ) -> Claim:
-        """Claim up to `limit` ready messages for the given agents.
+        """Claim up to `limit` ready messages from the given lanes.
 
-        :param agents: recipient name -> how many messages of one lane may be
-            claimed together (the transport's batch size).
+        :param lanes: (recipient, priority rank) -> how many messages of that
+            lane may be claimed together (the transport's batch size).
         """
         token = ids.new_id()
-        if not agents or limit <= 0:
+        if not lanes or limit <= 0:
             return Claim(token, [])
         moment = now or timefmt.utcnow()
         now_text = timefmt.to_text(moment)
         async with self._db.transaction() as tx:
             heads = await tx.fetch_all(
                 self._q["lane_heads"],
-                {"agents": json.dumps(sorted(agents)), "per_lane": max(agents.values())},
+                {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
             )
-            chosen, next_due, lanes = _ready_runs(heads, agents, now_text)
+            chosen, next_due, active = _ready_runs(heads, lanes, now_text)
             more = len(chosen) > limit
             chosen = chosen[:limit]
             if not chosen:
-                return Claim(token, [], _parse(next_due), False, lanes)
+                return Claim(token, [], _parse(next_due), False, active)
             rows = await tx.fetch_all(
                 self._q["claim_messages"],
                 {
@@ -229,7 +230,7 @@ class MessageRepository:
             key=lambda m: (m.priority_rank, m.message_id),
         )
         reclaimed = frozenset(r["message_id"] for r in chosen if r["delivery_status"] == "claimed")
-        return Claim(token, messages, _parse(next_due), more, lanes, reclaimed)
+        return Claim(token, messages, _parse(next_due), more, active, reclaimed)
 
     async def renew(self, token: str, message_ids: Sequence[str], lease_seconds: float) -> int:
         """Extend the lease on messages this claim still holds; return how many."""
@@ -260,17 +261,10 @@ class MessageRepository:
             held: set[str] = set()
             if delivered:
                 rows = await tx.fetch_all(
-                    self._q["claim_holders"],
-                    {"message_ids": json.dumps([o.message_id for o in delivered])},
-                )
-                tokens = {row["message_id"]: row["claim_token"] for row in rows}
-                held = {
-                    o.message_id for o in delivered if tokens.get(o.message_id) == o.claim_token
-                }
-                await tx.execute_many(
                     self._q["mark_delivered"],
-                    [_outcome_params(o, now) for o in delivered if o.message_id in held],
+                    {"now": now, "outcomes": json.dumps([_delivered_json(o) for o in delivered])},
                 )
+                held = {row["message_id"] for row in rows}
             for outcome in outcomes:
                 if outcome.expired:
                     changed = await tx.execute(
@@ -380,17 +374,17 @@ class MessageRepository:
 
 
 def _ready_runs(
-    heads: list[Row], batch: Mapping[str, int], now_text: str
+    heads: list[Row], batch: Mapping[Lane, int], now_text: str
 ) -> tuple[list[Row], str | None, int]:
     """From each lane's head rows, keep the leading run that is ready now."""
-    lanes: dict[tuple[str, int], list[Row]] = {}
+    lanes: dict[Lane, list[Row]] = {}
     for row in heads:
         lanes.setdefault((row["to_agent"], row["priority_rank"]), []).append(row)
     chosen: list[Row] = []
     next_due: str | None = None
-    for (agent, _rank), rows in lanes.items():
+    for lane, rows in lanes.items():
         rows.sort(key=lambda r: r["message_id"])
-        for row in rows[: batch.get(agent, 1)]:
+        for row in rows[: batch.get(lane, 1)]:
             due = (
                 row["lease_expires_at"]
                 if row["delivery_status"] == "claimed"
@@ -414,7 +408,7 @@ def _insert_params(message: NewMessage, message_id: str, now: str) -> dict[str, 
         "from_agent": message.from_agent,
         "to_agent": message.to_agent,
         "priority": message.priority,
-        "tags": dump_json(list(message.tags)),
+        "tags": dump_json(list(message.tags)) if message.tags else "[]",
         "content": message.content,
         "sent_at": now,
         "delivery_method": message.delivery_method,
@@ -423,6 +417,17 @@ def _insert_params(message: NewMessage, message_id: str, now: str) -> dict[str, 
         "idempotency_key": message.idempotency_key,
         "broadcast_id": message.broadcast_id,
         "expires_at": timefmt.to_text(message.expires_at) if message.expires_at else None,
+    }
+
+
+def _delivered_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "id": outcome.message_id,
+        "token": outcome.claim_token,
+        "ms": outcome.delivery_time_ms,
+        "method": outcome.delivery_method,
+        "coordinates": dict(outcome.coordinates) if outcome.coordinates is not None else None,
+        "cvs": outcome.coordinate_validation_status,
     }
 
 

@@ -32,6 +32,7 @@ BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
 BUSY_RETRIES = 3  # further tries after SQLite gave up waiting (seed 001)
 BUSY_BACKOFF_INITIAL = 0.05  # seconds, doubled per retry, with jitter
 BUSY_BACKOFF_MAX = 1.0  # seconds
+CACHE_KIB = 16_384  # page cache per connection; the claim and status indexes stay hot
 
 Synchronous = Literal["normal", "full"]
 
@@ -204,6 +205,7 @@ class SqliteConnector(_Statements):
         await self.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         await self.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
         await self.execute("PRAGMA foreign_keys = ON")
+        await self.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
     async def enable_wal(self) -> None:
         """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
@@ -240,6 +242,10 @@ class SqliteConnector(_Statements):
     # inside another task's open transaction on this shared connection.
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         async with self._lock:
+            try:
+                return await super().fetch_all(query, params)
+            except errors.DatabaseBusy:
+                pass
             async for attempt in _busy_retry():
                 with attempt:
                     return await super().fetch_all(query, params)
@@ -247,6 +253,10 @@ class SqliteConnector(_Statements):
 
     async def execute(self, query: str, params: Params | None = None) -> int:
         async with self._lock:
+            try:
+                return await super().execute(query, params)
+            except errors.DatabaseBusy:
+                pass
             async for attempt in _busy_retry():
                 with attempt:
                     return await super().execute(query, params)
@@ -265,9 +275,7 @@ class SqliteConnector(_Statements):
         """
         async with self._lock:
             try:
-                async for attempt in _busy_retry():
-                    with attempt:
-                        await self._begin()
+                await self._begin()
                 yield _Transaction(self._conn, self.location)
             except BaseException:
                 with anyio.CancelScope(shield=True):
@@ -283,8 +291,18 @@ class SqliteConnector(_Statements):
     async def _begin(self) -> None:
         try:
             await self._conn.execute("BEGIN IMMEDIATE")
+            return
         except sqlite3.Error as exc:
-            raise translate(exc, self.location) from exc
+            error = translate(exc, self.location)
+            if not isinstance(error, errors.DatabaseBusy):
+                raise error from exc
+        # SQLite already waited busy_timeout; try a few more times, with backoff.
+        async for attempt in _busy_retry():
+            with attempt:
+                try:
+                    await self._conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise translate(exc, self.location) from exc
 
     async def _rollback(self) -> None:
         # Runs after whatever is still queued on the connection's thread, so a

@@ -166,12 +166,14 @@ async def test_expired_messages_are_not_delivered(bus: Bus) -> None:
 async def test_a_crashed_dispatchers_lease_is_reclaimed(bus: Bus) -> None:
     message_id = await bus.send("p", "Agent-1", "survivor")
     crashed = await bus.db.messages.claim(
-        {"Agent-1": 10}, limit=10, lease_seconds=0.3, claimed_by="crashed@host"
+        {("Agent-1", 2): 10}, limit=10, lease_seconds=0.3, claimed_by="crashed@host"
     )
     assert [m.message_id for m in crashed.messages] == [message_id]
     # while the lease lives nobody else may take it
     assert not (
-        await bus.db.messages.claim({"Agent-1": 10}, limit=10, lease_seconds=5, claimed_by="other")
+        await bus.db.messages.claim(
+            {("Agent-1", 2): 10}, limit=10, lease_seconds=5, claimed_by="other"
+        )
     ).messages
     transport = MemoryTransport()
     stats = await drain(bus, transport)
