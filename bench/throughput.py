@@ -89,8 +89,8 @@ def _committed(db: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> 
 
 def raw_swarmbus_schema_run(count: int) -> float:
     """The cycle on swarmbus's own table: the same rows, CHECKs and indexes."""
-    migration = resources.files("swarmbus.storage") / "sql/sqlite/migrations/0001_initial_schema.sql"
-    db = _raw_db(migration.read_text())
+    folder = resources.files("swarmbus.storage") / "sql" / "sqlite" / "migrations"
+    db = _raw_db((folder / "0001_initial_schema.sql").read_text())
     for n in range(8):
         db.execute("INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
                    "VALUES (?, 't', 's', 'c')", (f"Agent-{n}",))
