@@ -92,25 +92,38 @@ def raw_swarmbus_schema_run(count: int) -> float:
     folder = resources.files("swarmbus.storage") / "sql" / "sqlite" / "migrations"
     db = _raw_db((folder / "0001_initial_schema.sql").read_text())
     for n in range(8):
-        db.execute("INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
-                   "VALUES (?, 't', 's', 'c')", (f"Agent-{n}",))
+        db.execute(
+            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+            "VALUES (?, 't', 's', 'c')",
+            (f"Agent-{n}",),
+        )
     fresh = ids.new_ids(count)
     start = time.perf_counter()
     for n, message_id in enumerate(fresh):
         agent = f"Agent-{n % 8}"
-        _committed(db, "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, "
-                       "tags, content, sent_at, created_at, delivery_method, available_at) VALUES "
-                       "(?, 'bench', ?, 'normal', '[]', ?, ?, ?, 'memory', ?)",
-                   (message_id, agent, PAYLOAD, NOW, NOW, NOW))
+        _committed(
+            db,
+            "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, "
+            "tags, content, sent_at, created_at, delivery_method, available_at) VALUES "
+            "(?, 'bench', ?, 'normal', '[]', ?, ?, ?, 'memory', ?)",
+            (message_id, agent, PAYLOAD, NOW, NOW, NOW),
+        )
         ((claimed,),) = _committed(
-            db, "UPDATE agent_messages SET delivery_status = 'claimed', claim_token = 't', "
-                "lease_expires_at = ? WHERE message_id = (SELECT message_id FROM agent_messages "
-                "WHERE to_agent = ? AND priority_rank = 2 AND delivery_status IN "
-                "('pending', 'claimed', 'retrying') ORDER BY message_id LIMIT 1) "
-                "RETURNING message_id", (NOW, agent))
-        _committed(db, "UPDATE agent_messages SET delivery_status = 'delivered', status = "
-                       "'delivered', processed_at = ?, lease_expires_at = NULL, claim_token = NULL "
-                       "WHERE message_id = ?", (NOW, claimed))
+            db,
+            "UPDATE agent_messages SET delivery_status = 'claimed', claim_token = 't', "
+            "lease_expires_at = ? WHERE message_id = (SELECT message_id FROM agent_messages "
+            "WHERE to_agent = ? AND priority_rank = 2 AND delivery_status IN "
+            "('pending', 'claimed', 'retrying') ORDER BY message_id LIMIT 1) "
+            "RETURNING message_id",
+            (NOW, agent),
+        )
+        _committed(
+            db,
+            "UPDATE agent_messages SET delivery_status = 'delivered', status = "
+            "'delivered', processed_at = ?, lease_expires_at = NULL, claim_token = NULL "
+            "WHERE message_id = ?",
+            (NOW, claimed),
+        )
     elapsed = time.perf_counter() - start
     db.close()
     return count / elapsed
@@ -118,14 +131,19 @@ def raw_swarmbus_schema_run(count: int) -> float:
 
 def raw_minimal_run(count: int) -> float:
     """The cycle on a three-column table with one partial index."""
-    db = _raw_db("CREATE TABLE q (id INTEGER PRIMARY KEY, body TEXT, status TEXT DEFAULT "
-                 "'pending');\nCREATE INDEX q_ready ON q (id) WHERE status = 'pending';\n")
+    db = _raw_db(
+        "CREATE TABLE q (id INTEGER PRIMARY KEY, body TEXT, status TEXT DEFAULT "
+        "'pending');\nCREATE INDEX q_ready ON q (id) WHERE status = 'pending';\n"
+    )
     start = time.perf_counter()
     for _ in range(count):
         _committed(db, "INSERT INTO q (body) VALUES (?)", (PAYLOAD,))
         ((claimed,),) = _committed(
-            db, "UPDATE q SET status = 'claimed' WHERE id = (SELECT id FROM q WHERE status = "
-                "'pending' ORDER BY id LIMIT 1) RETURNING id", ())
+            db,
+            "UPDATE q SET status = 'claimed' WHERE id = (SELECT id FROM q WHERE status = "
+            "'pending' ORDER BY id LIMIT 1) RETURNING id",
+            (),
+        )
         _committed(db, "UPDATE q SET status = 'delivered' WHERE id = ?", (claimed,))
     elapsed = time.perf_counter() - start
     db.close()
@@ -185,8 +203,10 @@ def main() -> None:
         f"senders, median of {args.runs} (SQLite {sqlite3.sqlite_version}, WAL, "
         f"synchronous=NORMAL unless noted)",
         ["what", "msgs/s", "vs raw cycle (same schema)", "vs huey as shipped"],
-        [[name, f"{value:,.0f}", f"{value / raw:.0%}", f"{value / huey:.1f}x"]
-         for name, value in results.items()],
+        [
+            [name, f"{value:,.0f}", f"{value / raw:.0%}", f"{value / huey:.1f}x"]
+            for name, value in results.items()
+        ],
     )
     ours = results["swarmbus, idempotent transport (inbox-like)"]
     print(f"\ntargets: >= 50% of the raw cycle: {ours / raw:.0%}; >= 2x huey: {ours / huey:.1f}x")

@@ -59,6 +59,7 @@ class DispatcherOptions:
     expiry_sweep: float = EXPIRY_SWEEP
     stop_grace: float = STOP_GRACE
     handle_signals: bool = False
+    wake_socket: bool = True  # False: rely on polling PRAGMA data_version alone
 
 
 class Dispatcher:
@@ -104,8 +105,8 @@ class Dispatcher:
     async def run(self, *, once: bool = False) -> DispatchStats:
         """Deliver until stopped (or, with `once`, until nothing is left to deliver)."""
         listener = wakeup.Listener(self.bus.db.location)
-        has_socket = listener.open()
-        poll = self.options.idle_poll if has_socket else NO_SOCKET_POLL
+        has_socket = self.options.wake_socket and listener.open()
+        poll = self.options.idle_poll if has_socket else min(self.options.idle_poll, NO_SOCKET_POLL)
         logger.info("dispatcher %s started", self.name, extra={"action": "dispatcher_start"})
         try:
             async with anyio.create_task_group() as side:

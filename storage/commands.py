@@ -19,7 +19,7 @@ ValidationStatus = Literal["pending", "valid", "invalid", "unauthorized"]
 class DiscordCommand(BaseModel):
     """One row of `discord_commands`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     command_id: str = Field(default_factory=ids.new_id)
     agent_id: str

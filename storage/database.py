@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarmbus import errors
 from swarmbus.storage import migrations
 from swarmbus.storage import queries as sql
-from swarmbus.storage.audits import AuditRepository
-from swarmbus.storage.checks import IntegrationTestRepository
-from swarmbus.storage.commands import CommandRepository
 from swarmbus.storage.connector import Connector
-from swarmbus.storage.messages import MessageRepository
 from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS, SqliteConnector, Synchronous
-from swarmbus.storage.systems import SystemRepository
-from swarmbus.storage.workspaces import WorkspaceRepository
+
+if TYPE_CHECKING:
+    from swarmbus.storage.audits import AuditRepository
+    from swarmbus.storage.checks import IntegrationTestRepository
+    from swarmbus.storage.commands import CommandRepository
+    from swarmbus.storage.messages import MessageRepository
+    from swarmbus.storage.systems import SystemRepository
+    from swarmbus.storage.workspaces import WorkspaceRepository
 
 SQLITE_PREFIX = "sqlite:///"
 
@@ -39,16 +42,50 @@ class DatabaseInfo:
 
 
 class Database:
-    """An open, migrated database and its repositories, one per table."""
+    """An open, migrated database and its repositories, one per table.
+
+    Repositories are built on first use, so a short command (`swarmbus send`)
+    imports only the tables it touches.
+    """
 
     def __init__(self, connector: Connector) -> None:
         self.connector = connector
-        self.workspaces = WorkspaceRepository(connector)
-        self.messages = MessageRepository(connector)
-        self.systems = SystemRepository(connector)
-        self.commands = CommandRepository(connector)
-        self.audits = AuditRepository(connector)
-        self.checks = IntegrationTestRepository(connector)
+
+    @cached_property
+    def workspaces(self) -> WorkspaceRepository:
+        from swarmbus.storage.workspaces import WorkspaceRepository
+
+        return WorkspaceRepository(self.connector)
+
+    @cached_property
+    def messages(self) -> MessageRepository:
+        from swarmbus.storage.messages import MessageRepository
+
+        return MessageRepository(self.connector)
+
+    @cached_property
+    def systems(self) -> SystemRepository:
+        from swarmbus.storage.systems import SystemRepository
+
+        return SystemRepository(self.connector)
+
+    @cached_property
+    def commands(self) -> CommandRepository:
+        from swarmbus.storage.commands import CommandRepository
+
+        return CommandRepository(self.connector)
+
+    @cached_property
+    def audits(self) -> AuditRepository:
+        from swarmbus.storage.audits import AuditRepository
+
+        return AuditRepository(self.connector)
+
+    @cached_property
+    def checks(self) -> IntegrationTestRepository:
+        from swarmbus.storage.checks import IntegrationTestRepository
+
+        return IntegrationTestRepository(self.connector)
 
     @property
     def location(self) -> str:

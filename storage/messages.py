@@ -44,7 +44,7 @@ CoordinateStatus = Literal[
 class Message(BaseModel):
     """One row of `agent_messages`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     message_id: str
     from_agent: str

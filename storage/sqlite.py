@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 import aiosqlite
 import anyio
-import tenacity
 
 from swarmbus import errors
 from swarmbus.storage.connector import Params, Row
@@ -66,7 +65,7 @@ def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
     return errors.StorageError(f"{location}: {exc}")
 
 
-def _log_retry(state: tenacity.RetryCallState) -> None:
+def _log_retry(state: Any) -> None:
     logger.warning(
         "database busy, retrying (%s left)",
         BUSY_RETRIES + 1 - state.attempt_number,
@@ -74,8 +73,13 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
     )
 
 
-def _busy_retry() -> tenacity.AsyncRetrying:
-    """A fresh retry loop for one operation (retry state is per loop)."""
+def _busy_retry() -> Any:
+    """A fresh retry loop for one operation (retry state is per loop).
+
+    tenacity is imported here, on the rare busy path, to keep start-up short.
+    """
+    import tenacity
+
     return tenacity.AsyncRetrying(
         retry=tenacity.retry_if_exception_type(errors.DatabaseBusy),
         stop=tenacity.stop_after_attempt(BUSY_RETRIES + 1),

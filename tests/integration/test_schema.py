@@ -187,8 +187,16 @@ async def test_claim_query_walks_the_lane_index(db: Database) -> None:
 
 
 BY_ID_QUERIES = [
-    "claim_messages", "renew_leases", "mark_delivered", "record_failure", "mark_expired",
-    "release_claims", "requeue_message", "get_message", "get_messages", "find_idempotent",
+    "claim_messages",
+    "renew_leases",
+    "mark_delivered",
+    "record_failure",
+    "mark_expired",
+    "release_claims",
+    "requeue_message",
+    "get_message",
+    "get_messages",
+    "find_idempotent",
 ]
 
 
