@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from swarmbus import errors
+from swarmbus.agents.auditor.rules import AuditRules
 
 CONFIG_FILE_NAME = "swarmbus.toml"
 CONFIG_ENV = "SWARMBUS_CONFIG"
@@ -100,6 +101,7 @@ class SwarmConfig(_Section):
 
     database: DatabaseConfig = DatabaseConfig()
     bus: BusConfig = BusConfig()
+    audit: AuditRules = AuditRules()
     agents: list[AgentConfig] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -126,6 +128,14 @@ class Swarm:
     @property
     def agents(self) -> dict[str, AgentConfig]:
         return {agent.name: agent for agent in self.config.agents}
+
+    def agent(self, name: str) -> AgentConfig:
+        """The configured agent called `name`, or `UnknownAgent`."""
+        for agent in self.config.agents:
+            if agent.name == name:
+                return agent
+        known = ", ".join(a.name for a in self.config.agents) or "none"
+        raise errors.UnknownAgent(f"unknown agent {name!r}; configured agents: {known}")
 
     def inbox_dir(self, agent: AgentConfig) -> Path:
         """Where an inbox agent's files go (default: `inboxes/<name>` beside the config)."""

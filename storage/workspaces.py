@@ -75,6 +75,14 @@ class WorkspaceRepository:
         row = await self._db.fetch_one(self._q["get_workspace"], {"agent_id": agent_id})
         return None if row is None else AgentWorkspace.model_validate(row)
 
+    async def set_v2_compliance(self, agent_id: str, score: float) -> bool:
+        """Store an agent's latest compliance score; False if the agent is unknown."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                self._q["set_v2_compliance"], {"agent_id": agent_id, "score": score}
+            )
+        return changed == 1
+
     async def sync(self, registrations: Sequence[Registration]) -> int:
         """Make the registry match the config; return how many rows changed.
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import db, messaging, running, setup
+from swarmbus.bus.cli import audit, db, messaging, reading, running, setup
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -63,12 +63,13 @@ def main_options(
 app.command("init")(setup.init)
 app.command("send")(messaging.send)
 app.command("broadcast")(messaging.broadcast)
-app.command("messages")(messaging.messages)
-app.command("show")(messaging.show)
-app.command("retry")(messaging.retry)
-app.command("inbox")(messaging.inbox)
+app.command("messages")(reading.messages)
+app.command("show")(reading.show)
+app.command("retry")(reading.retry)
+app.command("inbox")(reading.inbox)
 app.command("run")(running.run_dispatcher)
 app.command("status")(running.status)
+app.command("audit")(audit.audit)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from swarmbus.agents.config import Swarm
-from swarmbus.storage.database import open_database
+from swarmbus.storage.database import describe, open_database
 from tests.conftest import write_swarm
 
 REPO = Path(__file__).parents[2]
@@ -40,7 +40,7 @@ async def test_four_processes_write_for_three_seconds(make_swarm: Callable[..., 
     total = sum(r["writes"] for r in results)
     assert total > 100  # they really overlapped
     async with await open_database(swarm.database) as db:
-        counts = (await db.describe()).row_counts
+        counts = (await describe(db)).row_counts
     assert counts["agent_messages"] == total
     assert counts["core_systems_status"] == 4
 

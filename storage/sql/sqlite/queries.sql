@@ -344,3 +344,19 @@ UNION ALL SELECT 'schema_migrations', count(*) FROM schema_migrations;
 SELECT delivery_status, count(*) AS n FROM agent_messages
 WHERE delivery_status IN ('pending', 'claimed', 'retrying', 'failed')
 GROUP BY delivery_status;
+
+-- name: set_v2_compliance
+-- Record an agent's compliance score from its latest audit.
+UPDATE agent_workspaces
+SET v2_compliance = :score, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+WHERE agent_id = :agent_id;
+
+-- ---------------------------------------------------------------- inspection
+
+-- name: integrity_check
+-- SQLite's own consistency check of every page and index ('ok' when sound).
+PRAGMA integrity_check;
+
+-- name: foreign_key_check
+-- Rows whose foreign keys point nowhere.
+PRAGMA foreign_key_check;
