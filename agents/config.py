@@ -156,15 +156,19 @@ def load(
 ) -> Swarm:
     """Read and validate the configuration; raise `ConfigError` with one clear line."""
     path = config_path(explicit, env)
+    return parse(read_text(path), path, env)
+
+
+def read_text(path: Path) -> str:
+    """The config file's text, or one `ConfigError` line saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise errors.ConfigError(
             f"{path}: config file not found; run 'swarmbus init' or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise errors.ConfigError(f"{path}: cannot read config file ({exc})") from None
-    return parse(text, path, env)
 
 
 def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:

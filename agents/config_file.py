@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from swarmbus import errors
 from swarmbus.agents import config as swarm_config
 from swarmbus.fsutil import atomic_write
 
@@ -19,12 +18,7 @@ R = TypeVar("R")
 
 def edit_config(path: Path, change: Callable[[Any], R]) -> R:
     """Apply `change` to the parsed document and write it back if it still validates."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise errors.ConfigError(
-            f"{path}: config file not found; run 'swarmbus init' first"
-        ) from None
+    text = swarm_config.read_text(path)
     swarm_config.parse(text, path)  # the current file must be valid to edit it
     document = tomlkit.parse(text)
     result = change(document)
