@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import db, messaging, running, setup
+from swarmbus.bus.cli import db, discord, messaging, running, setup
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -70,6 +70,7 @@ app.command("run")(running.run_dispatcher)
 app.command("status")(running.status)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
+app.add_typer(discord.discord_app, name="discord")
 
 
 def main() -> None:

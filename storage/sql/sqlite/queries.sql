@@ -340,3 +340,23 @@ GROUP BY delivery_status;
 -- The claim token each of the given messages is held under right now.
 SELECT message_id, claim_token FROM agent_messages
 WHERE message_id IN (SELECT value FROM json_each(:message_ids)) AND delivery_status = 'claimed';
+
+-- ---------------------------------------------------------------- discord bot
+
+-- name: update_command_response
+-- Replace what a ledger row says the user saw (the /send outcome edits the reply).
+UPDATE discord_commands
+SET discord_bot_response = :discord_bot_response, response_data = :response_data
+WHERE command_id = :command_id;
+
+-- name: get_command
+-- One ledger row by id.
+SELECT * FROM discord_commands WHERE command_id = :command_id;
+
+-- name: dead_letters_since
+-- Dead letters after a (processed_at, message_id) position, oldest first (the bot's alerts).
+SELECT * FROM agent_messages
+WHERE delivery_status = 'failed'
+  AND (processed_at > :since OR (processed_at = :since AND message_id > :after_id))
+ORDER BY processed_at, message_id
+LIMIT :limit;
