@@ -113,7 +113,7 @@ class WebhookRecorder(webhook_async.AsyncWebhookAdapter):
 class RestRecorder:
     """Stands in for Discord's REST API behind `HTTPClient.request`; records every request."""
 
-    def __init__(self, http: Any) -> None:
+    def __init__(self, http: Any = None) -> None:
         self.http = http
         self.calls: list[Call] = []
         self.tokens: list[str | None] = []  # the token each request was sent with
@@ -123,6 +123,16 @@ class RestRecorder:
         self.calls.append(Call(route.method, route.path, payload))
         self.tokens.append(self.http.token)
         return self.answer(route, payload)
+
+    def patch_class(self, monkeypatch: Any) -> RestRecorder:
+        """Answer for every `HTTPClient` (for bots built inside the code under test)."""
+
+        async def request(http: Any, route: Any, **kwargs: Any) -> Any:
+            self.http = http
+            return await self.request(route, **kwargs)
+
+        monkeypatch.setattr(discord.http.HTTPClient, "request", request)
+        return self
 
     def answer(self, route: Any, payload: Any) -> Any:
         if route.path == "/users/@me":
