@@ -159,6 +159,11 @@ class DiscordConfig(_Section):
             )
         return data
 
+    def admits_anyone(self) -> bool:
+        """Whether any user or role is listed at all (if not, every command is refused)."""
+        lists = [Allowlist(users=self.users, roles=self.roles), self.readers]
+        return any(a.users or a.roles for a in [*lists, *self.commands.values()])
+
     def allowlist(self, command: str) -> list[Allowlist]:
         """The lists that admit a user to `command` (any one suffices)."""
         if command in self.commands:

@@ -94,5 +94,13 @@ class SwarmBot(discord.Client):
         self._services.clear()
         await self.context.stop()
         if self.context.options.services and not self.is_closed():
-            await self.heartbeat.beat("inactive")
+            await self.heartbeat.beat("inactive")  # flushes the ledger first
+        else:
+            await self.context.ledger.flush()
+        if self.context.ledger.pending:
+            logger.error(
+                "%d ledger rows could not be written before stopping",
+                self.context.ledger.pending,
+                extra={"action": "ledger_rows_lost_at_stop"},
+            )
         await super().close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from swarmbus.discord_bot.stats import BotStats
 logger = logging.getLogger(__name__)
 
 OUTCOME_POLL = 1.0  # seconds between checks of a sent message's delivery status
+DEFER_AFTER = 2.0  # seconds without a reply before the bot defers (Discord's limit is 3)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class BotOptions:
 
     services: bool = True  # heartbeat and alert loops (off for `discord sync` and tests)
     outcome_poll_seconds: float = OUTCOME_POLL
+    defer_after_seconds: float = DEFER_AFTER
     system_id: str | None = None  # the heartbeat row (default: discord@HOST)
 
 
@@ -45,21 +47,24 @@ class BotContext:
         self, interaction: discord.Interaction[Any], verdict: Verdict, *, unexpected: bool = False
     ) -> None:
         """Write the invocation's one ledger row, then start its follow-up work, if any."""
+        invocation = invocation_of(interaction)
+        if invocation.deferral is not None:
+            invocation.deferral.cancel()
         self.stats.count(verdict.status, unexpected=unexpected)
         await self.ledger.record(ledger_row(interaction, verdict))
-        after = invocation_of(interaction).after
-        if after is not None and verdict.status == "success":
-            self.spawn(after(), name=f"follow-up {invocation_of(interaction).command_id}")
+        if invocation.after is not None and verdict.status == "success":
+            self.spawn(invocation.after, name=f"follow-up {invocation.command_id}")
 
-    def spawn(self, work: Awaitable[None], name: str) -> None:
-        """Run `work` in the background; a crash is logged and counted, never lost."""
+    def spawn(self, work: Callable[[], Awaitable[None]], name: str) -> asyncio.Task[None]:
+        """Run `work()` in the background; a crash is logged and counted, never lost."""
         task = asyncio.get_running_loop().create_task(self._guard(work), name=name)
         self._followups.add(task)
         task.add_done_callback(self._followups.discard)
+        return task
 
-    async def _guard(self, work: Awaitable[None]) -> None:
+    async def _guard(self, work: Callable[[], Awaitable[None]]) -> None:
         try:
-            await work
+            await work()  # created here, so a task cancelled before it starts leaves no coroutine
         except Exception:
             self.stats.unexpected += 1
             logger.exception("background work failed", extra={"action": "followup_failed"})

@@ -7,6 +7,7 @@ turns it into exactly one ledger row.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,8 @@ class Invocation:
     ephemeral: bool = False
     result: dict[str, Any] = field(default_factory=dict)
     after: Callable[[], Awaitable[None]] | None = None  # runs once the row is written
+    answering: asyncio.Lock = field(default_factory=asyncio.Lock)  # reply vs. the deferral
+    deferral: asyncio.Task[None] | None = None  # acknowledges a slow command in time
 
     def response_data(self) -> dict[str, Any]:
         """The row's `response_data`: what the command produced, and how it answered."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import discord
@@ -17,7 +18,7 @@ async def reply(
     embed: discord.Embed | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """Send the response (or a follow-up, if the response was already sent)."""
+    """Send the response (or a follow-up, if the response was already sent or deferred)."""
     invocation = invocation_of(interaction)
     kwargs: dict[str, Any] = {"ephemeral": ephemeral}
     if content:
@@ -26,10 +27,26 @@ async def reply(
         kwargs["embed"] = embed
     invocation.shown = clip(shown_text(content, embed), RESPONSE_CHARS)
     invocation.ephemeral = ephemeral
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)
+    async with invocation.answering:
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+
+
+async def defer_if_slow(interaction: discord.Interaction[Any], delay: float) -> None:
+    """Acknowledge the interaction if no reply came within `delay` seconds.
+
+    Discord drops an interaction that gets no answer within 3 seconds; a slow
+    database must not turn into "The application did not respond". After a
+    deferral the reply arrives as a follow-up, which can no longer be ephemeral.
+    """
+    await asyncio.sleep(delay)
+    invocation = invocation_of(interaction)
+    async with invocation.answering:
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+            invocation.result["deferred"] = True
 
 
 async def edit_reply(interaction: discord.Interaction[Any], content: str) -> None:

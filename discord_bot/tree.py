@@ -7,6 +7,7 @@ Success is recorded by the bot's `app_command_completion` listener.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -17,7 +18,7 @@ from swarmbus.discord_bot.auth import NotAllowed, is_allowed
 from swarmbus.discord_bot.context import context_of
 from swarmbus.discord_bot.failures import classify
 from swarmbus.discord_bot.invocation import begin, command_name
-from swarmbus.discord_bot.replies import reply
+from swarmbus.discord_bot.replies import defer_if_slow, reply
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +34,14 @@ class SwarmTree(app_commands.CommandTree[Any]):
             if not allowed:  # typing is not an invocation: no row, just no suggestions
                 await interaction.response.autocomplete([])
             return allowed
-        begin(interaction)
+        invocation = begin(interaction)
         if not allowed:
             raise NotAllowed(name, interaction.user.id)
+        delay = context.options.defer_after_seconds
+        invocation.deferral = context.spawn(
+            functools.partial(defer_if_slow, interaction, delay),
+            name=f"follow-up defer {invocation.command_id}",
+        )
         return True
 
     async def on_error(

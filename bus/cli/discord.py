@@ -7,6 +7,7 @@ once a command runs.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -23,7 +24,14 @@ def run_bot(ctx: typer.Context) -> None:
 
     token = credentials.read_token()
     swarm = state(ctx).swarm()
+    if not swarm.config.discord.admits_anyone():
+        print(
+            "warning: no users or roles in the [discord] config section: "
+            "every command will be refused",
+            file=sys.stderr,
+        )
     runner.protect_logs(token, state(ctx).verbose)
+    print("discord bot starting (Ctrl+C stops it)", flush=True)
     run(runner.run_bot, swarm, token)
     print("discord bot stopped")
 

@@ -97,6 +97,7 @@ class WebhookRecorder(webhook_async.AsyncWebhookAdapter):
     def __init__(self) -> None:
         super().__init__()
         self.calls: list[Call] = []
+        self.deferred = asyncio.Event()  # set by the first deferral (callback type 5)
 
     async def request(self, route: Any, session: Any, **kwargs: Any) -> Any:
         payload = kwargs.get("payload")
@@ -104,6 +105,8 @@ class WebhookRecorder(webhook_async.AsyncWebhookAdapter):
             payload = json.loads(kwargs["multipart"][0]["value"])
         self.calls.append(Call(route.method, route.path, payload, route.webhook_token))
         if route.path.endswith("/callback"):
+            if payload["type"] == 5:
+                self.deferred.set()
             return {"interaction": {"id": str(route.webhook_id), "type": payload["type"]}}
         if route.method in ("PATCH", "POST"):
             return message_payload(payload.get("content"), payload.get("embeds"))

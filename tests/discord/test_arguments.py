@@ -144,3 +144,15 @@ async def test_a_crash_is_one_line_for_the_user_and_a_failed_row(
     assert row.error_message == "RuntimeError: disk on fire"
     assert bot.context.stats.unexpected == 1
     assert any("disk on fire" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_command_discord_still_knows_but_the_bot_does_not(driven: Bot) -> None:
+    _bot, harness, bus = driven
+    reply = await harness.invoke("deploy", ALICE, target="prod")
+    assert reply.first.ephemeral
+    assert reply.first.content == (
+        "This command is out of date; run 'swarmbus discord sync' and try again."
+    )
+    [row] = await ledger(bus)
+    assert (row.command_name, row.execution_status) == ("deploy", "failed")
+    assert row.command_data == {"command": "deploy", "options": {"target": "prod"}}

@@ -99,7 +99,8 @@ def test_run_serves_commands_and_never_leaks_the_token(
     swarm = make_swarm(extra=ALLOWLIST)
     result = swarmbus(swarm, "--verbose", "discord", "run")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "discord bot stopped\n"
+    assert result.stdout == "discord bot starting (Ctrl+C stops it)\ndiscord bot stopped\n"
+    assert "warning" not in result.stderr
     assert "logging in using static token" in result.stderr  # discord.py's log reached us
     assert api.tokens[0] == TOKEN  # the token did reach Discord (GET /users/@me)
     assert [c.path for c in api.calls] == ["/users/@me", "/oauth2/applications/@me"]
@@ -151,3 +152,18 @@ async def _rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
         rows = [r.model_dump(mode="json") for r in await db.commands.list()]
         systems = [s.model_dump(mode="json") for s in await db.systems.list()]
     return sorted(rows, key=lambda r: r["execution_status"] != "success"), systems
+
+
+def test_run_warns_when_nobody_is_allowed(
+    make_swarm: Callable[..., Swarm], api: RestRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def connect(bot: Any, *, reconnect: bool = True) -> None:
+        return None
+
+    monkeypatch.setattr(discord.Client, "connect", connect)
+    result = swarmbus(make_swarm(), "discord", "run")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "warning: no users or roles in the [discord] config section: "
+        "every command will be refused\n"
+    )

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from swarmbus.bus.api import Bus
 from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.discord_bot.context import BotOptions
 from swarmbus.storage import timefmt
 from swarmbus.storage.audits import ComplianceAudit
 from swarmbus.storage.systems import SystemStatus
@@ -250,3 +253,24 @@ def _audit(name: str, score: float, violations: int, **extra: Any) -> Compliance
         refactoring_required=violations > 0,
         **extra,
     )
+
+
+async def test_a_slow_command_is_deferred_in_time_then_answered(
+    make_bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = BotOptions(services=False, defer_after_seconds=0.01)
+    async with make_bot(options=options) as (_bot, harness, bus):
+        real_runs = bus.db.audits.runs
+
+        async def slow_runs(limit: int = 10) -> list[dict[str, Any]]:
+            await harness.webhook.deferred.wait()  # the database is slow until the bot defers
+            return await real_runs(limit)
+
+        monkeypatch.setattr(bus.db.audits, "runs", slow_runs)
+        reply = await harness.invoke("compliance", ALICE)
+        assert reply.callback_type == 5  # "swarmbus is thinking…"
+        assert reply.calls[1].method == "POST"  # the answer, as a follow-up
+        assert reply.embed["description"] == "No compliance audit has run yet."
+        [row] = await ledger(bus)
+        assert row.execution_status == "success"
+        assert row.response_data == {"deferred": True, "ephemeral": False}
