@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -161,3 +162,17 @@ def _message(n: int, content: str) -> Message:
         created_at=moment,
         priority_rank=2,
     )
+
+
+def test_the_readme_example_is_a_valid_discord_section() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Discord", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = parse(example)
+    assert config.users == [123456789012345678]
+    assert config.alert_channel_id == 234567890123456789
+    assert config.allowlist("send") == [Allowlist(users=[123456789012345678])]
+    tunables = ("outcome_timeout_seconds", "heartbeat_seconds", "alert_poll_seconds")
+    for name in (*tunables, "alert_min_interval_seconds"):
+        default = DiscordConfig.model_fields[name].default
+        assert re.search(rf"`{name}` \([^)]*\b{default:g}\)", section), name
