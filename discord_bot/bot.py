@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 import discord
@@ -47,11 +48,9 @@ class SwarmBot(discord.Client):
         """Start the heartbeat and, with an alert channel, the alert loop (after login)."""
         if not self.context.options.services:
             return
-        loop = asyncio.get_running_loop()
-        self._services.append(loop.create_task(self.heartbeat.run(), name="discord heartbeat"))
+        self._start(self.heartbeat.run(), "discord heartbeat")
         if self.context.config.alert_channel_id is not None:
-            interval = self.context.config.alert_poll_seconds
-            self._services.append(loop.create_task(self.alerts.run(interval), name="alerts"))
+            self._start(self.alerts.run(self.context.config.alert_poll_seconds), "alerts")
 
     async def on_ready(self) -> None:
         logger.info("connected to Discord as %s", self.user, extra={"action": "discord_ready"})
@@ -88,12 +87,12 @@ class SwarmBot(discord.Client):
 
     async def close(self) -> None:
         """Stop the loops and follow-ups, mark the row inactive, then disconnect."""
-        for task in self._services:
+        running, self._services = self._services, []
+        for task in running:
             task.cancel()
-        await asyncio.gather(*self._services, return_exceptions=True)
-        self._services.clear()
+        await asyncio.gather(*running, return_exceptions=True)
         await self.context.stop()
-        if self.context.options.services and not self.is_closed():
+        if running:
             await self.heartbeat.beat("inactive")  # flushes the ledger first
         else:
             await self.context.ledger.flush()
@@ -104,3 +103,18 @@ class SwarmBot(discord.Client):
                 extra={"action": "ledger_rows_lost_at_stop"},
             )
         await super().close()
+
+    def _start(self, loop: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(loop, name=name)
+        task.add_done_callback(self._service_ended)
+        self._services.append(task)
+
+    def _service_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.context.stats.unexpected += 1
+            logger.error(
+                "the %s loop died; /health will show it",
+                task.get_name(),
+                exc_info=task.exception(),
+                extra={"action": "service_died"},
+            )

@@ -26,8 +26,9 @@ async def reply(
     if embed is not None:
         kwargs["embed"] = embed
     invocation.shown = clip(shown_text(content, embed), RESPONSE_CHARS)
-    invocation.ephemeral = ephemeral
     async with invocation.answering:
+        # the answer to a deferral replaces the public "thinking" message: never ephemeral
+        invocation.ephemeral = ephemeral and not invocation.result.get("deferred")
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)
         else:

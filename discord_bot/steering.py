@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -28,11 +28,10 @@ from swarmbus.discord_bot.invocation import PRIORITY_RANKS, invocation_of
 from swarmbus.discord_bot.outcome import watch_delivery
 from swarmbus.discord_bot.replies import reply
 from swarmbus.discord_bot.text import clip, inline
+from swarmbus.storage.messages import Priority
 
 CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 _UNSAFE_SENDER = re.compile(r"[^A-Za-z0-9_.-]")
-
-Priority = Literal["urgent", "high", "normal", "low"]
 
 
 def sender_of(user: discord.User | discord.Member) -> str:
@@ -95,7 +94,9 @@ async def send(
         sender_of(interaction.user), args.agent, args.message, args.priority, tags=("discord",)
     )
     invocation.result = {"message_id": message_id}
-    await reply(interaction, f"📨 Message `{message_id}` for **{args.agent}** stored ({priority}).")
+    await reply(
+        interaction, f"📨 Message `{message_id}` for **{args.agent}** stored ({args.priority})."
+    )
     invocation.after = functools.partial(watch_delivery, context, interaction, message_id)
 
 

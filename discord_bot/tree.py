@@ -62,7 +62,12 @@ class SwarmTree(app_commands.CommandTree[Any]):
         try:
             await reply(interaction, failure.line, ephemeral=True)
         except discord.HTTPException as exc:
-            logger.warning("could not answer /%s: %s", command_name(interaction), exc)
+            logger.warning(
+                "could not answer /%s: %s",
+                command_name(interaction),
+                exc,
+                extra={"action": "reply_failed"},
+            )
         finally:
             await context_of(interaction).conclude(
                 interaction, failure.verdict, unexpected=failure.unexpected

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from swarmbus.agents.config import DISCORD_COMMANDS
-from tests.discord.conftest import ALICE, BOB, CAROL, DAVE, OPS_ROLE, Bot, ledger
+from tests.discord.conftest import ALICE, BOB, CAROL, DAVE, OPS_ROLE, Bot, dead_letter, ledger
 from tests.discord.harness import Harness, Member, Reply
 
 OPTIONS: dict[str, dict[str, Any]] = {
@@ -131,3 +131,12 @@ async def test_autocomplete_suggests_matching_agents(driven: Bot) -> None:
     assert choices == [{"name": "Agent-2 (memory, unknown)", "value": "Agent-2"}]
     every = await harness.autocomplete("messages", DAVE, "agent", agent="")
     assert [c["value"] for c in every] == ["Agent-1", "Agent-2", "Agent-3"]
+
+
+async def test_retry_autocomplete_offers_the_dead_letters(driven: Bot) -> None:
+    _bot, harness, bus = driven
+    failed = await dead_letter(bus, "Agent-3")
+    await bus.send("tester", "Agent-1", "not a dead letter")
+    choices = await harness.autocomplete("retry", ALICE, "message_id", message_id=failed[:4])
+    assert choices == [{"name": f"{failed} → Agent-3: window closed", "value": failed}]
+    assert await harness.autocomplete("retry", ALICE, "message_id", message_id="ZZZ") == []
