@@ -6,6 +6,7 @@ and never shows up in output, logs or rows.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from swarmbus.agents.config import DISCORD_COMMANDS, Swarm
 from swarmbus.bus.cli import app
+from swarmbus.discord_bot import runner
 from swarmbus.storage.database import open_database
 from tests.conftest import write_swarm
 from tests.discord.conftest import ALICE, ALLOWLIST, BOB
@@ -167,3 +169,20 @@ def test_run_warns_when_nobody_is_allowed(
         "warning: no users or roles in the [discord] config section: "
         "every command will be refused\n"
     )
+
+
+def test_the_log_filter_blanks_the_token_out_of_any_record() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    logging.getLogger("swarmbus").handlers[:] = [handler]
+    runner.protect_logs(TOKEN, verbose=True)
+    logging.getLogger("discord.gateway").info("identify with %s", TOKEN)
+    try:
+        raise RuntimeError(f"bad header Bot {TOKEN}")
+    except RuntimeError:
+        logging.getLogger("swarmbus.discord_bot").exception("login failed")
+    text = stream.getvalue()
+    assert "discord.gateway identify with [token redacted]" in text
+    assert "RuntimeError: bad header Bot [token redacted]" in text
+    assert TOKEN not in text
