@@ -56,10 +56,6 @@ class CommandRepository:
         rows = await self._db.fetch_all(self._q["list_commands"], {"limit": limit})
         return [DiscordCommand.model_validate(row) for row in rows]
 
-    async def get(self, command_id: str) -> DiscordCommand | None:
-        row = await self._db.fetch_one(self._q["get_command"], {"command_id": command_id})
-        return None if row is None else DiscordCommand.model_validate(row)
-
     async def update_response(
         self, command_id: str, discord_bot_response: str, response_data: dict[str, Any] | None
     ) -> bool:

@@ -349,10 +349,6 @@ UPDATE discord_commands
 SET discord_bot_response = :discord_bot_response, response_data = :response_data
 WHERE command_id = :command_id;
 
--- name: get_command
--- One ledger row by id.
-SELECT * FROM discord_commands WHERE command_id = :command_id;
-
 -- name: dead_letters_since
 -- Dead letters after a (processed_at, message_id) position, oldest first (the bot's alerts).
 SELECT * FROM agent_messages
