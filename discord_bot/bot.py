@@ -69,7 +69,8 @@ class SwarmBot(discord.Client):
 
     def gateway(self) -> Gateway:
         """The connection as it is now, for the heartbeat."""
-        connected = self.is_ready() and not self.is_closed()
+        socket_open = self.ws is not None and self.ws.open  # False while reconnecting
+        connected = self.is_ready() and not self.is_closed() and socket_open
         return Gateway(
             connected=connected,
             latency_ms=Gateway.latency(self.latency) if connected else None,

@@ -114,4 +114,4 @@ def _detail(gateway: Gateway, state: SystemState) -> str:
     if not gateway.connected:
         return "not connected to Discord (connecting or reconnecting)"
     latency = f"{gateway.latency_ms:.0f} ms" if gateway.latency_ms is not None else "unknown"
-    return f"connected as {gateway.user}, {gateway.guilds} guilds, latency {latency}"
+    return f"connected as {gateway.user}, latency {latency}, guilds: {gateway.guilds}"

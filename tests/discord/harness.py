@@ -315,3 +315,20 @@ def _where(member: Member) -> dict[str, Any]:
         },
         "context": 0,
     }  # fmt: skip
+
+
+class FakeGatewaySocket:
+    """Stands in for the gateway websocket: open, with a measured latency."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.open = True
+
+    async def close(self, code: int = 1000) -> None:
+        self.open = False
+
+
+def pretend_connected(bot: Any, latency: float) -> None:
+    """Make the client look connected to the gateway (READY received, socket open)."""
+    bot.ws = FakeGatewaySocket(latency)
+    bot._ready.set()

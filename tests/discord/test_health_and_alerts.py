@@ -14,6 +14,7 @@ from swarmbus.discord_bot.heartbeat import Gateway
 from swarmbus.storage import timefmt
 from swarmbus.storage.systems import SystemStatus
 from tests.discord.conftest import ALERT_CHANNEL, ALICE, BOB, Bot, dead_letter, ledger
+from tests.discord.harness import pretend_connected
 
 
 def alerts(min_interval: float = 0) -> str:
@@ -48,13 +49,15 @@ async def test_heartbeat_row_of_a_bot_not_yet_connected(driven: Bot) -> None:
 
 
 async def test_heartbeat_row_of_a_connected_bot(driven: Bot) -> None:
-    bot, _harness, bus = driven
-    bot.heartbeat.gateway = lambda: Gateway(True, Gateway.latency(0.0421), 2, "swarmbus#0001")
+    bot, harness, bus = driven
+    harness.cache_guild(())
+    pretend_connected(bot, latency=0.0421)
+    assert bot.gateway() == Gateway(True, 42.1, 1, "swarmbus")
     await bot.heartbeat.beat()
     row = await bus.db.systems.get(bot.heartbeat.system_id)
     assert row is not None
     assert (row.system_status, row.health_score, row.error_count) == ("active", 100.0, 0)
-    assert row.status_detail == "connected as swarmbus#0001, 2 guilds, latency 42 ms"
+    assert row.status_detail == "connected as swarmbus, latency 42 ms, guilds: 1"
     assert (row.performance_metrics or {})["latency_ms"] == 42.1
     await bot.heartbeat.beat("inactive")
     stopped = await bus.db.systems.get(bot.heartbeat.system_id)
