@@ -9,14 +9,15 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -96,12 +97,89 @@ class BusConfig(_Section):
     heartbeat_seconds: float = Field(default=5.0, gt=0, le=3600)
 
 
+DiscordCommandName = Literal[
+    "send", "broadcast", "retry", "agents", "status", "health", "messages", "compliance"
+]
+DISCORD_COMMANDS: tuple[str, ...] = get_args(DiscordCommandName)
+DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "compliance")
+SNOWFLAKE_RULE = "a Discord id: a whole number (Developer Mode, right-click, Copy ID)"
+
+
+def check_snowflake(value: Any) -> int:
+    """Accept a Discord id as a TOML integer or a string of digits."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"must be {SNOWFLAKE_RULE}")
+    if isinstance(value, str) and not value.strip().isdigit():
+        raise ValueError(f"must be {SNOWFLAKE_RULE}")
+    number = int(value)
+    if not 0 < number < 2**64:
+        raise ValueError(f"must be {SNOWFLAKE_RULE}")
+    return number
+
+
+Snowflake = Annotated[int, BeforeValidator(check_snowflake)]
+
+
+class Allowlist(_Section):
+    """Discord user ids and role ids that may use some commands."""
+
+    users: list[Snowflake] = []
+    roles: list[Snowflake] = []
+
+    def admits(self, user_id: int, role_ids: Collection[int]) -> bool:
+        return user_id in self.users or any(role in self.roles for role in role_ids)
+
+
+class DiscordConfig(_Section):
+    """The `[discord]` table: who may steer the swarm, and where alerts go.
+
+    `users`/`roles` may use every command; `readers` may also use the read-only
+    ones; an entry in `commands` replaces both for that one command. Nothing
+    configured means every command is refused. The bot token is never read
+    from this file, only from the environment.
+    """
+
+    users: list[Snowflake] = []
+    roles: list[Snowflake] = []
+    readers: Allowlist = Allowlist()
+    commands: dict[DiscordCommandName, Allowlist] = {}
+    alert_channel_id: Snowflake | None = None
+    guild_id: Snowflake | None = None  # default for `swarmbus discord sync`
+    outcome_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    heartbeat_seconds: float = Field(default=15.0, gt=0, le=3600)
+    alert_poll_seconds: float = Field(default=10.0, gt=0, le=3600)
+    alert_min_interval_seconds: float = Field(default=30.0, ge=0, le=86_400)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_token_here(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any("token" in str(key).lower() for key in data):
+            raise ValueError(
+                "the bot token is never read from the config file; remove it and set "
+                "SWARMBUS_DISCORD_TOKEN in the environment"
+            )
+        return data
+
+    def admits_anyone(self) -> bool:
+        """Whether any user or role is listed at all (if not, every command is refused)."""
+        lists = [Allowlist(users=self.users, roles=self.roles), self.readers]
+        return any(a.users or a.roles for a in [*lists, *self.commands.values()])
+
+    def allowlist(self, command: str) -> list[Allowlist]:
+        """The lists that admit a user to `command` (any one suffices)."""
+        if command in self.commands:
+            return [self.commands[command]]  # type: ignore[index]
+        general = Allowlist(users=self.users, roles=self.roles)
+        return [general, self.readers] if command in DISCORD_READ_ONLY else [general]
+
+
 class SwarmConfig(_Section):
     """The whole file."""
 
     database: DatabaseConfig = DatabaseConfig()
     bus: BusConfig = BusConfig()
     audit: AuditRules = AuditRules()
+    discord: DiscordConfig = DiscordConfig()
     agents: list[AgentConfig] = Field(min_length=1)
 
     @model_validator(mode="after")

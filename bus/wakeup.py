@@ -10,6 +10,7 @@ dispatcher falls back to polling `PRAGMA data_version`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import hashlib
@@ -49,6 +50,7 @@ def notify(db_location: str) -> int:
     if _sender is None:
         _sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         _sender.setblocking(False)
+        atexit.register(_sender.close)
     reached = 0
     for entry in entries:
         if not entry.name.endswith(SUFFIX):

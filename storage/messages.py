@@ -194,6 +194,14 @@ class MessageRepository:
         rows = await self._db.fetch_all(self._q["recent_deliveries"], {"limit": limit})
         return [Message.model_validate(row) for row in rows]
 
+    async def dead_letters_since(
+        self, since: datetime, after_id: str = "", limit: int = 100
+    ) -> list[Message]:
+        """Dead letters after the position (`since`, `after_id`), oldest first."""
+        params = {"since": timefmt.to_text(since), "after_id": after_id, "limit": limit}
+        rows = await self._db.fetch_all(self._q["dead_letters_since"], params)
+        return [Message.model_validate(row) for row in rows]
+
 
 def _insert_params(message: NewMessage, message_id: str, now: str) -> dict[str, Any]:
     return {

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import audit, db, messaging, reading, running, setup
+from swarmbus.bus.cli import audit, db, discord, messaging, reading, running, setup
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -72,6 +72,7 @@ app.command("status")(running.status)
 app.command("audit")(audit.audit)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
+app.add_typer(discord.discord_app, name="discord")
 
 
 def main() -> None:

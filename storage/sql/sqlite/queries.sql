@@ -360,3 +360,19 @@ PRAGMA integrity_check;
 -- name: foreign_key_check
 -- Rows whose foreign keys point nowhere.
 PRAGMA foreign_key_check;
+
+-- ---------------------------------------------------------------- discord bot
+
+-- name: update_command_response
+-- Replace what a ledger row says the user saw (the /send outcome edits the reply).
+UPDATE discord_commands
+SET discord_bot_response = :discord_bot_response, response_data = :response_data
+WHERE command_id = :command_id;
+
+-- name: dead_letters_since
+-- Dead letters after a (processed_at, message_id) position, oldest first (the bot's alerts).
+SELECT * FROM agent_messages
+WHERE delivery_status = 'failed'
+  AND (processed_at > :since OR (processed_at = :since AND message_id > :after_id))
+ORDER BY processed_at, message_id
+LIMIT :limit;
