@@ -82,7 +82,7 @@ def main() -> None:
     modes = {
         "wake-up socket (default)": DispatcherOptions(name="latency"),
         "data_version polled every 1 ms, no socket": DispatcherOptions(
-            name="latency", wake_socket=False, idle_poll=0.001
+            name="latency", listen=False, idle_poll=0.001
         ),
     }
     rows = []

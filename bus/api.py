@@ -14,9 +14,10 @@ from typing import Unpack
 from swarmbus import errors
 from swarmbus.agents import registry
 from swarmbus.agents.config import AgentConfig, Swarm
-from swarmbus.bus import requests, wakeup
+from swarmbus.bus import requests
 from swarmbus.bus.outbox import Outbox, compose
 from swarmbus.bus.requests import SendOptions
+from swarmbus.bus.signal import Signal
 from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage import ids
 from swarmbus.storage.database import Database, open_database
@@ -41,7 +42,7 @@ class Bus(AsyncResource):
         self.settings = swarm.config.bus
         self.agents: dict[str, AgentConfig] = swarm.agents
         self.outbox = Outbox(db)
-        self.sent: wakeup.Signal = self.outbox.sent
+        self.sent: Signal = self.outbox.sent
 
     @classmethod
     async def open(cls, swarm: Swarm) -> Bus:

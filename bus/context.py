@@ -11,9 +11,9 @@ from swarmbus.agents.config import AgentConfig
 from swarmbus.bus.api import Bus
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.health import DispatchStats
+from swarmbus.bus.signal import Signal
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import Transport
-from swarmbus.bus.wakeup import Signal
 from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Lane, Outcome
 

@@ -2,7 +2,7 @@
 
 One claim loop takes, for every lane (recipient, priority), the run of ready
 messages at its head, and starts one lane task per lane (see `lanes`). When
-nothing is ready it sleeps until a sender wakes it (`wakeup`), until the next
+nothing is ready it sleeps until a sender's announcement wakes it, until the next
 backoff or lease runs out, or until another process writes to the database.
 
 Side tasks (wake-up listener, heartbeat, expiry sweep, signal handler) run in
@@ -21,7 +21,6 @@ import anyio
 import anyio.abc
 
 from swarmbus.agents.registry import this_host
-from swarmbus.bus import wakeup
 from swarmbus.bus.api import Bus
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import DispatchStats
@@ -35,8 +34,6 @@ from swarmbus.storage.messages import PRIORITIES, Message
 logger = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 1024  # claimed messages held at once
-IDLE_POLL = 0.25  # seconds between checks for writers that did not notify
-NO_SOCKET_POLL = 0.01  # seconds, when no wake-up socket could be bound
 EXPIRY_SWEEP = 5.0  # seconds between sweeps of expired waiting messages
 STOP_GRACE = 10.0  # seconds in-flight deliveries get to finish on shutdown
 
@@ -47,11 +44,11 @@ class DispatcherOptions:
 
     name: str | None = None
     max_in_flight: int = MAX_IN_FLIGHT
-    idle_poll: float = IDLE_POLL
+    idle_poll: float | None = None  # seconds; None: what the database suggests
     expiry_sweep: float = EXPIRY_SWEEP
     stop_grace: float = STOP_GRACE
     handle_signals: bool = False
-    wake_socket: bool = True  # False: rely on polling PRAGMA data_version alone
+    listen: bool = True  # False: rely on the idle poll alone (for measurements)
 
 
 class Dispatcher:
@@ -92,13 +89,13 @@ class Dispatcher:
 
     async def run(self, *, once: bool = False) -> DispatchStats:
         """Deliver until stopped (or, with `once`, until nothing is left to deliver)."""
-        listener = wakeup.Listener(self.ctx.bus.db.location)
-        has_socket = self.options.wake_socket and listener.open()
-        poll = self.options.idle_poll if has_socket else min(self.options.idle_poll, NO_SOCKET_POLL)
+        connector = self.ctx.bus.db.connector
+        poll = self.options.idle_poll or connector.idle_poll
         logger.info("dispatcher %s started", self.name, extra={"action": "dispatcher_start"})
         try:
             async with anyio.create_task_group() as side:
-                side.start_soon(listener.serve, self.ctx.wake, name="wake-up listener")
+                if self.options.listen:
+                    side.start_soon(connector.listen, self.ctx.wake.set, name="wake-up listener")
                 side.start_soon(self.heartbeat.loop, name="heartbeat")
                 side.start_soon(
                     sweep_expired, self.ctx, self.options.expiry_sweep, name="expiry sweep"
@@ -108,7 +105,6 @@ class Dispatcher:
                 await self._deliver(once, poll)
                 side.cancel_scope.cancel()
         finally:
-            listener.close()
             with anyio.CancelScope(shield=True):
                 await self.heartbeat.beat("inactive")
         logger.info("dispatcher %s stopped", self.name, extra={"action": "dispatcher_stop"})
@@ -138,7 +134,7 @@ class Dispatcher:
         return lanes
 
     async def _claim_loop(self, lanes: anyio.abc.TaskGroup, *, once: bool, poll: float) -> None:
-        data_version: int | None = None
+        marker: object = None
         while not self.ctx.stopping.is_set():
             room = self.options.max_in_flight - self.ctx.in_flight
             idle_before = self.ctx.in_flight == 0  # the claim below then saw every lane
@@ -154,16 +150,15 @@ class Dispatcher:
                     continue
             elif once and idle_before and claim.lanes == 0 and self.ctx.in_flight == 0:
                 return
-            data_version = await self._idle_until_work(claim.next_due, poll, data_version)
+            marker = await self._idle_until_work(claim.next_due, poll, marker)
 
-    async def _idle_until_work(
-        self, due: datetime | None, poll: float, data_version: int | None
-    ) -> int | None:
+    async def _idle_until_work(self, due: datetime | None, poll: float, marker: object) -> object:
         """Sleep until woken, until `due`, or until another process wrote something.
 
-        Senders wake us through the socket; checking `PRAGMA data_version` (it
-        changes when another connection commits) every `poll` seconds catches
-        writers that did not.
+        Senders wake us through the database's announcements; looking at its
+        change marker every `poll` seconds (SQLite's `data_version`) catches
+        writers that did not announce. A database that cannot tell (marker
+        None) is simply claimed from again.
         """
         while not self.ctx.stopping.is_set():
             timeout = poll
@@ -173,10 +168,10 @@ class Dispatcher:
                 break
             if due is not None and timefmt.utcnow() >= due:
                 break
-            current = await self.ctx.bus.db.connector.pragma("data_version")  # type: ignore[attr-defined]
-            if current != data_version:
+            current = await self.ctx.bus.db.connector.change_marker()
+            if current is None or current != marker:
                 return current
-        return data_version
+        return marker
 
     def _start_lanes(self, group: anyio.abc.TaskGroup, claim: Claim) -> None:
         self.stats.claims += 1

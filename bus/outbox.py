@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from swarmbus.agents.config import AgentConfig
-from swarmbus.bus import wakeup
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.requests import Envelope
+from swarmbus.bus.signal import Signal
 from swarmbus.storage import timefmt
 from swarmbus.storage.database import Database
 from swarmbus.storage.messages import DeliveryMethod, NewMessage, Stored
@@ -25,7 +25,7 @@ class Outbox:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.sent = wakeup.Signal()  # set after every commit, for in-process dispatchers
+        self.sent = Signal()  # set after every commit, for in-process dispatchers
         self._sends: GroupCommit[NewMessage, Stored] = GroupCommit(self.store_all)
 
     async def store(self, message: NewMessage) -> Stored:
@@ -39,9 +39,8 @@ class Outbox:
         return stored
 
     def announce(self) -> None:
-        """Wake the dispatchers of this database, here and in other processes."""
+        """Wake this process's dispatchers (storage has told other processes already)."""
         self.sent.set()
-        wakeup.notify(self.db.location)
 
 
 def compose(

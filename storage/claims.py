@@ -197,11 +197,15 @@ class ClaimRepository:
                 changed = await tx.execute(
                     self._q["requeue_message"], {"message_id": message_id, "now": now}
                 )
-                return [message_id] if changed else []
-            rows = await tx.fetch_all(
-                self._q["requeue_all_failed"], {"to_agent": to_agent, "now": now}
-            )
-        return sorted(row["message_id"] for row in rows)
+                requeued = [message_id] if changed else []
+            else:
+                rows = await tx.fetch_all(
+                    self._q["requeue_all_failed"], {"to_agent": to_agent, "now": now}
+                )
+                requeued = sorted(row["message_id"] for row in rows)
+            if requeued:
+                await tx.announce()
+        return requeued
 
 
 def _delivery_order(message: Message) -> tuple[int, str]:

@@ -2,14 +2,16 @@
 
 Repositories speak only to a `Connector`: single statements outside a
 transaction, or several statements inside `transaction()`, which always takes
-the write lock up front. Drivers translate their own exceptions into
+the write lock up front (SQLite) or runs at READ COMMITTED with explicit row
+locks (PostgreSQL). Drivers translate their own exceptions into
 `swarmbus.errors` at this boundary, so nothing above storage catches a driver
-error.
+error. Queries are named blocks of `queries.sql` with `:name` parameters; each
+driver binds them its own way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -35,10 +37,24 @@ class Statements(Protocol):
         """Run several statements (a migration) in the current transaction."""
         ...
 
+    async def announce(self) -> None:
+        """Tell listening dispatchers, once this transaction commits, that messages wait."""
+        ...
+
 
 class Connector(Statements, Protocol):
-    """An open database: statements, write transactions, lifecycle."""
+    """An open database: statements, write transactions, wake-ups, lifecycle."""
+
+    idle_poll: float  # seconds an idle dispatcher may sleep before it looks anyway
 
     def transaction(self) -> AbstractAsyncContextManager[Statements]: ...
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever another connection announces messages; runs until cancelled."""
+        ...
+
+    async def change_marker(self) -> object:
+        """A value that changes when another connection commits (None: cannot tell)."""
+        ...
 
     async def close(self) -> None: ...

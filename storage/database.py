@@ -13,7 +13,7 @@ from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage import migrations
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector
-from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS, Synchronous, connect
+from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS, Synchronous, connect, enable_wal
 
 if TYPE_CHECKING:
     from swarmbus.storage.audits import AuditRepository
@@ -134,7 +134,7 @@ async def open_database(
     try:
         # Checked before WAL is switched on: a refused database stays byte for byte as it was.
         await migrations.ensure_supported(connector)
-        await connector.enable_wal()
+        await enable_wal(connector)
         if migrate:
             await migrations.migrate(connector)
     except BaseException:

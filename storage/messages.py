@@ -127,6 +127,7 @@ class MessageRepository:
                 params.append(_insert_params(message, message_id, now))
             if params:
                 await tx.execute_many(self._q["insert_message"], params)
+                await tx.announce()
         return results
 
     async def _known_keys(

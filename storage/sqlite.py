@@ -24,6 +24,7 @@ import anyio
 
 from swarmbus import errors
 from swarmbus.lifecycle import AsyncResource
+from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import Params, Row
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
 BUSY_RETRIES = 3  # further tries after SQLite gave up waiting (seed 001)
 BUSY_BACKOFF_INITIAL = 0.05  # seconds, doubled per retry, with jitter
 BUSY_BACKOFF_MAX = 1.0  # seconds
+NO_SOCKET_POLL = 0.01  # seconds between data_version reads when no wake-up socket binds
+IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_version itself
 CACHE_KIB = 16_384  # page cache per connection; the claim and status indexes stay hot
 
 Synchronous = Literal["normal", "full"]
@@ -123,6 +126,9 @@ class _Statements:
             raise translate(exc, self.location) from exc
         return cursor.rowcount
 
+    async def announce(self) -> None:
+        sqlite_wakeup.notify(self.location)
+
     async def execute_script(self, script: str) -> None:
         # sqlite3's executescript() would COMMIT the open transaction first, so
         # the script is split into complete statements and run one by one.
@@ -150,6 +156,10 @@ class _Transaction(_Statements):
     def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
         self._conn = conn
         self.location = location
+        self.announced = False
+
+    async def announce(self) -> None:
+        self.announced = True  # the datagrams go out after COMMIT
 
 
 class SqliteConnector(_Statements, AsyncResource):
@@ -159,6 +169,8 @@ class SqliteConnector(_Statements, AsyncResource):
     transactions, so they never land inside another task's open transaction
     on this shared connection.
     """
+
+    idle_poll = IDLE_POLL
 
     def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
         self._conn_or_none: aiosqlite.Connection | None = conn
@@ -185,15 +197,23 @@ class SqliteConnector(_Statements, AsyncResource):
                 stacklevel=1,
             )
 
-    async def pragma(self, name: str) -> Any:
-        """Return the value of a pragma (first column of the first row)."""
-        row = await self.fetch_one(f"PRAGMA {name}")
-        return None if row is None else next(iter(row.values()))
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """Wake on other processes' datagrams; without a socket, poll `data_version`."""
+        listener = sqlite_wakeup.Listener(self.location)
+        if listener.open():
+            try:
+                await listener.serve(wake)
+            finally:
+                listener.close()
+        marker = await self.change_marker()
+        while True:  # no Unix socket here: a cheap pragma read every few milliseconds
+            await anyio.sleep(NO_SOCKET_POLL)
+            if (current := await self.change_marker()) != marker:
+                marker = current
+                wake()
 
-    async def enable_wal(self) -> None:
-        """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
-        if self.location != ":memory:" and await self.pragma("journal_mode") != "wal":
-            await self.execute("PRAGMA journal_mode = WAL")
+    async def change_marker(self) -> object:
+        return await pragma(self, "data_version")
 
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         async with self._lock:
@@ -218,13 +238,28 @@ class SqliteConnector(_Statements, AsyncResource):
             conn = self._conn
             try:
                 await retry_busy(lambda: _run(conn, "BEGIN IMMEDIATE", self.location))
-                yield _Transaction(conn, self.location)
+                transaction = _Transaction(conn, self.location)
+                yield transaction
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await _rollback(conn)
                 raise
             with anyio.CancelScope(shield=True):
                 await _commit(conn, self.location)
+            if transaction.announced:
+                sqlite_wakeup.notify(self.location)
+
+
+async def pragma(connector: SqliteConnector, name: str) -> Any:
+    """The value of a pragma (first column of the first row)."""
+    row = await connector.fetch_one(f"PRAGMA {name}")
+    return None if row is None else next(iter(row.values()))
+
+
+async def enable_wal(connector: SqliteConnector) -> None:
+    """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
+    if connector.location != ":memory:" and await pragma(connector, "journal_mode") != "wal":
+        await connector.execute("PRAGMA journal_mode = WAL")
 
 
 async def connect(

@@ -12,7 +12,7 @@ from swarmbus import errors
 from swarmbus.storage import migrations
 from swarmbus.storage.database import describe, open_database
 from swarmbus.storage.migrations import Migration
-from swarmbus.storage.sqlite import SqliteConnector, connect
+from swarmbus.storage.sqlite import SqliteConnector, connect, enable_wal, pragma
 
 PACKAGED = migrations.packaged_migrations("sqlite")
 ADD_NOTES = Migration(2, "add_notes", "ALTER TABLE agent_workspaces ADD COLUMN notes TEXT;")
@@ -32,7 +32,7 @@ def digest(path: Path) -> str:
 
 async def _connector(path: Path) -> SqliteConnector:
     connector = await connect(path)
-    await connector.enable_wal()
+    await enable_wal(connector)
     return connector
 
 
@@ -125,10 +125,10 @@ async def test_reopening_is_a_no_op(tmp_path: Path) -> None:
     await (await open_database(path)).close()
     db = await open_database(path)
     assert (await describe(db)).schema_version == migrations.latest_version("sqlite")
-    assert await db.connector.pragma("journal_mode") == "wal"
-    assert await db.connector.pragma("foreign_keys") == 1
-    assert await db.connector.pragma("synchronous") == 1  # NORMAL
+    assert await pragma(db.connector, "journal_mode") == "wal"
+    assert await pragma(db.connector, "foreign_keys") == 1
+    assert await pragma(db.connector, "synchronous") == 1  # NORMAL
     await db.close()
     full = await open_database(path, synchronous="full")
-    assert await full.connector.pragma("synchronous") == 2
+    assert await pragma(full.connector, "synchronous") == 2
     await full.close()

@@ -11,10 +11,10 @@ from pathlib import Path
 import anyio
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import wakeup
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.storage import sqlite_wakeup as wakeup
 
 REPO = Path(__file__).parents[2]
 

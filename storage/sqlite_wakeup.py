@@ -1,11 +1,12 @@
-"""Cross-process wake-up: a sender tells idle dispatchers that a message is waiting.
+"""Cross-process wake-up for SQLite: a sender tells idle dispatchers that a message waits.
 
-Each dispatcher binds a Unix datagram socket in a folder named after the
-database; after committing, a sender drops one byte into every socket there.
-The dispatcher sleeps in `wait_readable` (no polling, no CPU) and wakes within
-a fraction of a millisecond. Sockets of dispatchers that died are removed by
-the first sender that finds them refusing. Where Unix sockets are missing the
-dispatcher falls back to polling `PRAGMA data_version`.
+PostgreSQL has LISTEN/NOTIFY for this; SQLite has nothing, so each dispatcher
+binds a Unix datagram socket in a folder named after the database, and after
+committing, a sender drops one byte into every socket there. The dispatcher
+sleeps in `wait_readable` (no polling, no CPU) and wakes within a fraction of a
+millisecond. Sockets of dispatchers that died are removed by the first sender
+that finds them refusing. Where Unix sockets are missing, the connector polls
+`PRAGMA data_version` instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import secrets
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -68,25 +70,6 @@ def notify(db_location: str) -> int:
     return reached
 
 
-class Signal:
-    """A wake-up flag between tasks: `set` any number of times, `wait` consumes it."""
-
-    def __init__(self) -> None:
-        self._event = anyio.Event()
-
-    def set(self) -> None:
-        self._event.set()
-
-    async def wait(self, timeout: float) -> bool:
-        """Return True when set (and clear it), False after `timeout` seconds."""
-        with anyio.move_on_after(timeout):
-            await self._event.wait()
-        fired = self._event.is_set()
-        if fired:
-            self._event = anyio.Event()
-        return fired
-
-
 class Listener:
     """A dispatcher's wake-up socket."""
 
@@ -115,14 +98,14 @@ class Listener:
         self._socket, self.path = sock, path
         return True
 
-    async def serve(self, wake: Signal) -> None:
-        """Set `wake` whenever a sender notifies; runs until cancelled."""
+    async def serve(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever a sender notifies; runs until cancelled."""
         if self._socket is None:
             return
         while True:
             await anyio.wait_readable(self._socket)
             self._drain()
-            wake.set()
+            wake()
 
     def _drain(self) -> None:
         assert self._socket is not None
