@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     ValidationError,
     model_validator,
@@ -43,13 +45,65 @@ def check_agent_name(name: str) -> str:
 AgentName = Annotated[str, AfterValidator(check_agent_name)]
 Transport = Literal["gui", "inbox", "memory"]
 
+MODIFIER_KEYS = frozenset({"ctrl", "shift", "alt", "option", "command", "win", "fn"})
+NAMED_KEYS = frozenset(
+    {"enter", "return", "tab", "space", "escape", "backspace", "delete", "insert", "home", "end"}
+    | {"pageup", "pagedown", "up", "down", "left", "right"}
+    | {f"f{n}" for n in range(1, 25)}
+)
+KEY_RULE = (
+    "key names joined by '+': any of ctrl, shift, alt, option, command, win, fn, then one "
+    "key (enter, tab, space, escape, f1-f24, a letter or digit...), like 'ctrl+enter'"
+)
+TEMPLATE_FIELDS = ("sender", "recipient", "priority", "tags", "id", "sent_at", "body")
+
+
+def check_key_combo(combo: str) -> str:
+    """Accept a pyautogui hotkey such as 'enter', 'ctrl+enter' or 'ctrl+shift+v'."""
+    *modifiers, key = combo.split("+")
+    single = len(key) == 1 and key.isprintable() and not key.isspace()
+    if not (key in NAMED_KEYS or single) or not set(modifiers) <= MODIFIER_KEYS:
+        raise ValueError(f"must be {KEY_RULE}")
+    return combo
+
+
+def check_template(template: str) -> str:
+    """Accept a str.format template over TEMPLATE_FIELDS that holds {body} exactly once."""
+    allowed = ", ".join(f"{{{name}}}" for name in TEMPLATE_FIELDS)
+    try:
+        fields = [(name, conv) for _, name, _, conv in string.Formatter().parse(template)]
+    except ValueError as exc:
+        raise ValueError(f"not a valid template ({exc}); write braces as {{{{ and }}}}") from None
+    for name, conversion in fields:
+        if name is not None and name not in TEMPLATE_FIELDS:
+            raise ValueError(f"unknown field {{{name}}}; allowed: {allowed}")
+        if conversion:
+            raise ValueError(f"{{{name}!{conversion}}}: conversions are not allowed")
+    if [name for name, _ in fields].count("body") != 1:
+        raise ValueError("must contain {body} exactly once (the message text)")
+    return template
+
+
+KeyCombo = Annotated[str, AfterValidator(check_key_combo)]
+MessageTemplate = Annotated[str, AfterValidator(check_template)]
+Seconds = Annotated[float, Field(ge=0, le=10)]
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AgentConfig(_Section):
-    """One `[[agents]]` table."""
+    """One `[[agents]]` table.
+
+    The GUI settings (used when `transport = "gui"`) default to what suits a
+    chat box that submits on Enter: paste through the clipboard, Enter, nothing
+    cleared first. `clear_before_paste` is off by default because clearing
+    selects everything in the box and deletes it, which silently destroys a
+    draft a person was typing there; left on, such a draft is merged into (and
+    sent with) the message, where it is at least visible. Turn it on for
+    windows nobody types into.
+    """
 
     name: AgentName
     transport: Transport = "inbox"
@@ -62,6 +116,15 @@ class AgentConfig(_Section):
     captain: str = Field(default="unassigned", min_length=1)
     host: str | None = Field(default=None, min_length=1)
     fallback: Literal["inbox"] | None = None  # where messages go while `transport` cannot deliver
+    input_method: Literal["paste", "type"] = "paste"  # "type": keystrokes, ASCII only
+    paste_key: KeyCombo | None = None  # None: ctrl+v (command+v on macOS)
+    submit_key: KeyCombo = "enter"
+    newline_key: KeyCombo = "shift+enter"  # between lines when typing
+    clear_before_paste: StrictBool = False
+    submit_delay: Seconds = 0.0  # after the text is in, before the submit key
+    clipboard_restore_delay: Seconds = 0.0  # after submitting, before the old clipboard returns
+    paste_timeout: float = Field(default=5.0, gt=0, le=60)  # seconds for the window to read it
+    message_template: MessageTemplate | None = None  # None: render.DEFAULT_GUI_TEMPLATE
 
     @model_validator(mode="after")
     def _gui_needs_a_point(self) -> AgentConfig:
