@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import db, messaging, running, setup
+from swarmbus.bus.cli import db, gui, messaging, running, setup
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -68,6 +68,10 @@ app.command("retry")(messaging.retry)
 app.command("inbox")(messaging.inbox)
 app.command("run")(running.run_dispatcher)
 app.command("status")(running.status)
+app.command("resume")(gui.resume)
+setup.agents_app.command("calibrate")(gui.calibrate)
+setup.agents_app.command("check")(gui.check)
+setup.agents_app.command("test")(gui.probe)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
 

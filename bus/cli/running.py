@@ -59,9 +59,11 @@ async def _dispatch(swarm: Any, once: bool, name: str | None) -> Any:
 @handle_errors
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Agents with their queues, dead letters, and every system's heartbeat."""
+    from swarmbus.bus.cli.gui import pause_lines
+
     report = run(_status, state(ctx).swarm())
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "gui_paused": pause_lines()})
         return
     out = console()
     out.print(
@@ -89,6 +91,8 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         f"{report.dead_letters} dead letters, {totals['expired']} expired",
         markup=False,
     )
+    for line in pause_lines():
+        out.print(line, markup=False)
     for agent, waiting in report.unrouted.items():
         out.print(
             f"{waiting} messages wait for {agent}, which the config no longer names", markup=False
