@@ -29,6 +29,7 @@ from swarmbus.storage import timefmt
 logger = logging.getLogger(__name__)
 
 LOCK_WAIT = 30.0  # seconds a delivery waits for another process's turn at the screen
+LOCK_POLL = 0.005  # seconds between tries while another process holds the screen
 SLOW_LOCK = 1.0  # seconds of waiting that are worth a log line
 PAUSE_PREFIX = "gui-paused-"
 _DISPLAY = re.compile(r"^(?P<host>[^:]*):(?P<number>\d+)(?:\.\d+)?$")
@@ -71,7 +72,7 @@ class ScreenLock:
         """Hold the lock; yield how many milliseconds we waited for it."""
         started = time.perf_counter()
         try:
-            self._lock.acquire()
+            self._lock.acquire(poll_interval=LOCK_POLL)
         except filelock.Timeout:
             raise ScreenBusy(
                 f"another process held the screen lock {self.path} for over {self._wait:g} s"
