@@ -17,9 +17,10 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from swarmbus.bus.transports.selection import ClipboardOwner
+if TYPE_CHECKING:  # python-xlib exists on Linux only
+    from swarmbus.bus.transports.selection import ClipboardOwner
 
 logger = logging.getLogger(__name__)
 

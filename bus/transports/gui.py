@@ -29,6 +29,8 @@ from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult
 from swarmbus.bus.transports.clipboard import find_tool
 from swarmbus.bus.transports.gui_thread import GuiThread, SharedThread
 from swarmbus.bus.transports.screen_state import PauseMarker, screen_key
+from swarmbus.storage import ids, timefmt
+from swarmbus.storage.messages import Message
 
 BATCH_SIZE = 4  # messages of one lane per claim; small, since one mouse serves all lanes
 PROBE_TTL = 5.0  # seconds a display check is trusted before it is made again
@@ -84,3 +86,22 @@ class GuiTransport:
         if self._thread is not None:
             self._thread = None
             await self._shared.release()
+
+
+def probe_message(agent: str, body: str) -> Message:
+    """A message that is never stored: what `swarmbus agents test` delivers."""
+    now = timefmt.utcnow()
+    return Message(
+        message_id=ids.new_id(),
+        from_agent="swarmbus",
+        to_agent=agent,
+        priority="normal",
+        tags=["probe"],
+        content=body,
+        sent_at=now,
+        status="pending",
+        delivery_status="claimed",
+        available_at=now,
+        created_at=now,
+        priority_rank=2,
+    )
