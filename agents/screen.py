@@ -111,6 +111,13 @@ def _xinerama_heads(display: Any) -> list[Rect]:
     return [Rect(s.x, s.y, s.width, s.height) for s in display.xinerama_query_screens().screens]
 
 
+def corners(display: Any) -> set[tuple[int, int]]:
+    """The root window's corner pixels: pyautogui's fail-safe trips when the pointer is there."""
+    screen = display.screen()
+    right, bottom = screen.width_in_pixels - 1, screen.height_in_pixels - 1
+    return {(0, 0), (right, 0), (0, bottom), (right, bottom)}
+
+
 def pointer(display: Any) -> tuple[int, int]:
     """Where the mouse is."""
     reply = display.screen().root.query_pointer()
@@ -119,9 +126,14 @@ def pointer(display: Any) -> tuple[int, int]:
 
 def window_at(display: Any, x: int, y: int) -> WindowInfo | None:
     """The application window whose top-level window contains the point (None: bare desktop)."""
+    from Xlib.error import BadWindow
+
     root = display.screen().root
-    top = root.translate_coords(root, x, y).child
-    return _app_window(display, top) if top else None
+    try:
+        top = root.translate_coords(root, x, y).child
+        return _app_window(display, top) if top else None
+    except BadWindow:  # it closed while we looked
+        return None
 
 
 def focused_window(display: Any) -> WindowInfo | None:
@@ -131,15 +143,19 @@ def focused_window(display: Any) -> WindowInfo | None:
     window under the pointer, so that is the answer then.
     """
     from Xlib import X
+    from Xlib.error import BadWindow
 
     focus = display.get_input_focus().focus
     if focus in (X.NONE, X.PointerRoot):
         return window_at(display, *pointer(display))
     root = display.screen().root
     window = focus
-    while (parent := window.query_tree().parent) and parent.id != root.id:
-        window = parent
-    return _app_window(display, window)
+    try:
+        while (parent := window.query_tree().parent) and parent.id != root.id:
+            window = parent
+        return _app_window(display, window)
+    except BadWindow:  # it closed while we looked
+        return None
 
 
 def _app_window(display: Any, top: Any) -> WindowInfo:

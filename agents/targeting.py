@@ -47,6 +47,13 @@ class TargetCheck:
             return
         screens = screen.screens(self.display)
         found = screen.screen_at(*self.point, screens)
+        if found is not None and self.point in screen.corners(self.display):
+            self.status = "off_screen"
+            raise TargetRefused(
+                f"point {self.point} of {self.agent.name} is a screen corner, where clicking "
+                "would trip the fail-safe and pause all GUI delivery; calibrate a point inside "
+                "the chat input"
+            )
         if found is None:
             self.status = "off_screen"
             layout = ", ".join(str(s) for s in screens)

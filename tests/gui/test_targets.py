@@ -37,7 +37,7 @@ async def send_and_drain(swarm: Swarm, body: str, agent: str = "Agent-1") -> tup
     return bus, message_id
 
 
-@pytest.mark.parametrize("point", [(2500, 300), (-300, 300), (400, 1080)])
+@pytest.mark.parametrize("point", [(2500, 300), (-300, 300), (400, 1080), (1919, 1079)])
 async def test_an_off_screen_point_fails_without_moving_the_mouse(
     gui_swarm: Callable[..., Swarm], receiver: Receiver, display: str, point: tuple[int, int]
 ) -> None:
@@ -48,9 +48,9 @@ async def test_an_off_screen_point_fails_without_moving_the_mouse(
     assert message.delivery_status == "failed"
     assert message.coordinate_validation_status == "off_screen"
     assert message.last_error is not None
-    assert f"point {point} of Agent-1 is on no screen (screens: 1920x1080+0+0)" in (
-        message.last_error
-    )
+    corner = point == (1919, 1079)
+    expected = "is a screen corner" if corner else "is on no screen (screens: 1920x1080+0+0)"
+    assert f"point {point} of Agent-1 {expected}" in message.last_error
     assert message.retry_count == 2
     assert pointer_at(display) == NEUTRAL_POINT
     assert receiver.submissions() == []
