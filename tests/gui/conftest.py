@@ -14,7 +14,6 @@ from typing import Any
 
 import anyio
 import pytest
-import tomlkit
 
 from swarmbus.agents import config as swarm_config
 from swarmbus.agents import screen
@@ -24,6 +23,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.transports.screen_state import PauseMarker, screen_key
+from tests.gui.samples import write_gui_swarm
 from tests.gui.xserver import Receiver, Xvfb
 
 NEUTRAL_POINT = (960, 900)  # on screen, off every receiver, far from the fail-safe corners
@@ -92,19 +92,6 @@ def receiver_b(receivers: dict[str, Receiver], display: str) -> Receiver:
     chosen = receivers["B"]
     chosen.reset()
     return chosen
-
-
-def write_gui_swarm(folder: Path, agents: dict[str, dict[str, Any]], **bus: Any) -> Path:
-    """A swarmbus.toml whose agents are GUI agents with the given settings."""
-    document = {
-        "bus": {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, **bus},
-        "agents": [
-            {"name": name, "transport": "gui", **settings} for name, settings in agents.items()
-        ],
-    }
-    path = folder / "swarmbus.toml"
-    path.write_text(tomlkit.dumps(document), encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from swarmbus.agents.config import Swarm
 from swarmbus.bus import render
 from swarmbus.bus.api import Bus
+from swarmbus.bus.transports.selection import INCR_CHUNK
 from tests.gui.conftest import drain
+from tests.gui.samples import twenty_kb, two_kb
 from tests.gui.xserver import Receiver
-
-
-def two_kb() -> str:
-    lines = []
-    for n in range(48):
-        indent = "    " * (n % 4)
-        lines.append(f"{indent}line {n}: the quick brown fox jumps")
-        if n % 9 == 4:
-            lines += ["", ""]
-    return "\n".join(lines)[:2048]
-
-
-def twenty_kb() -> str:
-    block = "".join(f"{n:05d} {'word ' * 12}\n" + ("\n" if n % 10 == 0 else "") for n in range(300))
-    return block[: 20 * 1024]
-
 
 BODIES = {
     "short ascii": "hello agent, please pull main",
@@ -53,3 +42,18 @@ async def test_message_arrives_exactly_once(gui_bus: Bus, receiver: Receiver, ca
         message.pyautogui_coordinates["y"],
     ) == receiver.point
     assert message.delivery_time_ms is not None
+
+
+async def test_a_large_message_goes_in_increments(
+    gui_swarm: Callable[..., Swarm], receiver: Receiver
+) -> None:
+    body = twenty_kb() * 10  # over INCR_CHUNK: the window reads it in chunks
+    assert len(body.encode()) > 3 * INCR_CHUNK
+    x, y = receiver.point
+    swarm = gui_swarm({"Agent-1": {"x": x, "y": y}}, max_message_bytes=1_000_000)
+    async with await Bus.open(swarm) as bus:
+        message_id = await bus.send("Agent-2", "Agent-1", body)
+        await drain(bus)
+        message = await bus.get(message_id)
+    assert message.delivery_status == "delivered"
+    assert receiver.submissions() == [render.gui_text(message)]
