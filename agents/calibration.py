@@ -58,8 +58,11 @@ def read_pointer(display: Any) -> Reading:
     return Reading(x, y, str(found) if found else None, window.title if window else "")
 
 
-def write_point(config_path: Path, name: str, reading: Reading, with_title: bool) -> None:
-    """Make `name` a GUI agent at the reading's point; nothing is written unless it validates."""
+def write_point(config_path: Path, name: str, x: int, y: int, title: str | None) -> None:
+    """Make `name` a GUI agent at (x, y), with `title` as its window_title when given.
+
+    Nothing is written unless the edited file validates; comments and layout stay.
+    """
     text = config_path.read_text(encoding="utf-8")
     swarm_config.parse(text, config_path)  # the current file must be valid to edit it
     document = tomlkit.parse(text)
@@ -68,11 +71,9 @@ def write_point(config_path: Path, name: str, reading: Reading, with_title: bool
         raise errors.UnknownAgent(f"unknown agent {name!r}; configured: {', '.join(tables)}")
     table = tables[name]
     table["transport"] = "gui"
-    table["x"], table["y"] = reading.x, reading.y
-    if with_title:
-        if not reading.window:
-            raise errors.UsageError("no window title could be read at that point; omit --title")
-        table["window_title"] = reading.window
+    table["x"], table["y"] = x, y
+    if title:
+        table["window_title"] = title
     new_text = tomlkit.dumps(document)
     swarm_config.parse(new_text, config_path)
     atomic_write(config_path, new_text)

@@ -71,15 +71,15 @@ def check_template(template: str) -> str:
     """Accept a str.format template over TEMPLATE_FIELDS that holds {body} exactly once."""
     allowed = ", ".join(f"{{{name}}}" for name in TEMPLATE_FIELDS)
     try:
-        fields = [(name, conv) for _, name, _, conv in string.Formatter().parse(template)]
+        fields = [parts[1:] for parts in string.Formatter().parse(template) if parts[1] is not None]
     except ValueError as exc:
         raise ValueError(f"not a valid template ({exc}); write braces as {{{{ and }}}}") from None
-    for name, conversion in fields:
-        if name is not None and name not in TEMPLATE_FIELDS:
+    for name, spec, conversion in fields:
+        if name not in TEMPLATE_FIELDS:
             raise ValueError(f"unknown field {{{name}}}; allowed: {allowed}")
-        if conversion:
-            raise ValueError(f"{{{name}!{conversion}}}: conversions are not allowed")
-    if [name for name, _ in fields].count("body") != 1:
+        if spec or conversion:  # the body must arrive exactly as sent
+            raise ValueError(f"{{{name}}}: format specs and conversions are not allowed")
+    if [name for name, _, _ in fields].count("body") != 1:
         raise ValueError("must contain {body} exactly once (the message text)")
     return template
 
@@ -100,7 +100,7 @@ class AgentConfig(_Section):
     chat box that submits on Enter: paste through the clipboard, Enter, nothing
     cleared first. `clear_before_paste` is off by default because clearing
     selects everything in the box and deletes it, which silently destroys a
-    draft a person was typing there; left on, such a draft is merged into (and
+    draft a person was typing there; left off, such a draft is merged into (and
     sent with) the message, where it is at least visible. Turn it on for
     windows nobody types into.
     """

@@ -42,8 +42,12 @@ def calibrate(  # v2-allow: params typer options
     name: Annotated[str, typer.Argument(help="The agent whose chat input you will point at.")],
     seconds: Annotated[int, typer.Option(min=0, max=60, help="Countdown before reading.")] = 5,
     title: Annotated[
-        bool, typer.Option("--title", help="Also require the window title found there.")
-    ] = False,
+        bool,
+        typer.Option(
+            help="Also write the window title found there as window_title (trim it to a "
+            "stable part, like 'Cursor', if it names a file)."
+        ),
+    ] = True,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Write without asking.")] = False,
 ) -> None:
     """Hover over an agent's chat input; swarmbus reads the point and writes it into the config."""
@@ -53,12 +57,19 @@ def calibrate(  # v2-allow: params typer options
     _gui_agent(swarm, name)
     reading = _read_after_countdown(name, seconds)
     print(f"{name}: point ({reading.x}, {reading.y}), screen {reading.screen or 'unknown'}")
-    print(f"window there: {reading.window!r}" if reading.window is not None else "window: unknown")
+    print(_describe_window(reading.window))
     if not yes and not typer.confirm(f"write this into {swarm.path}?"):
         raise typer.Exit(1)
-    calibration.write_point(swarm.path, name, reading, title)
-    extra = f", window_title = {reading.window!r}" if title else ""
+    window_title = reading.window if title and reading.window else None
+    calibration.write_point(swarm.path, name, reading.x, reading.y, window_title)
+    extra = f", window_title = {window_title!r}" if window_title else ""
     print(f"wrote x = {reading.x}, y = {reading.y}{extra} for {name} into {swarm.path}")
+
+
+def _describe_window(title: str | None) -> str:
+    if title is None:
+        return "window there: unknown (titles are read on X11 only)"
+    return f"window there: {title!r}" if title else "window there: none (bare desktop)"
 
 
 def _read_after_countdown(name: str, seconds: int) -> Any:

@@ -96,21 +96,21 @@ class Desk:
     """The GUI thread's tools: pyautogui, an X connection, the clipboard, the screen's lock."""
 
     def __init__(self, key: str) -> None:
+        tool = find_tool() if screen.is_x11() else None
+        if screen.is_x11() and tool is None:
+            raise OSError("neither xsel nor xclip is installed; install xsel")
         self.gui = load_pyautogui()
         self.lock = ScreenLock(key)
         self.pause = PauseMarker(key)
-        self.display = screen.open_display() if screen.is_x11() else None
+        self.display = screen.open_display() if tool else None
         self.clipboard: X11Clipboard | PlainClipboard
-        if self.display is None:
+        if tool is None:
             import pyperclip
 
             self.clipboard = PlainClipboard(pyperclip)
             return
         from swarmbus.bus.transports.selection import ClipboardOwner
 
-        tool = find_tool()
-        if tool is None:
-            raise OSError("neither xsel nor xclip is installed; install xsel")
         self.clipboard = X11Clipboard(ClipboardOwner(self.display), ClipTool(tool))
 
     def close(self) -> None:

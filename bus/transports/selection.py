@@ -169,9 +169,7 @@ class ClipboardOwner:
         if reply is None:
             prop = X.NONE
         elif reply[1] == 8 and len(reply[2]) > INCR_CHUNK:
-            self._incremental.start(
-                asked.requestor, prop, display.intern_atom(reply[0]), reply[2]
-            )
+            self._incremental.start(asked.requestor, prop, display.intern_atom(reply[0]), reply[2])
         else:
             kind, fmt, value = reply
             if kind == "ATOM":

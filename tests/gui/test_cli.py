@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -39,6 +40,12 @@ def test_check_reports_every_gui_agent_and_fails_on_a_bad_one(
     assert "off_screen" in lines[1]
     assert lines[2].startswith("FAIL Agent-3")
     assert "title_mismatch" in lines[2]
+    as_json = json.loads(invoke(config, "agents", "check", "--json").stdout)
+    assert [(line["agent"], line["ok"]) for line in as_json] == [
+        ("Agent-1", True),
+        ("Agent-2", False),
+        ("Agent-3", False),
+    ]
     good = write_gui_swarm(tmp_path, {"Agent-1": {"x": x, "y": y}})
     assert invoke(good, "agents", "check").exit_code == 0
 
@@ -70,7 +77,7 @@ def test_calibrate_writes_the_point_and_title(
     config = write_gui_swarm(tmp_path, {"Agent-1": {"x": 1, "y": 1}, "Agent-2": {"x": 5, "y": 5}})
     config.write_text("# my swarm\n" + config.read_text())
     move_pointer(display, 300, 200)
-    result = invoke(config, "agents", "calibrate", "Agent-1", "--seconds", "0", "--yes", "--title")
+    result = invoke(config, "agents", "calibrate", "Agent-1", "--seconds", "0", "--yes")
     assert result.exit_code == 0, result.output
     assert "Agent-1: point (300, 200), screen 1920x1080+0+0" in result.output
     assert "window there: 'swarmbus receiver A'" in result.output
@@ -80,6 +87,10 @@ def test_calibrate_writes_the_point_and_title(
     assert written["agents"][1]["x"] == 5
     assert config.read_text().startswith("# my swarm")
     assert invoke(config, "agents", "check").exit_code == 0
+    move_pointer(display, 1500, 800)  # the bare desktop: no window, so no title is written
+    result = invoke(config, "agents", "calibrate", "Agent-2", "--seconds", "0", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "window_title" not in tomllib.loads(config.read_text())["agents"][1]
 
 
 def test_calibrate_asks_before_writing(tmp_path: Path, display: str) -> None:

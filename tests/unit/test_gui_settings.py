@@ -61,7 +61,8 @@ def test_settings_are_read(tmp_path: Path) -> None:
         ('message_template = "hi {who} {body}"\n', "unknown field {who}; allowed: {sender}"),
         ('message_template = "no body here"\n', "must contain {body} exactly once"),
         ('message_template = "{body} {"\n', "not a valid template"),
-        ('message_template = "{body!r}"\n', "{body!r}: conversions are not allowed"),
+        ('message_template = "{body!r}"\n', "{body}: format specs and conversions are not"),
+        ('message_template = "{body:>9}"\n', "{body}: format specs and conversions are not"),
     ],
 )
 def test_bad_gui_settings_are_one_clear_line(tmp_path: Path, extra: str, expected: str) -> None:
