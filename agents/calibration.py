@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit
-
 from swarmbus import errors
-from swarmbus.agents import config as swarm_config
 from swarmbus.agents import screen
 from swarmbus.agents.config import AgentConfig
+from swarmbus.agents.config_file import agent_table, edit_config
 from swarmbus.agents.targeting import TargetCheck, TargetRefused
-from swarmbus.fsutil import atomic_write
 
 
 @dataclass(frozen=True)
@@ -63,20 +60,18 @@ def write_point(config_path: Path, name: str, x: int, y: int, title: str | None)
 
     Nothing is written unless the edited file validates; comments and layout stay.
     """
-    text = config_path.read_text(encoding="utf-8")
-    swarm_config.parse(text, config_path)  # the current file must be valid to edit it
-    document = tomlkit.parse(text)
-    tables = {str(table["name"]): table for table in document.get("agents", [])}
-    if name not in tables:
-        raise errors.UnknownAgent(f"unknown agent {name!r}; configured: {', '.join(tables)}")
-    table = tables[name]
-    table["transport"] = "gui"
-    table["x"], table["y"] = x, y
-    if title:
-        table["window_title"] = title
-    new_text = tomlkit.dumps(document)
-    swarm_config.parse(new_text, config_path)
-    atomic_write(config_path, new_text)
+
+    def change(document: Any) -> None:
+        table = agent_table(document, name)
+        if table is None:
+            known = ", ".join(str(t.get("name")) for t in document.get("agents", []))
+            raise errors.UnknownAgent(f"unknown agent {name!r}; configured agents: {known}")
+        table["transport"] = "gui"
+        table["x"], table["y"] = x, y
+        if title:
+            table["window_title"] = title
+
+    edit_config(config_path, change)
 
 
 def check_agents(display: Any, agents: Iterable[AgentConfig]) -> list[CheckLine]:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import re
-import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -27,6 +27,8 @@ from pydantic import (
 )
 
 from swarmbus import errors
+from swarmbus.agents.auditor.rules import AuditRules
+from swarmbus.agents.gui_settings import KeyCombo, MessageTemplate, Seconds
 
 CONFIG_FILE_NAME = "swarmbus.toml"
 CONFIG_ENV = "SWARMBUS_CONFIG"
@@ -44,49 +46,6 @@ def check_agent_name(name: str) -> str:
 
 AgentName = Annotated[str, AfterValidator(check_agent_name)]
 Transport = Literal["gui", "inbox", "memory"]
-
-MODIFIER_KEYS = frozenset({"ctrl", "shift", "alt", "option", "command", "win", "fn"})
-NAMED_KEYS = frozenset(
-    {"enter", "return", "tab", "space", "escape", "backspace", "delete", "insert", "home", "end"}
-    | {"pageup", "pagedown", "up", "down", "left", "right"}
-    | {f"f{n}" for n in range(1, 25)}
-)
-KEY_RULE = (
-    "key names joined by '+': any of ctrl, shift, alt, option, command, win, fn, then one "
-    "key (enter, tab, space, escape, f1-f24, a letter or digit...), like 'ctrl+enter'"
-)
-TEMPLATE_FIELDS = ("sender", "recipient", "priority", "tags", "id", "sent_at", "body")
-
-
-def check_key_combo(combo: str) -> str:
-    """Accept a pyautogui hotkey such as 'enter', 'ctrl+enter' or 'ctrl+shift+v'."""
-    *modifiers, key = combo.split("+")
-    single = len(key) == 1 and key.isprintable() and not key.isspace()
-    if not (key in NAMED_KEYS or single) or not set(modifiers) <= MODIFIER_KEYS:
-        raise ValueError(f"must be {KEY_RULE}")
-    return combo
-
-
-def check_template(template: str) -> str:
-    """Accept a str.format template over TEMPLATE_FIELDS that holds {body} exactly once."""
-    allowed = ", ".join(f"{{{name}}}" for name in TEMPLATE_FIELDS)
-    try:
-        fields = [parts[1:] for parts in string.Formatter().parse(template) if parts[1] is not None]
-    except ValueError as exc:
-        raise ValueError(f"not a valid template ({exc}); write braces as {{{{ and }}}}") from None
-    for name, spec, conversion in fields:
-        if name not in TEMPLATE_FIELDS:
-            raise ValueError(f"unknown field {{{name}}}; allowed: {allowed}")
-        if spec or conversion:  # the body must arrive exactly as sent
-            raise ValueError(f"{{{name}}}: format specs and conversions are not allowed")
-    if [name for name, _, _ in fields].count("body") != 1:
-        raise ValueError("must contain {body} exactly once (the message text)")
-    return template
-
-
-KeyCombo = Annotated[str, AfterValidator(check_key_combo)]
-MessageTemplate = Annotated[str, AfterValidator(check_template)]
-Seconds = Annotated[float, Field(ge=0, le=10)]
 
 
 class _Section(BaseModel):
@@ -158,11 +117,89 @@ class BusConfig(_Section):
     heartbeat_seconds: float = Field(default=5.0, gt=0, le=3600)
 
 
+DiscordCommandName = Literal[
+    "send", "broadcast", "retry", "agents", "status", "health", "messages", "compliance"
+]
+DISCORD_COMMANDS: tuple[str, ...] = get_args(DiscordCommandName)
+DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "compliance")
+SNOWFLAKE_RULE = "a Discord id: a whole number (Developer Mode, right-click, Copy ID)"
+
+
+def check_snowflake(value: Any) -> int:
+    """Accept a Discord id as a TOML integer or a string of digits."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"must be {SNOWFLAKE_RULE}")
+    if isinstance(value, str) and not value.strip().isdigit():
+        raise ValueError(f"must be {SNOWFLAKE_RULE}")
+    number = int(value)
+    if not 0 < number < 2**64:
+        raise ValueError(f"must be {SNOWFLAKE_RULE}")
+    return number
+
+
+Snowflake = Annotated[int, BeforeValidator(check_snowflake)]
+
+
+class Allowlist(_Section):
+    """Discord user ids and role ids that may use some commands."""
+
+    users: list[Snowflake] = []
+    roles: list[Snowflake] = []
+
+    def admits(self, user_id: int, role_ids: Collection[int]) -> bool:
+        return user_id in self.users or any(role in self.roles for role in role_ids)
+
+
+class DiscordConfig(_Section):
+    """The `[discord]` table: who may steer the swarm, and where alerts go.
+
+    `users`/`roles` may use every command; `readers` may also use the read-only
+    ones; an entry in `commands` replaces both for that one command. Nothing
+    configured means every command is refused. The bot token is never read
+    from this file, only from the environment.
+    """
+
+    users: list[Snowflake] = []
+    roles: list[Snowflake] = []
+    readers: Allowlist = Allowlist()
+    commands: dict[DiscordCommandName, Allowlist] = {}
+    alert_channel_id: Snowflake | None = None
+    guild_id: Snowflake | None = None  # default for `swarmbus discord sync`
+    outcome_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    heartbeat_seconds: float = Field(default=15.0, gt=0, le=3600)
+    alert_poll_seconds: float = Field(default=10.0, gt=0, le=3600)
+    alert_min_interval_seconds: float = Field(default=30.0, ge=0, le=86_400)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_token_here(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any("token" in str(key).lower() for key in data):
+            raise ValueError(
+                "the bot token is never read from the config file; remove it and set "
+                "SWARMBUS_DISCORD_TOKEN in the environment"
+            )
+        return data
+
+    def admits_anyone(self) -> bool:
+        """Whether any user or role is listed at all (if not, every command is refused)."""
+        lists = [Allowlist(users=self.users, roles=self.roles), self.readers]
+        return any(a.users or a.roles for a in [*lists, *self.commands.values()])
+
+    def allowlist(self, command: str) -> list[Allowlist]:
+        """The lists that admit a user to `command` (any one suffices)."""
+        if command in self.commands:
+            return [self.commands[command]]  # type: ignore[index]
+        general = Allowlist(users=self.users, roles=self.roles)
+        return [general, self.readers] if command in DISCORD_READ_ONLY else [general]
+
+
 class SwarmConfig(_Section):
     """The whole file."""
 
     database: DatabaseConfig = DatabaseConfig()
     bus: BusConfig = BusConfig()
+    audit: AuditRules = AuditRules()
+    discord: DiscordConfig = DiscordConfig()
     agents: list[AgentConfig] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -190,6 +227,14 @@ class Swarm:
     def agents(self) -> dict[str, AgentConfig]:
         return {agent.name: agent for agent in self.config.agents}
 
+    def agent(self, name: str) -> AgentConfig:
+        """The configured agent called `name`, or `UnknownAgent`."""
+        for agent in self.config.agents:
+            if agent.name == name:
+                return agent
+        known = ", ".join(a.name for a in self.config.agents) or "none"
+        raise errors.UnknownAgent(f"unknown agent {name!r}; configured agents: {known}")
+
     def inbox_dir(self, agent: AgentConfig) -> Path:
         """Where an inbox agent's files go (default: `inboxes/<name>` beside the config)."""
         folder = agent.inbox or Path("inboxes") / agent.name
@@ -209,15 +254,19 @@ def load(
 ) -> Swarm:
     """Read and validate the configuration; raise `ConfigError` with one clear line."""
     path = config_path(explicit, env)
+    return parse(read_text(path), path, env)
+
+
+def read_text(path: Path) -> str:
+    """The config file's text, or one `ConfigError` line saying why it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise errors.ConfigError(
             f"{path}: config file not found; run 'swarmbus init' or pass --config PATH"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise errors.ConfigError(f"{path}: cannot read config file ({exc})") from None
-    return parse(text, path, env)
 
 
 def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:

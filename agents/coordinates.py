@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from swarmbus import errors
-from swarmbus.agents import config as swarm_config
 from swarmbus.agents.config import AgentName
-from swarmbus.fsutil import atomic_write
+from swarmbus.agents.config_file import agent_table, edit_config
 
 Point = Annotated[list[StrictInt], Field(min_length=2, max_length=2)]
 
@@ -76,33 +74,21 @@ def read_coordinates(path: Path) -> dict[str, CoordinateEntry]:
 def import_coordinates(config_path: Path, coordinates_path: Path) -> ImportResult:
     """Write every agent's chat-input point from the coordinates file into the config."""
     entries = read_coordinates(coordinates_path)
-    try:
-        text = config_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise errors.ConfigError(
-            f"{config_path}: config file not found; run 'swarmbus init' first"
-        ) from None
-    swarm_config.parse(text, config_path)  # the current file must be valid to edit it
-    document = tomlkit.parse(text)
-    tables = document.setdefault("agents", tomlkit.aot())
-    by_name = {str(table["name"]): table for table in tables}
-    updated, added = [], []
+    return edit_config(config_path, lambda document: _apply(document, entries))
+
+
+def _apply(document: Any, entries: dict[str, CoordinateEntry]) -> ImportResult:
+    result = ImportResult(updated=[], added=[])
     for name, entry in entries.items():
-        x, y = entry.chat_input_coordinates
-        table = by_name.get(name)
+        table = agent_table(document, name)
         if table is None:
-            table = tomlkit.table()
-            table["name"] = name
+            table = agent_table(document, name, create=True)
+            assert table is not None
             if entry.description:
                 table["specialization"] = entry.description
-            tables.append(table)
-            added.append(name)
+            result.added.append(name)
         else:
-            updated.append(name)
+            result.updated.append(name)
         table["transport"] = "gui"
-        table["x"] = x
-        table["y"] = y
-    new_text = tomlkit.dumps(document)
-    swarm_config.parse(new_text, config_path)
-    atomic_write(config_path, new_text)
-    return ImportResult(updated=updated, added=added)
+        table["x"], table["y"] = entry.chat_input_coordinates
+    return result

@@ -57,6 +57,15 @@ class GroupCommit(Generic[T, R]):
     async def submit(self, item: T) -> R:
         slot: _Slot[T, R] = _Slot(item)
         self._queue.append(slot)
+        return await self._await(slot)
+
+    async def submit_many(self, items: Sequence[T]) -> list[R]:
+        """Submit several items at once; they may share transactions with other callers."""
+        slots: list[_Slot[T, R]] = [_Slot(item) for item in items]
+        self._queue.extend(slots)
+        return [await self._await(slot) for slot in slots]
+
+    async def _await(self, slot: _Slot[T, R]) -> R:
         while not slot.done:
             if not self._leading:
                 await self._lead(slot)

@@ -1,4 +1,4 @@
-"""The dispatcher's own health: counters, and the `core_systems_status` row it writes.
+"""The dispatcher's own health: its counters and its health score.
 
 health_score = 100
   − 60 × (share of the last attempts that failed, over up to 200 attempts)
@@ -10,15 +10,10 @@ stops writing, and readers call its row stale after 3 missed heartbeats.
 
 from __future__ import annotations
 
-import os
 import statistics
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemState, SystemStatus
 
 RECENT_ATTEMPTS = 200  # attempts the failure share is computed over
 RECENT_DELIVERY_TIMES = 1000  # deliveries the median/p95 delivery time is computed over
@@ -79,52 +74,3 @@ def health_score(stats: DispatchStats, *, blocked_transport: bool, db_error: boo
     score -= 20.0 if blocked_transport else 0.0
     score -= 20.0 if db_error else 0.0
     return round(max(0.0, min(100.0, score)), 1)
-
-
-def messaging_status(
-    *,
-    system_id: str,
-    host: str,
-    state: SystemState,
-    stats: DispatchStats,
-    queue_depth: dict[str, int],
-    in_flight: int,
-    transports: dict[str, str],
-    configuration: dict[str, Any],
-    interval: float,
-    started_at: datetime,
-    detail: str | None,
-    db_error: bool = False,
-) -> SystemStatus:
-    """The row a dispatcher heartbeats as `system_name='messaging'`."""
-    blocked = any(state_ != "available" for state_ in transports.values())
-    waiting = sum(n for status, n in queue_depth.items() if status != "failed")
-    alerts = [
-        {"transport": name, "state": state_}
-        for name, state_ in transports.items()
-        if state_ != "available"
-    ]
-    return SystemStatus(
-        system_id=system_id,
-        system_name="messaging",
-        system_status=state,
-        health_score=health_score(
-            stats, blocked_transport=blocked and waiting > 0, db_error=db_error
-        ),
-        last_health_check=timefmt.utcnow(),
-        error_count=stats.errors + stats.dead_lettered,
-        performance_metrics={
-            **stats.as_metrics(),
-            "queue_depth": queue_depth,
-            "in_flight": in_flight,
-            "pid": os.getpid(),
-            "uptime_seconds": round((timefmt.utcnow() - started_at).total_seconds(), 1),
-        },
-        integration_dependencies=["database", *(f"transport:{name}" for name in transports)],
-        system_configuration={**configuration, "transports": transports},
-        monitoring_alerts=alerts,
-        host=host,
-        heartbeat_interval_seconds=interval,
-        status_detail=detail,
-        started_at=started_at,
-    )

@@ -20,7 +20,7 @@ DEFAULT_GUI_TEMPLATE = (
 
 def gui_text(message: Message, template: str | None = None) -> str:
     """What is pasted into a chat window: the agent's template (see
-    `agents.config.TEMPLATE_FIELDS`) filled in, the body exactly as sent."""
+    `agents.gui_settings.TEMPLATE_FIELDS`) filled in, the body exactly as sent."""
     values = {
         "sender": message.from_agent,
         "recipient": message.to_agent,

@@ -7,7 +7,8 @@ is allowed.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, TypedDict
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -48,6 +49,15 @@ class Envelope(BaseModel):
     expires_in: float | None = Field(default=None, gt=0, le=MAX_EXPIRY_SECONDS)
 
 
+class SendOptions(TypedDict, total=False):
+    """The optional part of `Bus.send` and `Bus.broadcast`."""
+
+    priority: str
+    tags: Sequence[str]
+    idempotency_key: str | None
+    expires_in: float | None
+
+
 _FIELD_RULES = {
     "from_agent": f"senders are {SENDER_RULE}",
     "priority": f"use {', '.join(PRIORITIES[:-1])} or {PRIORITIES[-1]}",
@@ -64,8 +74,11 @@ _FIELD_NAMES = {
 }
 
 
-def envelope(**fields: Any) -> Envelope:
-    """Validate the envelope fields, or raise `InvalidMessage` with one line."""
+def envelope(from_agent: str, options: SendOptions) -> Envelope:
+    """Validate who sends and the options, or raise `InvalidMessage` with one line."""
+    fields: dict[str, Any] = {**options, "from_agent": from_agent}
+    if "tags" in fields:
+        fields["tags"] = tuple(fields["tags"])
     try:
         return Envelope(**fields)
     except ValidationError as exc:

@@ -8,7 +8,8 @@ from typing import Any
 from swarmbus.agents import registry
 from swarmbus.bus.api import Bus
 from swarmbus.storage import timefmt
-from swarmbus.storage.messages import DELIVERY_STATUSES
+from swarmbus.storage.messages import ACTIVE_STATUSES, DELIVERY_STATUSES
+from swarmbus.storage.systems import SystemStatus
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class AgentLine:
 
     @property
     def waiting(self) -> int:
-        return sum(self.queue.get(s, 0) for s in ("pending", "claimed", "retrying"))
+        return sum(self.queue.get(s, 0) for s in ACTIVE_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -66,21 +67,22 @@ async def status_report(bus: Bus) -> StatusReport:
         for ws in workspaces
     ]
     unrouted = {
-        agent: sum(n for s, n in queue.items() if s in ("pending", "claimed", "retrying"))
+        agent: sum(n for s, n in queue.items() if s in ACTIVE_STATUSES)
         for agent, queue in per_agent.items()
     }
-    now = timefmt.utcnow()
-    systems = [
-        SystemLine(
-            s.system_id,
-            s.system_name,
-            s.system_status,
-            s.health_score,
-            s.error_count or 0,
-            round(s.age_seconds(now), 1),
-            s.is_stale(now),
-            s.status_detail,
-        )
-        for s in await bus.db.systems.list()
-    ]
+    systems = [_system_line(s) for s in await bus.db.systems.list()]
     return StatusReport(agents, totals, systems, {a: n for a, n in unrouted.items() if n})
+
+
+def _system_line(system: SystemStatus) -> SystemLine:
+    now = timefmt.utcnow()
+    return SystemLine(
+        system.system_id,
+        system.system_name,
+        system.system_status,
+        system.health_score,
+        system.error_count or 0,
+        round(system.age_seconds(now), 1),
+        system.is_stale(now),
+        system.status_detail,
+    )

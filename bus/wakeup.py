@@ -10,7 +10,9 @@ dispatcher falls back to polling `PRAGMA data_version`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -27,6 +29,7 @@ SUFFIX = ".sock"
 _sender: socket.socket | None = None
 
 
+@functools.lru_cache(maxsize=64)
 def channel_dir(db_location: str) -> Path:
     """The folder of wake-up sockets for one database (short, so paths fit AF_UNIX)."""
     real = os.path.realpath(db_location.removeprefix("sqlite:///"))
@@ -47,6 +50,7 @@ def notify(db_location: str) -> int:
     if _sender is None:
         _sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         _sender.setblocking(False)
+        atexit.register(_sender.close)
     reached = 0
     for entry in entries:
         if not entry.name.endswith(SUFFIX):

@@ -19,7 +19,7 @@ RefactoringPriority = Literal["low", "medium", "high"]
 class ComplianceAudit(BaseModel):
     """One row of `v2_compliance_audit`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     audit_id: str = Field(default_factory=ids.new_id)
     component_name: str

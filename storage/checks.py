@@ -19,7 +19,7 @@ TestStatus = Literal["pending", "running", "passed", "failed", "skipped"]
 class IntegrationTest(BaseModel):
     """One row of `integration_tests`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     test_id: str = Field(default_factory=ids.new_id)
     test_name: str

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from swarmbus.storage import ids, timefmt
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector
-from swarmbus.storage.types import JsonObject, UtcTime, row_params
+from swarmbus.storage.types import JsonObject, UtcTime, dump_json, row_params
 
 CommandType = Literal["status_check", "task_assignment", "coordination"]
 ExecutionStatus = Literal["pending", "success", "failed", "refused"]
@@ -19,7 +19,7 @@ ValidationStatus = Literal["pending", "valid", "invalid", "unauthorized"]
 class DiscordCommand(BaseModel):
     """One row of `discord_commands`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     command_id: str = Field(default_factory=ids.new_id)
     agent_id: str
@@ -55,3 +55,18 @@ class CommandRepository:
     async def list(self, limit: int = 50) -> list[DiscordCommand]:
         rows = await self._db.fetch_all(self._q["list_commands"], {"limit": limit})
         return [DiscordCommand.model_validate(row) for row in rows]
+
+    async def update_response(
+        self, command_id: str, discord_bot_response: str, response_data: dict[str, Any] | None
+    ) -> bool:
+        """Replace what a row says the user saw; False if there is no such row."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                self._q["update_command_response"],
+                {
+                    "command_id": command_id,
+                    "discord_bot_response": discord_bot_response,
+                    "response_data": dump_json(response_data),
+                },
+            )
+        return changed == 1

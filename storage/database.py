@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from swarmbus import errors
+from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage import migrations
 from swarmbus.storage import queries as sql
-from swarmbus.storage.audits import AuditRepository
-from swarmbus.storage.checks import IntegrationTestRepository
-from swarmbus.storage.commands import CommandRepository
 from swarmbus.storage.connector import Connector
-from swarmbus.storage.messages import MessageRepository
-from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS, SqliteConnector, Synchronous
-from swarmbus.storage.systems import SystemRepository
-from swarmbus.storage.workspaces import WorkspaceRepository
+from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS, Synchronous, connect
+
+if TYPE_CHECKING:
+    from swarmbus.storage.audits import AuditRepository
+    from swarmbus.storage.checks import IntegrationTestRepository
+    from swarmbus.storage.claims import ClaimRepository
+    from swarmbus.storage.commands import CommandRepository
+    from swarmbus.storage.messages import MessageRepository
+    from swarmbus.storage.systems import SystemRepository
+    from swarmbus.storage.workspaces import WorkspaceRepository
 
 SQLITE_PREFIX = "sqlite:///"
 
@@ -38,17 +43,57 @@ class DatabaseInfo:
         return dict(self.__dict__)
 
 
-class Database:
-    """An open, migrated database and its repositories, one per table."""
+class Database(AsyncResource):
+    """An open, migrated database and its repositories, one per table.
+
+    Repositories are built on first use, so a short command (`swarmbus send`)
+    imports only the tables it touches.
+    """
 
     def __init__(self, connector: Connector) -> None:
         self.connector = connector
-        self.workspaces = WorkspaceRepository(connector)
-        self.messages = MessageRepository(connector)
-        self.systems = SystemRepository(connector)
-        self.commands = CommandRepository(connector)
-        self.audits = AuditRepository(connector)
-        self.checks = IntegrationTestRepository(connector)
+
+    @cached_property
+    def workspaces(self) -> WorkspaceRepository:
+        from swarmbus.storage.workspaces import WorkspaceRepository
+
+        return WorkspaceRepository(self.connector)
+
+    @cached_property
+    def messages(self) -> MessageRepository:
+        from swarmbus.storage.messages import MessageRepository
+
+        return MessageRepository(self.connector)
+
+    @cached_property
+    def claims(self) -> ClaimRepository:
+        from swarmbus.storage.claims import ClaimRepository
+
+        return ClaimRepository(self.connector)
+
+    @cached_property
+    def systems(self) -> SystemRepository:
+        from swarmbus.storage.systems import SystemRepository
+
+        return SystemRepository(self.connector)
+
+    @cached_property
+    def commands(self) -> CommandRepository:
+        from swarmbus.storage.commands import CommandRepository
+
+        return CommandRepository(self.connector)
+
+    @cached_property
+    def audits(self) -> AuditRepository:
+        from swarmbus.storage.audits import AuditRepository
+
+        return AuditRepository(self.connector)
+
+    @cached_property
+    def checks(self) -> IntegrationTestRepository:
+        from swarmbus.storage.checks import IntegrationTestRepository
+
+        return IntegrationTestRepository(self.connector)
 
     @property
     def location(self) -> str:
@@ -56,26 +101,6 @@ class Database:
 
     async def close(self) -> None:
         await self.connector.close()
-
-    async def __aenter__(self) -> Database:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def describe(self) -> DatabaseInfo:
-        """Schema version, row counts, size and journal mode."""
-        rows = await self.connector.fetch_all(sql.load(self.connector.dialect)["count_rows"])
-        journal = await self.connector.fetch_one("PRAGMA journal_mode")
-        return DatabaseInfo(
-            location=self.location,
-            dialect=self.connector.dialect,
-            schema_version=await migrations.current_version(self.connector),
-            latest_version=migrations.latest_version(self.connector.dialect),
-            journal_mode=str(next(iter(journal.values()))) if journal else "unknown",
-            size_bytes=_size_on_disk(self.location),
-            row_counts={row["table_name"]: row["n"] for row in rows},
-        )
 
 
 def sqlite_path(location: str | os.PathLike[str]) -> Path:
@@ -103,10 +128,9 @@ async def open_database(
 
     A database written by a newer swarmbus is refused before anything is written.
     """
-    connector = SqliteConnector(
+    connector = await connect(
         sqlite_path(location), synchronous=synchronous, busy_timeout_ms=busy_timeout_ms
     )
-    await connector.open()
     try:
         # Checked before WAL is switched on: a refused database stays byte for byte as it was.
         await migrations.ensure_supported(connector)
@@ -122,3 +146,19 @@ async def open_database(
 def _size_on_disk(location: str) -> int:
     path = Path(location)
     return sum(p.stat().st_size for p in (path, Path(f"{location}-wal")) if p.exists())
+
+
+async def describe(db: Database) -> DatabaseInfo:
+    """Schema version, row counts, size and journal mode."""
+    connector = db.connector
+    rows = await connector.fetch_all(sql.load(connector.dialect)["count_rows"])
+    journal = await connector.fetch_one("PRAGMA journal_mode")
+    return DatabaseInfo(
+        location=db.location,
+        dialect=connector.dialect,
+        schema_version=await migrations.current_version(connector),
+        latest_version=migrations.latest_version(connector.dialect),
+        journal_mode=str(next(iter(journal.values()))) if journal else "unknown",
+        size_bytes=_size_on_disk(db.location),
+        row_counts={row["table_name"]: row["n"] for row in rows},
+    )

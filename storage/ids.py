@@ -8,6 +8,7 @@ processes sharing a database: sorting by id is sorting by send order.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import time
 
@@ -18,13 +19,15 @@ _MAX = (1 << 128) - 1
 LENGTH = 26
 
 
+_FROM_RFC4648 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
+
+
 def encode(value: int) -> str:
     """Encode a 128-bit integer as 26 base32 characters."""
-    chars = []
-    for _ in range(LENGTH):
-        value, digit = divmod(value, 32)
-        chars.append(_ALPHABET[digit])
-    return "".join(reversed(chars))
+    # 160 bits of RFC 4648 base32 are 32 characters; the last 26 hold our 128
+    # bits (with two leading zero bits), and translate to Crockford's alphabet.
+    raw = base64.b32encode(value.to_bytes(20, "big")).decode("ascii")
+    return raw[-LENGTH:].translate(_FROM_RFC4648)
 
 
 def decode(text: str) -> int:

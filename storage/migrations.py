@@ -89,10 +89,11 @@ async def current_version(connector: Statements) -> int:
     somebody else's database, not an old swarmbus one.
     """
     queries = sql.load(connector.dialect)
-    row = await connector.fetch_one(queries["schema_migrations_exists"])
-    if row is None or not row["present"]:
-        tables = await connector.fetch_one(queries["count_user_tables"])
-        if tables and tables["n"]:
+    # One statement, one snapshot: a migration committing in another process
+    # between two separate reads would look like a foreign database.
+    state = await connector.fetch_one(queries["schema_state"])
+    if state is None or not state["present"]:
+        if state and state["tables"]:
             raise errors.DatabaseUnavailable(
                 f"{connector.location} is a database of some other program "
                 f"(it has tables but no schema_migrations); choose another path"
@@ -130,34 +131,35 @@ async def migrate(
     )
     latest = migrations[-1].version if migrations else 0
     start = await ensure_supported(connector, latest)
-    queries = sql.load(connector.dialect)
-    done: list[Migration] = []
-    for migration in migrations[start:]:
-        async with connector.transaction() as tx:
-            # Another process may have migrated while we waited for the lock.
-            if await current_version(tx) >= migration.version:
-                continue
-            try:
-                await tx.execute_script(migration.sql)
-            except errors.StorageError as exc:
-                raise errors.MigrationFailed(
-                    f"migration {migration.version:04d} ({migration.description}) failed on "
-                    f"{connector.location}: {exc}; the database was left at version "
-                    f"{migration.version - 1}"
-                ) from exc
-            await tx.execute(
-                queries["record_migration"],
-                {
-                    "version": migration.version,
-                    "description": migration.description,
-                    "checksum": migration.checksum,
-                },
-            )
-        logger.info(
-            "applied migration %04d %s",
-            migration.version,
-            migration.description,
-            extra={"action": "migrate"},
-        )
-        done.append(migration)
+    done = [m for m in migrations[start:] if await _apply(connector, m)]
     return MigrationReport(start, max(start, latest), tuple(done))
+
+
+async def _apply(connector: Connector, migration: Migration) -> bool:
+    """Apply one migration in its own transaction; False if another process did it first."""
+    async with connector.transaction() as tx:
+        if await current_version(tx) >= migration.version:
+            return False  # another process migrated while we waited for the lock
+        try:
+            await tx.execute_script(migration.sql)
+        except errors.StorageError as exc:
+            raise errors.MigrationFailed(
+                f"migration {migration.version:04d} ({migration.description}) failed on "
+                f"{connector.location}: {exc}; the database was left at version "
+                f"{migration.version - 1}"
+            ) from exc
+        await tx.execute(
+            sql.load(connector.dialect)["record_migration"],
+            {
+                "version": migration.version,
+                "description": migration.description,
+                "checksum": migration.checksum,
+            },
+        )
+    logger.info(
+        "applied migration %04d %s",
+        migration.version,
+        migration.description,
+        extra={"action": "migrate"},
+    )
+    return True

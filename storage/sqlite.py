@@ -14,16 +14,16 @@ from __future__ import annotations
 import logging
 import sqlite3
 import warnings
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 import anyio
-import tenacity
 
 from swarmbus import errors
+from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage.connector import Params, Row
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,10 @@ BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
 BUSY_RETRIES = 3  # further tries after SQLite gave up waiting (seed 001)
 BUSY_BACKOFF_INITIAL = 0.05  # seconds, doubled per retry, with jitter
 BUSY_BACKOFF_MAX = 1.0  # seconds
+CACHE_KIB = 16_384  # page cache per connection; the claim and status indexes stay hot
 
 Synchronous = Literal["normal", "full"]
+T = TypeVar("T")
 
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
@@ -65,7 +67,7 @@ def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
     return errors.StorageError(f"{location}: {exc}")
 
 
-def _log_retry(state: tenacity.RetryCallState) -> None:
+def _log_retry(state: Any) -> None:
     logger.warning(
         "database busy, retrying (%s left)",
         BUSY_RETRIES + 1 - state.attempt_number,
@@ -73,8 +75,13 @@ def _log_retry(state: tenacity.RetryCallState) -> None:
     )
 
 
-def _busy_retry() -> tenacity.AsyncRetrying:
-    """A fresh retry loop for one operation (retry state is per loop)."""
+def _busy_retry() -> Any:
+    """A fresh retry loop for one operation (retry state is per loop).
+
+    tenacity is imported here, on the rare busy path, to keep start-up short.
+    """
+    import tenacity
+
     return tenacity.AsyncRetrying(
         retry=tenacity.retry_if_exception_type(errors.DatabaseBusy),
         stop=tenacity.stop_after_attempt(BUSY_RETRIES + 1),
@@ -145,27 +152,17 @@ class _Transaction(_Statements):
         self.location = location
 
 
-class SqliteConnector(_Statements):
+class SqliteConnector(_Statements, AsyncResource):
     """An open SQLite database file, shared safely with other processes.
 
-    :param path: the database file; its directory must exist.
-    :param synchronous: ``"normal"`` (fast, durable across process crashes) or
-        ``"full"`` (also durable across power loss).
-    :param busy_timeout_ms: how long SQLite waits for another process's lock.
+    Create one with `connect`. Single statements take the same lock as
+    transactions, so they never land inside another task's open transaction
+    on this shared connection.
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        synchronous: Synchronous = "normal",
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-    ) -> None:
-        self.path = Path(path)
-        self.location = str(path)
-        self.synchronous = synchronous
-        self.busy_timeout_ms = busy_timeout_ms
-        self._conn_or_none: aiosqlite.Connection | None = None
+    def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
+        self._conn_or_none: aiosqlite.Connection | None = conn
+        self.location = location
         self._lock = anyio.Lock()
 
     @property
@@ -174,57 +171,14 @@ class SqliteConnector(_Statements):
             raise ValueError(f"database {self.location} is not open")
         return self._conn_or_none
 
-    async def open(self) -> SqliteConnector:
-        """Connect and apply the pragmas; refuse a path that cannot hold a database."""
-        if self.location != ":memory:":
-            parent = self.path.parent
-            if not parent.is_dir():
-                raise errors.DatabaseUnavailable(
-                    f"cannot create database {self.location}: directory {parent} does not exist"
-                )
-            if self.path.is_dir():
-                raise errors.DatabaseUnavailable(
-                    f"cannot open database {self.location}: it is a directory"
-                )
-        try:
-            conn = await aiosqlite.connect(self.location, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise translate(exc, self.location) from exc
-        conn.row_factory = _dict_row
-        self._conn_or_none = conn
-        try:
-            await self._configure()
-        except BaseException:
-            await self.close()
-            raise
-        return self
-
-    async def _configure(self) -> None:
-        # Connection settings only; nothing here writes to the file.
-        await self.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        await self.execute(f"PRAGMA synchronous = {self.synchronous.upper()}")
-        await self.execute("PRAGMA foreign_keys = ON")
-
-    async def enable_wal(self) -> None:
-        """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
-        mode = await self.pragma("journal_mode")
-        if mode != "wal" and self.location != ":memory:":
-            await self.execute("PRAGMA journal_mode = WAL")
-
     async def close(self) -> None:
         """Close the connection; safe to call twice."""
         conn, self._conn_or_none = self._conn_or_none, None
         if conn is not None:
             await conn.close()
 
-    async def __aenter__(self) -> SqliteConnector:
-        return await self.open() if self._conn_or_none is None else self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
     def __del__(self) -> None:
-        if self._conn_or_none is not None:
+        if getattr(self, "_conn_or_none", None) is not None:
             warnings.warn(
                 f"database {self.location} was not closed; use 'async with' or close()",
                 ResourceWarning,
@@ -232,25 +186,22 @@ class SqliteConnector(_Statements):
             )
 
     async def pragma(self, name: str) -> Any:
-        """Return the value of a read-only pragma (first column of the first row)."""
+        """Return the value of a pragma (first column of the first row)."""
         row = await self.fetch_one(f"PRAGMA {name}")
         return None if row is None else next(iter(row.values()))
 
-    # Single statements take the same lock as transactions, so they never land
-    # inside another task's open transaction on this shared connection.
+    async def enable_wal(self) -> None:
+        """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
+        if self.location != ":memory:" and await self.pragma("journal_mode") != "wal":
+            await self.execute("PRAGMA journal_mode = WAL")
+
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         async with self._lock:
-            async for attempt in _busy_retry():
-                with attempt:
-                    return await super().fetch_all(query, params)
-        raise AssertionError("unreachable")
+            return await retry_busy(lambda: super(SqliteConnector, self).fetch_all(query, params))
 
     async def execute(self, query: str, params: Params | None = None) -> int:
         async with self._lock:
-            async for attempt in _busy_retry():
-                with attempt:
-                    return await super().execute(query, params)
-        raise AssertionError("unreachable")
+            return await retry_busy(lambda: super(SqliteConnector, self).execute(query, params))
 
     async def execute_many(self, query: str, params: Iterable[Params]) -> int:
         rows = list(params)
@@ -264,33 +215,96 @@ class SqliteConnector(_Statements):
         Any exception, cancellation included, rolls the whole block back.
         """
         async with self._lock:
+            conn = self._conn
             try:
-                async for attempt in _busy_retry():
-                    with attempt:
-                        await self._begin()
-                yield _Transaction(self._conn, self.location)
+                await retry_busy(lambda: _run(conn, "BEGIN IMMEDIATE", self.location))
+                yield _Transaction(conn, self.location)
             except BaseException:
                 with anyio.CancelScope(shield=True):
-                    await self._rollback()
+                    await _rollback(conn)
                 raise
             with anyio.CancelScope(shield=True):
-                try:
-                    await self._conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    await self._rollback()
-                    raise translate(exc, self.location) from exc
+                await _commit(conn, self.location)
 
-    async def _begin(self) -> None:
-        try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.location) from exc
 
-    async def _rollback(self) -> None:
-        # Runs after whatever is still queued on the connection's thread, so a
-        # BEGIN that completed after a cancellation is rolled back too.
-        try:
-            await self._conn.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            if "no transaction is active" not in str(exc):
-                raise
+async def connect(
+    path: str | Path,
+    *,
+    synchronous: Synchronous = "normal",
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> SqliteConnector:
+    """Open `path` with the settings every swarmbus connection uses.
+
+    :param synchronous: ``"normal"`` (durable across process crashes) or
+        ``"full"`` (also across power loss).
+    :param busy_timeout_ms: how long SQLite waits for another process's lock.
+    """
+    location = str(path)
+    _check_location(Path(path), location)
+    try:
+        conn = await aiosqlite.connect(location, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise translate(exc, location) from exc
+    conn.row_factory = _dict_row
+    connector = SqliteConnector(conn, location)
+    try:
+        # Connection settings only; nothing here writes to the file.
+        for pragma in (
+            f"busy_timeout = {int(busy_timeout_ms)}",
+            f"synchronous = {synchronous.upper()}",
+            "foreign_keys = ON",
+            f"cache_size = -{CACHE_KIB}",
+        ):
+            await connector.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        await connector.close()
+        raise
+    return connector
+
+
+def _check_location(path: Path, location: str) -> None:
+    if location == ":memory:":
+        return
+    if not path.parent.is_dir():
+        raise errors.DatabaseUnavailable(
+            f"cannot create database {location}: directory {path.parent} does not exist"
+        )
+    if path.is_dir():
+        raise errors.DatabaseUnavailable(f"cannot open database {location}: it is a directory")
+
+
+async def retry_busy(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run `operation`; if the database stays busy, try again a few times with backoff."""
+    try:
+        return await operation()
+    except errors.DatabaseBusy:
+        pass  # SQLite already waited busy_timeout once
+    async for attempt in _busy_retry():
+        with attempt:
+            return await operation()
+    raise AssertionError("unreachable")
+
+
+async def _run(conn: aiosqlite.Connection, statement: str, location: str) -> None:
+    try:
+        await conn.execute(statement)
+    except sqlite3.Error as exc:
+        raise translate(exc, location) from exc
+
+
+async def _commit(conn: aiosqlite.Connection, location: str) -> None:
+    try:
+        await conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        await _rollback(conn)
+        raise translate(exc, location) from exc
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    # Runs after whatever is still queued on the connection's thread, so a
+    # BEGIN that completed after a cancellation is rolled back too.
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "no transaction is active" not in str(exc):
+            raise

@@ -21,7 +21,7 @@ STALE_AFTER_INTERVALS = 3  # a heartbeat older than this many intervals is stale
 class SystemStatus(BaseModel):
     """One row of `core_systems_status`: the latest heartbeat of one system."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     system_id: str
     system_name: SystemName

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +20,7 @@ TransportName = Literal["gui", "inbox", "memory"]
 class AgentWorkspace(BaseModel):
     """One row of `agent_workspaces`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     agent_id: str
     team: str
@@ -75,17 +75,28 @@ class WorkspaceRepository:
         row = await self._db.fetch_one(self._q["get_workspace"], {"agent_id": agent_id})
         return None if row is None else AgentWorkspace.model_validate(row)
 
+    async def set_v2_compliance(self, agent_id: str, score: float) -> bool:
+        """Store an agent's latest compliance score; False if the agent is unknown."""
+        async with self._db.transaction() as tx:
+            changed = await tx.execute(
+                self._q["set_v2_compliance"], {"agent_id": agent_id, "score": score}
+            )
+        return changed == 1
+
     async def sync(self, registrations: Sequence[Registration]) -> int:
         """Make the registry match the config; return how many rows changed.
 
         Reads first and writes only when something differs, so that every CLI
         call can sync without taking the write lock.
         """
-        current = {ws.agent_id: ws for ws in await self.list(include_removed=True)}
+        rows = await self._db.fetch_all(self._q["list_workspaces"], {"include_removed": True})
+        current = {row["agent_id"]: row for row in rows}
         wanted = {reg.agent_id: reg for reg in registrations}
         changed = [reg for reg in registrations if _differs(current.get(reg.agent_id), reg)]
         removed = [
-            agent_id for agent_id, ws in current.items() if ws.configured and agent_id not in wanted
+            agent_id
+            for agent_id, row in current.items()
+            if row["configured"] and agent_id not in wanted
         ]
         if not changed and not removed:
             return 0
@@ -97,7 +108,8 @@ class WorkspaceRepository:
         return len(changed) + len(removed)
 
 
-def _differs(row: AgentWorkspace | None, reg: Registration) -> bool:
-    if row is None or not row.configured:
+def _differs(row: dict[str, Any] | None, reg: Registration) -> bool:
+    # Raw rows, not models: every CLI call syncs, and this keeps it cheap.
+    if row is None or not row["configured"]:
         return True
-    return any(getattr(row, key) != value for key, value in reg.__dict__.items())
+    return any(row[key] != value for key, value in reg.__dict__.items())

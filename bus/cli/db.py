@@ -40,4 +40,6 @@ async def _describe(location: str):  # type: ignore[no-untyped-def]
     from swarmbus.storage.database import open_database
 
     async with await open_database(location) as db:
-        return await db.describe()
+        from swarmbus.storage.database import describe
+
+        return await describe(db)

@@ -66,57 +66,60 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         print_json({**report.as_dict(), "gui_paused": pause_lines()})
         return
     out = console()
-    out.print(
-        table(
-            "agents",
-            ["agent", "transport", "state", "waiting", "delivered", "failed", "expired"],
-            [
-                [
-                    a.name,
-                    a.transport,
-                    a.status,
-                    a.waiting,
-                    a.queue.get("delivered", 0),
-                    a.queue.get("failed", 0),
-                    a.queue.get("expired", 0),
-                ]
-                for a in report.agents
-            ],
-        )
-    )
-    totals = report.totals
-    out.print(
-        f"messages: {totals['pending']} pending, {totals['claimed']} in delivery, "
-        f"{totals['retrying']} waiting to retry, {totals['delivered']} delivered, "
-        f"{report.dead_letters} dead letters, {totals['expired']} expired",
-        markup=False,
-    )
+    out.print(_agents_table(report))
+    out.print(_totals_line(report), markup=False)
     for line in pause_lines():
         out.print(line, markup=False)
     for agent, waiting in report.unrouted.items():
         out.print(
             f"{waiting} messages wait for {agent}, which the config no longer names", markup=False
         )
-    if not report.systems:
+    if report.systems:
+        out.print(_systems_table(report))
+    else:
         out.print("systems: none has reported yet (start one with 'swarmbus run')")
-        return
-    out.print(
-        table(
-            "systems",
-            ["system", "state", "last heartbeat", "health", "errors", "detail"],
-            [
-                [
-                    s.system_id,
-                    ("STALE " if s.stale else "") + s.system_status,
-                    f"{s.age_seconds:.0f}s ago",
-                    f"{s.health_score:.0f}",
-                    s.error_count,
-                    s.detail,
-                ]
-                for s in report.systems
-            ],
-        )
+
+
+def _agents_table(report: Any) -> Any:
+    rows = [
+        [
+            a.name,
+            a.transport,
+            a.status,
+            a.waiting,
+            a.queue.get("delivered", 0),
+            a.queue.get("failed", 0),
+            a.queue.get("expired", 0),
+        ]
+        for a in report.agents
+    ]
+    columns = ["agent", "transport", "state", "waiting", "delivered", "failed", "expired"]
+    return table("agents", columns, rows)
+
+
+def _totals_line(report: Any) -> str:
+    totals = report.totals
+    return (
+        f"messages: {totals['pending']} pending, {totals['claimed']} in delivery, "
+        f"{totals['retrying']} waiting to retry, {totals['delivered']} delivered, "
+        f"{report.dead_letters} dead letters, {totals['expired']} expired"
     )
+
+
+def _systems_table(report: Any) -> Any:
+    rows = [
+        [
+            s.system_id,
+            ("STALE " if s.stale else "") + s.system_status,
+            f"{s.age_seconds:.0f}s ago",
+            f"{s.health_score:.0f}",
+            s.error_count,
+            s.detail,
+        ]
+        for s in report.systems
+    ]
+    columns = ["system", "state", "last heartbeat", "health", "errors", "detail"]
+    return table("systems", columns, rows)
 
 
 async def _status(swarm: Any) -> Any:

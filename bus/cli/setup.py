@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -43,27 +43,39 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing swarmbus.toml.")] = False,
 ) -> None:
     """Write a starter config with eight agents and create the database."""
-    from swarmbus.agents import config as swarm_config
     from swarmbus.agents.starter import starter_config
     from swarmbus.fsutil import atomic_write
 
     chosen = transport or _default_transport()
     if chosen not in ("gui", "inbox"):
         raise errors.UsageError(f"transport {chosen!r} is not allowed; use gui or inbox")
-    if not directory.is_dir():
-        raise errors.UsageError(f"directory {directory} does not exist")
-    path = directory / swarm_config.CONFIG_FILE_NAME
-    if path.exists() and not force:
-        raise errors.UsageError(f"{path} already exists; pass --force to overwrite it")
+    path = _new_config_path(directory, force)
     text = starter_config(chosen)  # type: ignore[arg-type]
-    env = dict(os.environ)
-    if state(ctx).db:
-        env[swarm_config.DATABASE_ENV] = state(ctx).db  # type: ignore[assignment]
-    swarm = swarm_config.parse(text, path, env)
+    swarm = _parse_starter(text, path, state(ctx).db)
     info = run(_create_database, swarm)
-    atomic_write(path, text)
+    atomic_write(path, text)  # only once the database exists: nothing half-written
     print(f"wrote {path} ({len(swarm.config.agents)} {chosen} agents)")
     print(f"created database {info.location} (schema version {info.schema_version})")
+
+
+def _new_config_path(directory: Path, force: bool) -> Path:
+    from swarmbus.agents.config import CONFIG_FILE_NAME
+
+    if not directory.is_dir():
+        raise errors.UsageError(f"directory {directory} does not exist")
+    path = directory / CONFIG_FILE_NAME
+    if path.exists() and not force:
+        raise errors.UsageError(f"{path} already exists; pass --force to overwrite it")
+    return path
+
+
+def _parse_starter(text: str, path: Path, database: str | None) -> Any:
+    from swarmbus.agents import config as swarm_config
+
+    env = dict(os.environ)
+    if database:
+        env[swarm_config.DATABASE_ENV] = database
+    return swarm_config.parse(text, path, env)
 
 
 async def _create_database(swarm):  # type: ignore[no-untyped-def]
@@ -72,7 +84,9 @@ async def _create_database(swarm):  # type: ignore[no-untyped-def]
 
     async with await open_database(swarm.database) as db:
         await registry.sync(db, swarm)
-        return await db.describe()
+        from swarmbus.storage.database import describe
+
+        return await describe(db)
 
 
 @agents_app.command("list")
@@ -81,31 +95,19 @@ def agents_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Sync the config into the registry and show every agent."""
     swarm = state(ctx).swarm()
     rows = run(_agents, swarm)
-    agents = swarm.agents
     if as_json:
-        print_json(
-            [
-                {
-                    **row.model_dump(mode="json"),
-                    "point": agents[row.agent_id].point,
-                    "window_title": agents[row.agent_id].window_title,
-                    "inbox": str(swarm.inbox_dir(agents[row.agent_id]))
-                    if row.transport == "inbox"
-                    else None,
-                }
-                for row in rows
-            ]
-        )
+        print_json([_agent_json(swarm, row) for row in rows])
         return
+    columns = ["agent", "transport", "target", "team", "captain", "status", "tasks", "V2 %"]
     console().print(
         table(
             f"{len(rows)} agents ({swarm.path})",
-            ["agent", "transport", "target", "team", "captain", "status", "tasks", "V2 %"],
+            columns,
             [
                 [
                     row.agent_id,
                     row.transport,
-                    _target(swarm, agents[row.agent_id]),
+                    _target(swarm, swarm.agents[row.agent_id]),
                     row.team,
                     row.captain,
                     row.status,
@@ -116,6 +118,17 @@ def agents_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
             ],
         )
     )
+
+
+def _agent_json(swarm: Any, row: Any) -> dict[str, Any]:
+    agent = swarm.agents[row.agent_id]
+    inbox = str(swarm.inbox_dir(agent)) if row.transport == "inbox" else None
+    return {
+        **row.model_dump(mode="json"),
+        "point": agent.point,
+        "window_title": agent.window_title,
+        "inbox": inbox,
+    }
 
 
 def _target(swarm, agent) -> str:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ class MemoryTransport:
 
     name: ClassVar[str] = "memory"
     concurrency: int = 64
-    batch_size: int = 256
+    batch_size: int = 64
     idempotent: bool = False  # a redelivery is recorded twice
     delay: float = 0.0
     fail: Callable[[Message, int], str | None] | None = None

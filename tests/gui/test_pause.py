@@ -28,7 +28,7 @@ WAIT = 20.0  # seconds any awaited condition may take on a loaded machine
 async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
     """Poll `check` until it holds (the dispatcher offers no event to wait on here)."""
     with anyio.fail_after(WAIT):
-        while not await check():  # noqa: ASYNC110
+        while not await check():
             await anyio.sleep(0.02)
 
 

@@ -74,7 +74,7 @@ async def test_two_dispatchers_never_interleave(
     with ScreenLock(screen_key(display)).held():  # both will be queued at the screen at once
         go.touch()
         with anyio.fail_after(60):
-            while not (await claimed(config_a) and await claimed(config_b)):  # noqa: ASYNC110
+            while not (await claimed(config_a) and await claimed(config_b)):
                 await anyio.sleep(0.01)
         assert receiver.submissions() == receiver_b.submissions() == []
     for worker in workers:

@@ -8,6 +8,7 @@ import pytest
 from swarmbus import errors
 from swarmbus.bus.api import Bus
 from swarmbus.storage import ids
+from swarmbus.storage.database import describe
 
 
 async def test_send_stores_one_committed_row(bus: Bus) -> None:
@@ -46,7 +47,7 @@ async def test_concurrent_sends_share_transactions_and_keep_every_message(bus: B
         for n in range(300):
             tg.start_soon(one, n)
     assert len(set(sent)) == 300
-    assert (await bus.db.describe()).row_counts["agent_messages"] == 300
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 300
 
 
 async def test_idempotency_key_returns_the_first_id(bus: Bus) -> None:
@@ -56,7 +57,7 @@ async def test_idempotency_key_returns_the_first_id(bus: Bus) -> None:
     assert again == first
     assert other_sender != first
     assert (await bus.get(first)).content == "deploy"
-    assert (await bus.db.describe()).row_counts["agent_messages"] == 2
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 2
 
 
 async def test_idempotency_holds_within_one_batch(bus: Bus) -> None:
@@ -69,7 +70,7 @@ async def test_idempotency_holds_within_one_batch(bus: Bus) -> None:
         for _ in range(20):
             tg.start_soon(one)
     assert len(set(got)) == 1
-    assert (await bus.db.describe()).row_counts["agent_messages"] == 1
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 1
 
 
 async def test_broadcast_writes_one_row_per_recipient(bus: Bus) -> None:
@@ -88,7 +89,7 @@ async def test_broadcast_writes_one_row_per_recipient(bus: Bus) -> None:
 async def test_broadcast_with_an_unknown_recipient_stores_nothing(bus: Bus) -> None:
     with pytest.raises(errors.UnknownAgent, match="unknown agent 'Agent-9'"):
         await bus.broadcast("p", "hi", recipients=["Agent-2", "Agent-9"])
-    assert (await bus.db.describe()).row_counts["agent_messages"] == 0
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 0
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ async def test_bad_input_is_refused_and_nothing_is_stored(
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
     assert caught.value.exit_code == 2
-    assert (await bus.db.describe()).row_counts["agent_messages"] == 0
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 0
 
 
 async def test_unknown_message_ids(bus: Bus) -> None:

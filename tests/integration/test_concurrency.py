@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from swarmbus.agents.config import Swarm
-from swarmbus.storage.database import open_database
+from swarmbus.storage.database import describe, open_database
+from tests.conftest import write_swarm
 
 REPO = Path(__file__).parents[2]
 
@@ -39,6 +40,37 @@ async def test_four_processes_write_for_three_seconds(make_swarm: Callable[..., 
     total = sum(r["writes"] for r in results)
     assert total > 100  # they really overlapped
     async with await open_database(swarm.database) as db:
-        counts = (await db.describe()).row_counts
+        counts = (await describe(db)).row_counts
     assert counts["agent_messages"] == total
     assert counts["core_systems_status"] == 4
+
+
+def test_many_processes_create_the_same_fresh_database(tmp_path: Path) -> None:
+    """The first opener migrates while the others wait; nobody sees half a schema."""
+    for round_ in range(3):
+        location = tmp_path / f"fresh-{round_}.db"
+        openers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "swarmbus",
+                    "--db",
+                    str(location),
+                    "--config",
+                    str(write_swarm(tmp_path)),
+                    "db",
+                    "status",
+                    "--json",
+                ],
+                cwd=REPO,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(8)
+        ]
+        for opener in openers:
+            out, err = opener.communicate(timeout=120)
+            assert opener.returncode == 0, err
+            assert json.loads(out)["schema_version"] == 1

@@ -165,22 +165,24 @@ async def test_expired_messages_are_not_delivered(bus: Bus) -> None:
 
 async def test_a_crashed_dispatchers_lease_is_reclaimed(bus: Bus) -> None:
     message_id = await bus.send("p", "Agent-1", "survivor")
-    crashed = await bus.db.messages.claim(
-        {"Agent-1": 10}, limit=10, lease_seconds=0.3, claimed_by="crashed@host"
+    crashed = await bus.db.claims.claim(
+        {("Agent-1", 2): 10}, limit=10, lease_seconds=0.3, claimed_by="crashed@host"
     )
     assert [m.message_id for m in crashed.messages] == [message_id]
     # while the lease lives nobody else may take it
     assert not (
-        await bus.db.messages.claim({"Agent-1": 10}, limit=10, lease_seconds=5, claimed_by="other")
+        await bus.db.claims.claim(
+            {("Agent-1", 2): 10}, limit=10, lease_seconds=5, claimed_by="other"
+        )
     ).messages
     transport = MemoryTransport()
     stats = await drain(bus, transport)
     assert transport.received("Agent-1") == ["survivor"]
     assert stats.redeliveries == 1
     # the crashed dispatcher coming back late cannot overwrite the outcome
-    late = await bus.db.messages.settle(
+    late = await bus.db.claims.settle(
         [
-            __import__("swarmbus.storage.messages", fromlist=["Outcome"]).Outcome(
+            __import__("swarmbus.storage.claims", fromlist=["Outcome"]).Outcome(
                 message_id, crashed.token, error="late failure"
             )
         ]
@@ -199,7 +201,7 @@ async def test_pausing_hands_messages_back_without_counting_an_attempt(bus: Bus)
     assert message.delivery_status == "pending"
     assert message.retry_count == 0
     assert transport.unavailable == "fail-safe triggered"
-    assert dispatcher.transport_states()["memory"] == "unavailable: fail-safe triggered"
+    assert dispatcher.ctx.transport_states()["memory"] == "unavailable: fail-safe triggered"
     transport.unavailable = transport.pause = None  # the person resumed
     await drain(bus, transport)
     assert transport.received("Agent-1") == ["wait for me"]

@@ -10,9 +10,9 @@ import pytest
 
 from swarmbus import errors
 from swarmbus.storage import migrations
-from swarmbus.storage.database import open_database
+from swarmbus.storage.database import describe, open_database
 from swarmbus.storage.migrations import Migration
-from swarmbus.storage.sqlite import SqliteConnector
+from swarmbus.storage.sqlite import SqliteConnector, connect
 
 PACKAGED = migrations.packaged_migrations("sqlite")
 ADD_NOTES = Migration(2, "add_notes", "ALTER TABLE agent_workspaces ADD COLUMN notes TEXT;")
@@ -31,8 +31,7 @@ def digest(path: Path) -> str:
 
 
 async def _connector(path: Path) -> SqliteConnector:
-    connector = SqliteConnector(path)
-    await connector.open()
+    connector = await connect(path)
     await connector.enable_wal()
     return connector
 
@@ -125,7 +124,7 @@ async def test_reopening_is_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "db.db"
     await (await open_database(path)).close()
     db = await open_database(path)
-    assert (await db.describe()).schema_version == migrations.latest_version("sqlite")
+    assert (await describe(db)).schema_version == migrations.latest_version("sqlite")
     assert await db.connector.pragma("journal_mode") == "wal"
     assert await db.connector.pragma("foreign_keys") == 1
     assert await db.connector.pragma("synchronous") == 1  # NORMAL

@@ -179,11 +179,38 @@ async def test_claim_query_walks_the_lane_index(db: Database) -> None:
 
     plan = await db.connector.fetch_all(
         "EXPLAIN QUERY PLAN " + load("sqlite")["lane_heads"],
-        {"agents": '["A", "B"]', "per_lane": 10},
+        {"lanes": '[["A", 0], ["B", 2]]', "per_lane": 10},
     )
     details = " | ".join(row["detail"] for row in plan)
     assert "idx_message_lane" in details
     assert "SCAN agent_messages" not in details.replace("SCAN agent_messages AS m USING", "")
+
+
+BY_ID_QUERIES = [
+    "claim_messages",
+    "renew_leases",
+    "mark_delivered",
+    "record_failure",
+    "mark_expired",
+    "release_claims",
+    "requeue_message",
+    "get_message",
+    "get_messages",
+    "find_idempotent",
+]
+
+
+@pytest.mark.parametrize("name", BY_ID_QUERIES)
+async def test_queries_by_id_never_walk_a_status(db: Database, name: str) -> None:
+    """Settling a batch must cost the batch, not the number of rows in that status."""
+    from swarmbus.storage.queries import load
+
+    query = load("sqlite")[name]
+    names = set(re.findall(r":(\w+)", query))
+    plan = await db.connector.fetch_all("EXPLAIN QUERY PLAN " + query, dict.fromkeys(names))
+    details = [row["detail"] for row in plan]
+    assert not any(d.startswith("SCAN agent_messages") for d in details), details
+    assert not any("idx_message_status" in d for d in details), details
 
 
 def test_sqlite_version_supports_returning() -> None:

@@ -18,8 +18,13 @@ from swarmbus.bus.api import Bus
 from swarmbus.storage.systems import SystemStatus
 
 
-async def produce(config: str, count: int, sender: str, concurrency: int) -> None:
-    """Send `count` messages round-robin to every agent; print the acknowledged ids."""
+async def produce(
+    config: str, count: int, sender: str, concurrency: int, pace: float = 0.0
+) -> None:
+    """Send `count` messages round-robin to every agent; print the acknowledged ids.
+
+    Each of the `concurrency` tasks waits `pace` seconds between its sends.
+    """
     swarm = swarm_config.load(config)
     agents = list(swarm.agents)
     acked: list[str] = []
@@ -32,6 +37,8 @@ async def produce(config: str, count: int, sender: str, concurrency: int) -> Non
                     acked.append(await bus.send(sender, agents[n % len(agents)], f"{sender} #{n}"))
                 except errors.BusError as exc:
                     failures.append(f"{type(exc).__name__}: {exc}")
+                if pace:
+                    await anyio.sleep(pace)
 
         async with anyio.create_task_group() as tg:
             for offset in range(concurrency):
@@ -64,10 +71,22 @@ async def write_mix(config: str, seconds: float, name: str) -> None:
     print(json.dumps({"writes": writes, "failures": failures}))
 
 
+async def send_and_hang(config: str, to: str) -> None:
+    """Send one message, print its id the moment `send` returns, then wait to be killed."""
+    swarm = swarm_config.load(config)
+    bus = await Bus.open(swarm)
+    message_id = await bus.send("victim", to, "acknowledged, then killed")
+    print(message_id, flush=True)
+    await anyio.sleep(3600)
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "produce":
-        anyio.run(produce, args[0], int(args[1]), args[2], int(args[3]))
+        pace = float(args[4]) if len(args) > 4 else 0.0
+        anyio.run(produce, args[0], int(args[1]), args[2], int(args[3]), pace)
+    elif command == "send-and-hang":
+        anyio.run(send_and_hang, args[0], args[1])
     elif command == "write-mix":
         anyio.run(write_mix, args[0], float(args[1]), args[2])
     else:

@@ -3,15 +3,13 @@
 
 -- ---------------------------------------------------------------- schema
 
--- name: schema_migrations_exists
--- Whether the migrations table is there (0 or 1).
-SELECT count(*) AS present FROM sqlite_master
-WHERE type = 'table' AND name = 'schema_migrations';
-
--- name: count_user_tables
--- How many tables the database holds, ours or not.
-SELECT count(*) AS n FROM sqlite_master
-WHERE type = 'table' AND name NOT LIKE 'sqlite_%';
+-- name: schema_state
+-- In one snapshot: whether the migrations table is there, and how many tables exist at all.
+SELECT
+    (SELECT count(*) FROM sqlite_master
+     WHERE type = 'table' AND name = 'schema_migrations') AS present,
+    (SELECT count(*) FROM sqlite_master
+     WHERE type = 'table' AND name NOT LIKE 'sqlite_%') AS tables;
 
 -- name: schema_version
 -- The highest applied migration.
@@ -92,14 +90,14 @@ INSERT INTO agent_messages (
 );
 
 -- name: lane_heads
--- For each (recipient, priority) lane, its first :per_lane messages still in play.
+-- For each given (recipient, priority rank) lane, its first :per_lane messages still in play.
 SELECT m.message_id, m.to_agent, m.priority_rank, m.delivery_status, m.available_at,
        m.lease_expires_at
-FROM json_each(:agents) AS agent
-CROSS JOIN (SELECT 0 AS rank UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) AS lane
+FROM json_each(:lanes) AS lane
 JOIN agent_messages AS m ON m.message_id IN (
     SELECT message_id FROM agent_messages
-    WHERE to_agent = agent.value AND priority_rank = lane.rank
+    WHERE to_agent = json_extract(lane.value, '$[0]')
+      AND priority_rank = json_extract(lane.value, '$[1]')
       AND delivery_status IN ('pending', 'claimed', 'retrying')
     ORDER BY message_id
     LIMIT :per_lane
@@ -117,19 +115,30 @@ RETURNING *;
 -- Extend the lease of messages this claim still holds.
 UPDATE agent_messages SET lease_expires_at = :lease_expires_at
 WHERE message_id IN (SELECT value FROM json_each(:message_ids))
-  AND claim_token = :claim_token AND delivery_status = 'claimed';
+  AND claim_token = :claim_token;
 
 -- name: mark_delivered
--- Record a successful delivery, only if this claim still holds the message.
+-- Record successful deliveries given as a JSON list of outcomes, only where this
+-- claim still holds the message; returns the ids that were recorded.
 UPDATE agent_messages
-SET delivery_status = 'delivered', status = 'delivered', processed_at = :processed_at,
-    delivery_time_ms = :delivery_time_ms,
-    delivery_method = coalesce(:delivery_method, delivery_method),
-    pyautogui_coordinates = coalesce(:pyautogui_coordinates, pyautogui_coordinates),
-    coordinate_validation_status = coalesce(:coordinate_validation_status,
-                                            coordinate_validation_status),
+SET delivery_status = 'delivered', status = 'delivered', processed_at = :now,
+    delivery_time_ms = o.ms,
+    delivery_method = coalesce(o.method, agent_messages.delivery_method),
+    pyautogui_coordinates = coalesce(o.coordinates, agent_messages.pyautogui_coordinates),
+    coordinate_validation_status = coalesce(o.cvs, agent_messages.coordinate_validation_status),
     lease_expires_at = NULL, claim_token = NULL
-WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed';
+FROM (
+    SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.token') AS token,
+           json_extract(value, '$.ms') AS ms, json_extract(value, '$.method') AS method,
+           json_extract(value, '$.coordinates') AS coordinates,
+           json_extract(value, '$.cvs') AS cvs
+    FROM json_each(:outcomes)
+) AS o
+-- claim_token is set exactly while a row is claimed (a CHECK says so), so the
+-- token match alone proves the claim still holds; no status test is needed, and
+-- without one the planner walks the outcomes and looks rows up by primary key.
+WHERE agent_messages.message_id = o.id AND agent_messages.claim_token = o.token
+RETURNING agent_messages.message_id;
 
 -- name: record_failure
 -- Count a failed attempt: back off and retry, or dead-letter after max_retries.
@@ -167,7 +176,7 @@ UPDATE agent_messages
 SET delivery_status = CASE WHEN retry_count > 0 THEN 'retrying' ELSE 'pending' END,
     lease_expires_at = NULL, claim_token = NULL, claimed_by = NULL
 WHERE message_id IN (SELECT value FROM json_each(:message_ids))
-  AND claim_token = :claim_token AND delivery_status = 'claimed';
+  AND claim_token = :claim_token;
 
 -- name: requeue_message
 -- Give a dead letter a fresh set of attempts.
@@ -336,7 +345,34 @@ SELECT delivery_status, count(*) AS n FROM agent_messages
 WHERE delivery_status IN ('pending', 'claimed', 'retrying', 'failed')
 GROUP BY delivery_status;
 
--- name: claim_holders
--- The claim token each of the given messages is held under right now.
-SELECT message_id, claim_token FROM agent_messages
-WHERE message_id IN (SELECT value FROM json_each(:message_ids)) AND delivery_status = 'claimed';
+-- name: set_v2_compliance
+-- Record an agent's compliance score from its latest audit.
+UPDATE agent_workspaces
+SET v2_compliance = :score, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+WHERE agent_id = :agent_id;
+
+-- ---------------------------------------------------------------- inspection
+
+-- name: integrity_check
+-- SQLite's own consistency check of every page and index ('ok' when sound).
+PRAGMA integrity_check;
+
+-- name: foreign_key_check
+-- Rows whose foreign keys point nowhere.
+PRAGMA foreign_key_check;
+
+-- ---------------------------------------------------------------- discord bot
+
+-- name: update_command_response
+-- Replace what a ledger row says the user saw (the /send outcome edits the reply).
+UPDATE discord_commands
+SET discord_bot_response = :discord_bot_response, response_data = :response_data
+WHERE command_id = :command_id;
+
+-- name: dead_letters_since
+-- Dead letters after a (processed_at, message_id) position, oldest first (the bot's alerts).
+SELECT * FROM agent_messages
+WHERE delivery_status = 'failed'
+  AND (processed_at > :since OR (processed_at = :since AND message_id > :after_id))
+ORDER BY processed_at, message_id
+LIMIT :limit;

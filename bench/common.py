@@ -1,0 +1,43 @@
+"""Helpers shared by the benchmarks: a throwaway swarm and a results table."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from swarmbus.agents import config as swarm_config
+from swarmbus.agents.config import Swarm
+
+
+def temp_swarm(
+    agents: int = 8, transport: str = "memory", synchronous: str = "normal", **bus: object
+) -> Swarm:
+    """A swarm config with `agents` agents in a new temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix="swarmbus-bench-"))
+    lines = ["[database]", f'synchronous = "{synchronous}"', "[bus]"]
+    lines += [f"{key} = {value}" for key, value in bus.items()]
+    for n in range(1, agents + 1):
+        lines += ["[[agents]]", f'name = "Agent-{n}"', f'transport = "{transport}"']
+    path = folder / "swarmbus.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return swarm_config.load(path, {})
+
+
+def percentile(values: Iterable[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def median(values: Iterable[float]) -> float:
+    return statistics.median(values)
+
+
+def print_table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    """A plain Markdown table, ready to paste into a note."""
+    print(f"\n{title}\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")

@@ -1,0 +1,158 @@
+"""`swarmbus audit PATH` and `swarmbus audit summary`: the V2 compliance auditor."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from swarmbus import errors
+from swarmbus.bus.cli.common import (
+    JsonOption,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    state,
+    table,
+)
+
+PROGRESS_FROM = 100  # files; smaller trees finish before a bar would be worth drawing
+
+
+PathArgument = Annotated[
+    str,
+    typer.Argument(help="A file or folder to audit, or 'summary' for the latest run's summary."),
+]
+AgentOption = Annotated[
+    str | None,
+    typer.Option(help="Whose code this is: their v2_compliance becomes the run's average."),
+]
+FailUnderOption = Annotated[
+    float | None,
+    typer.Option(help="Exit 1 when the average score is below this (0-100).", min=0, max=100),
+]
+AuditorOption = Annotated[str, typer.Option(help="Recorded as auditor_agent.")]
+
+
+@handle_errors
+def audit(  # v2-allow: parameters typer maps each parameter to a command-line option
+    ctx: typer.Context,
+    path: PathArgument,
+    agent: AgentOption = None,
+    fail_under: FailUnderOption = None,
+    auditor: AuditorOption = "swarmbus",
+    as_json: bool = JsonOption,
+) -> None:
+    """Audit a codebase against the V2 size rules and store one row per component."""
+    swarm = state(ctx).swarm()
+    if path == "summary":
+        _show_summary(run(_summary, swarm), as_json)
+        return
+    from swarmbus.agents.auditor.runner import AuditRequest
+
+    request = AuditRequest(Path(path), swarm.config.audit, auditor, agent)
+    report = run(_audit, swarm, request, not as_json and sys.stderr.isatty())
+    summary = report.summary()
+    if as_json:
+        print_json({**summary, "rows": [row.model_dump(mode="json") for row in report.rows]})
+    else:
+        _show_report(report, summary)
+    if fail_under is not None and summary["average_score"] < fail_under:
+        raise errors.BusError(
+            f"average score {summary['average_score']} is under --fail-under {fail_under:g}"
+        )
+
+
+async def _audit(swarm: Any, request: Any, show_progress: bool) -> Any:
+    from swarmbus.agents.auditor import files
+    from swarmbus.agents.auditor.runner import run_audit
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(swarm.database) as db:
+        if not show_progress:
+            return await run_audit(db, request)
+        from rich.progress import Progress
+
+        total = len(files.discover(request.root, request.rules))
+        with Progress(transient=True, disable=total < PROGRESS_FROM) as bar:
+            task = bar.add_task("auditing", total=total)
+            return await run_audit(db, request, lambda n: bar.advance(task, n))
+
+
+async def _summary(swarm: Any) -> dict[str, Any]:
+    from swarmbus.agents.auditor.runner import audit_summary
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(swarm.database) as db:
+        return await audit_summary(db)
+
+
+def _show_report(report: Any, summary: dict[str, Any]) -> None:
+    out = console()
+    worst = report.worst(15)
+    if worst:
+        columns = ["component", "type", "score", "violations", "priority", "cycles", "first step"]
+        out.print(
+            table(
+                "worst components",
+                columns,
+                [
+                    [
+                        row.component_name,
+                        row.component_type,
+                        f"{row.compliance_score:.0f}",
+                        row.violations_found,
+                        row.refactoring_priority,
+                        row.estimated_refactoring_cycles,
+                        _first_step(row.refactoring_plan),
+                    ]
+                    for row in worst
+                ],
+            )
+        )
+    out.print(_summary_line(summary), markup=False)
+    for skipped in summary["skipped"]:
+        out.print(f"skipped {skipped['file']}: {skipped['reason']}", markup=False)
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    return (
+        f"run {summary['run_id']}: {summary['components']} components "
+        f"({summary['files']} files), average score {summary['average_score']}, "
+        f"{summary['total_violations']} violations, {summary['needing_refactoring']} need "
+        f"refactoring ({summary['high_priority']} high priority)"
+    )
+
+
+def _first_step(plan: dict[str, Any] | None) -> str:
+    steps = (plan or {}).get("steps") or []
+    if not steps:
+        return ""
+    step = steps[0]
+    target = ", ".join(step.get("symbols", [])) or step.get("symbol", "")
+    return f"{step['action']} {target}".strip()
+
+
+def _show_summary(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(summary)
+        return
+    if not summary.get("runs", 1):
+        print("no audit has run yet; run 'swarmbus audit PATH'")
+        return
+    print(
+        f"latest run {summary['run_id']} ({summary['audited_at']}): "
+        f"average score {summary['average_score']}, {summary['violations']} violations, "
+        f"{summary['needing_refactoring']} of {summary['components']} components need "
+        f"refactoring, {summary['high_priority']} high priority"
+    )
+    trend = summary.get("trend")
+    if trend:
+        print(
+            f"since the previous run: score {trend['average_score']:+}, "
+            f"violations {trend['violations']:+}, "
+            f"needing refactoring {trend['needing_refactoring']:+}"
+        )

@@ -1,0 +1,208 @@
+"""Commands that read and requeue: messages, show, retry, inbox."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from swarmbus import errors
+from swarmbus.bus.cli.common import (
+    JsonOption,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    state,
+    table,
+)
+from swarmbus.bus.cli.params import parse_since
+
+PREVIEW_WIDTH = 40  # characters of a body shown in tables
+
+
+@handle_errors
+def messages(  # v2-allow: parameters typer maps each parameter to a command-line option
+    ctx: typer.Context,
+    agent: Annotated[str | None, typer.Option(help="Only messages to or from this agent.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="pending, claimed, retrying, delivered, failed or expired.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Sent within (10m, 2h) or after an ISO time.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
+    as_json: bool = JsonOption,
+) -> None:
+    """List messages, newest first."""
+    swarm = state(ctx).swarm()
+    filters = _filters(swarm, agent, status, since)
+    found = run(_list, swarm, {**filters, "limit": limit})
+    if as_json:
+        print_json([m.model_dump(mode="json") for m in found])
+        return
+    console().print(_messages_table(found))
+
+
+def _filters(swarm: Any, agent: str | None, status: str | None, since: str | None) -> dict:
+    from swarmbus.storage.messages import DELIVERY_STATUSES
+
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise errors.UsageError(
+            f"status {status!r} is not allowed; use {', '.join(DELIVERY_STATUSES)}"
+        )
+    if agent is not None:
+        swarm.agent(agent)
+    return {"agent": agent, "status": status, "since": parse_since(since) if since else None}
+
+
+def preview(text: str, width: int = PREVIEW_WIDTH) -> str:
+    """One line of at most `width` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(swarm.database) as db:
+        return await db.messages.list(**filters)
+
+
+@handle_errors
+def show(
+    ctx: typer.Context,
+    message_id: Annotated[str, typer.Argument(help="The message id.")],
+    as_json: bool = JsonOption,
+) -> None:
+    """Show one message: its routing, its delivery history and its exact body."""
+    message = run(_get, state(ctx).swarm(), message_id)
+    if as_json:
+        print_json(message.model_dump(mode="json"))
+        return
+    out = console()
+    for label, value in _fields(message):
+        out.print(f"{label:<12} {value}", markup=False)
+    print()
+    sys.stdout.write(message.content + ("" if message.content.endswith("\n") else "\n"))
+
+
+def _fields(message: Any) -> list[tuple[str, Any]]:
+    return [
+        ("id", message.message_id),
+        ("from", message.from_agent),
+        ("to", message.to_agent),
+        ("priority", message.priority),
+        ("tags", ", ".join(message.tags or []) or "-"),
+        ("sent", message.sent_at),
+        ("status", message.delivery_status),
+        ("attempts", f"{message.retry_count} failed of {message.max_retries + 1} allowed"),
+        ("delivered", message.processed_at if message.status == "delivered" else "-"),
+        ("method", message.delivery_method),
+        ("delivery ms", message.delivery_time_ms),
+        ("last error", message.last_error or "-"),
+        ("broadcast", message.broadcast_id or "-"),
+        ("expires", message.expires_at or "-"),
+    ]
+
+
+async def _get(swarm: Any, message_id: str) -> Any:
+    from swarmbus.bus.api import Bus
+
+    async with await Bus.open(swarm) as bus:
+        return await bus.get(message_id)
+
+
+@handle_errors
+def retry(
+    ctx: typer.Context,
+    message_id: Annotated[str | None, typer.Argument(help="The dead letter to requeue.")] = None,
+    all_failed: Annotated[
+        bool, typer.Option("--all-failed", help="Requeue every dead letter.")
+    ] = False,
+    agent: Annotated[
+        str | None, typer.Option(help="With --all-failed: only this recipient's.")
+    ] = None,
+    as_json: bool = JsonOption,
+) -> None:
+    """Give dead letters (failed messages) a fresh set of attempts."""
+    if (message_id is None) == (not all_failed):
+        raise errors.UsageError("give one message id, or --all-failed")
+    requeued = run(_retry, state(ctx).swarm(), message_id, agent)
+    if as_json:
+        print_json({"requeued": requeued})
+    else:
+        print(f"requeued {len(requeued)} message{'s' if len(requeued) != 1 else ''}")
+
+
+async def _retry(swarm: Any, message_id: str | None, agent: str | None) -> list[str]:
+    from swarmbus.bus.api import Bus
+
+    async with await Bus.open(swarm) as bus:
+        if message_id is not None:
+            return [(await bus.retry(message_id)).message_id]
+        return await bus.retry_all_failed(agent)
+
+
+@handle_errors
+def inbox(
+    ctx: typer.Context,
+    agent: Annotated[str, typer.Argument(help="The inbox agent.")],
+    message_id: Annotated[str | None, typer.Argument(help="Print this message's body.")] = None,
+    as_json: bool = JsonOption,
+) -> None:
+    """List an inbox agent's files in delivery order, or print one message."""
+    swarm = state(ctx).swarm()
+    folder = swarm.inbox_dir(swarm.agent(agent))
+    entries = inbox_entries(folder)
+    if message_id is not None:
+        wanted = message_id.strip().upper()
+        match = next((e for e in entries if e["id"] == wanted), None)
+        if match is None:
+            raise errors.UnknownMessage(f"no message {message_id!r} in {agent}'s inbox {folder}")
+        print_json(match) if as_json else sys.stdout.write(match["body"])
+        return
+    if as_json:
+        print_json(entries)
+        return
+    console().print(
+        table(
+            f"{len(entries)} messages in {folder}",
+            ["file", "from", "priority", "message"],
+            [[Path(e["file"]).name, e["from"], e["priority"], preview(e["body"])] for e in entries],
+        )
+    )
+
+
+def inbox_entries(folder: Path) -> list[dict[str, Any]]:
+    """Every readable message file in an inbox folder, in delivery order."""
+    from swarmbus.bus import render
+
+    entries = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            header, body = render.parse_inbox_document(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError, UnicodeDecodeError):
+            continue
+        entries.append({"file": str(path), **header, "body": body})
+    return entries
+
+
+def _messages_table(found: list[Any]) -> Any:
+    columns = ["id", "sent", "from", "to", "priority", "status", "tries", "message"]
+    rows = [
+        [
+            m.message_id,
+            f"{m.sent_at:%m-%d %H:%M:%S}",
+            m.from_agent,
+            m.to_agent,
+            m.priority,
+            m.delivery_status,
+            m.retry_count,
+            preview(m.content),
+        ]
+        for m in found
+    ]
+    return table(f"{len(found)} messages", columns, rows)

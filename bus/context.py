@@ -1,0 +1,74 @@
+"""What the dispatcher's parts share: the bus, transports, counters and lane bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import anyio
+
+from swarmbus.agents.config import AgentConfig
+from swarmbus.bus.api import Bus
+from swarmbus.bus.batching import GroupCommit
+from swarmbus.bus.health import DispatchStats
+from swarmbus.bus.slots import PrioritySlots
+from swarmbus.bus.transports.base import Transport
+from swarmbus.bus.wakeup import Signal
+from swarmbus.storage import timefmt
+from swarmbus.storage.claims import Lane, Outcome
+
+
+@dataclass
+class DispatchContext:
+    """State of one running dispatcher, shared by its claim loop, lanes and heartbeat."""
+
+    bus: Bus
+    transports: dict[str, Transport]
+    name: str
+    host: str
+    stats: DispatchStats = field(default_factory=DispatchStats)
+    stopping: anyio.Event = field(default_factory=anyio.Event)
+    busy: set[Lane] = field(default_factory=set)  # lanes with a delivery task running here
+    in_flight: int = 0
+    idle: anyio.Event = field(default_factory=anyio.Event)
+    db_error: bool = False
+    started_at: datetime = field(default_factory=timefmt.utcnow)
+
+    def __post_init__(self) -> None:
+        self.idle.set()
+        self.slots = {name: PrioritySlots(t.concurrency) for name, t in self.transports.items()}
+        self.settle: GroupCommit[Outcome, str] = GroupCommit(self.bus.db.claims.settle)
+
+    @property
+    def wake(self) -> Signal:
+        """Set by senders in this process, the wake-up socket, and finished lanes."""
+        return self.bus.sent
+
+    def route(self, agent: AgentConfig) -> Transport | None:
+        """The transport that can deliver to `agent` now: its own, else its fallback."""
+        for name in (agent.transport, agent.fallback):
+            transport = self.transports.get(name) if name else None
+            if transport is not None and transport.unavailable_reason() is None:
+                return transport
+        return None
+
+    def transport_states(self) -> dict[str, str]:
+        """transport name -> 'available' or 'unavailable: <reason>'."""
+        states = {}
+        for name, transport in self.transports.items():
+            reason = transport.unavailable_reason()
+            states[name] = "available" if reason is None else f"unavailable: {reason}"
+        return states
+
+    def lane_started(self, lane: Lane, size: int) -> None:
+        self.busy.add(lane)
+        self.in_flight += size
+        if self.idle.is_set():
+            self.idle = anyio.Event()
+
+    def lane_finished(self, lane: Lane, size: int) -> None:
+        self.busy.discard(lane)
+        self.in_flight -= size
+        if self.in_flight == 0:
+            self.idle.set()
+        self.wake.set()  # the lane's next messages may be ready now

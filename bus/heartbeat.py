@@ -1,0 +1,92 @@
+"""The dispatcher's heartbeat: its `core_systems_status` row every few seconds."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import anyio
+
+from swarmbus import errors
+from swarmbus.bus.context import DispatchContext
+from swarmbus.bus.health import health_score
+from swarmbus.storage import timefmt
+from swarmbus.storage.systems import SystemState, SystemStatus
+
+logger = logging.getLogger(__name__)
+
+
+class Heartbeat:
+    """Writes the `system_name='messaging'` row of one dispatcher."""
+
+    def __init__(self, context: DispatchContext, max_in_flight: int) -> None:
+        self.ctx = context
+        self.max_in_flight = max_in_flight
+        self.interval = context.bus.settings.heartbeat_seconds
+
+    async def loop(self) -> None:
+        """Beat every `heartbeat_seconds` until cancelled."""
+        while True:
+            await self.beat("active")
+            await anyio.sleep(self.interval)
+
+    async def beat(self, state: SystemState) -> None:
+        """Write the row now; a failure is counted and logged, never raised."""
+        try:
+            depth = await self.ctx.bus.db.messages.queue_depth()
+            await self.ctx.bus.db.systems.heartbeat(self.status(state, depth))
+        except errors.StorageError as exc:
+            self.ctx.stats.errors += 1
+            logger.warning("heartbeat failed: %s", exc, extra={"action": "heartbeat_failed"})
+
+    def status(self, state: SystemState, depth: dict[str, int]) -> SystemStatus:
+        """The row, from the counters and the queue depth (see `health` for the score)."""
+        ctx, stats = self.ctx, self.ctx.stats
+        transports = ctx.transport_states()
+        blocked = [f"{name} {why}" for name, why in transports.items() if why != "available"]
+        waiting = sum(n for status, n in depth.items() if status != "failed")
+        return SystemStatus(
+            system_id=ctx.name,
+            system_name="messaging",
+            system_status=state,
+            health_score=health_score(
+                stats, blocked_transport=bool(blocked) and waiting > 0, db_error=ctx.db_error
+            ),
+            last_health_check=timefmt.utcnow(),
+            error_count=stats.errors + stats.dead_lettered,
+            performance_metrics=self._metrics(depth),
+            integration_dependencies=["database", *(f"transport:{n}" for n in transports)],
+            system_configuration={**self._configuration(), "transports": transports},
+            monitoring_alerts=[{"transport": line} for line in blocked],
+            host=ctx.host,
+            heartbeat_interval_seconds=self.interval,
+            status_detail=_detail(state, blocked, ctx.in_flight),
+            started_at=ctx.started_at,
+        )
+
+    def _metrics(self, depth: dict[str, int]) -> dict[str, Any]:
+        return {
+            **self.ctx.stats.as_metrics(),
+            "queue_depth": depth,
+            "in_flight": self.ctx.in_flight,
+            "pid": os.getpid(),
+            "uptime_seconds": round((timefmt.utcnow() - self.ctx.started_at).total_seconds(), 1),
+        }
+
+    def _configuration(self) -> dict[str, Any]:
+        settings = self.ctx.bus.settings
+        return {
+            "lease_seconds": settings.lease_seconds,
+            "max_retries": settings.max_retries,
+            "backoff_base_seconds": settings.backoff_base_seconds,
+            "backoff_max_seconds": settings.backoff_max_seconds,
+            "max_in_flight": self.max_in_flight,
+            "agents": len(self.ctx.bus.agents),
+        }
+
+
+def _detail(state: SystemState, blocked: list[str], in_flight: int) -> str:
+    if state == "inactive":
+        return "stopped"
+    return "; ".join(blocked) or f"delivering ({in_flight} in flight)"

@@ -1,0 +1,73 @@
+"""Storing new messages: group commit for single sends, and the wake-up after each commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from swarmbus.agents.config import AgentConfig
+from swarmbus.bus import wakeup
+from swarmbus.bus.batching import GroupCommit
+from swarmbus.bus.requests import Envelope
+from swarmbus.storage import timefmt
+from swarmbus.storage.database import Database
+from swarmbus.storage.messages import DeliveryMethod, NewMessage, Stored
+
+METHOD_OF_TRANSPORT: dict[str, DeliveryMethod] = {
+    "gui": "pyautogui",
+    "inbox": "inbox",
+    "memory": "memory",
+}
+
+
+class Outbox:
+    """Writes messages and announces each commit, in this process and to others."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sent = wakeup.Signal()  # set after every commit, for in-process dispatchers
+        self._sends: GroupCommit[NewMessage, Stored] = GroupCommit(self.store_all)
+
+    async def store(self, message: NewMessage) -> Stored:
+        """Store one message, sharing a transaction with concurrent callers."""
+        return await self._sends.submit(message)
+
+    async def store_all(self, messages: Sequence[NewMessage]) -> list[Stored]:
+        """Store messages in one transaction, then wake the dispatchers."""
+        stored = await self.db.messages.insert(messages)
+        self.announce()
+        return stored
+
+    def announce(self) -> None:
+        """Wake the dispatchers of this database, here and in other processes."""
+        self.sent.set()
+        wakeup.notify(self.db.location)
+
+
+def compose(
+    envelope: Envelope,
+    agent: AgentConfig,
+    content: str,
+    max_retries: int,
+    broadcast_id: str | None = None,
+) -> NewMessage:
+    """The row for one recipient of a validated message."""
+    key = envelope.idempotency_key
+    if key is not None and broadcast_id is not None:
+        key = f"{key}/{agent.name}"  # one key per row: the unique index is (sender, key)
+    expires_at = None
+    if envelope.expires_in is not None:
+        expires_at = timefmt.utcnow() + timedelta(seconds=envelope.expires_in)
+    return NewMessage(
+        from_agent=envelope.from_agent,
+        to_agent=agent.name,
+        content=content,
+        priority=envelope.priority,
+        tags=envelope.tags,
+        delivery_method=METHOD_OF_TRANSPORT[agent.transport],
+        coordinate_validation_status="pending" if agent.transport == "gui" else "not_applicable",
+        max_retries=max_retries,
+        idempotency_key=key,
+        broadcast_id=broadcast_id,
+        expires_at=expires_at,
+    )

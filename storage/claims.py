@@ -1,0 +1,257 @@
+"""Claiming and settling messages: the dispatcher's side of `agent_messages`.
+
+Every message lives in a lane, (recipient, priority). A lane delivers in id
+order, and ids increase in commit order (see `ids`), so a lane is FIFO in send
+order. A claim takes, from each lane, the run of messages at its head that are
+ready now, under one lease and one token; every later update names that token
+and only touches rows the claim still holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from swarmbus.storage import ids, timefmt
+from swarmbus.storage import queries as sql
+from swarmbus.storage.connector import Connector, Row, Statements
+from swarmbus.storage.messages import CoordinateStatus, DeliveryMethod, Message
+from swarmbus.storage.types import dump_json
+
+Lane = tuple[str, int]  # (recipient, priority rank): the unit of FIFO delivery
+_MESSAGES = TypeAdapter(list[Message])
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Messages taken under one lease, in delivery order.
+
+    `next_due` is the earliest moment a lane that was not ready becomes ready
+    (a backoff ending or a lease running out); `more` says the claim stopped at
+    its limit with more messages ready; `lanes` counts lanes with messages in
+    play; `reclaimed` names messages taken over from an expired lease, whose
+    earlier delivery may have landed.
+    """
+
+    token: str
+    messages: list[Message]
+    next_due: datetime | None = None
+    more: bool = False
+    lanes: int = 0
+    reclaimed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one claimed delivery went, as the dispatcher records it."""
+
+    message_id: str
+    claim_token: str
+    delivery_time_ms: int | None = None
+    delivery_method: DeliveryMethod | None = None
+    coordinates: Mapping[str, Any] | None = None
+    coordinate_validation_status: CoordinateStatus | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    expired: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None and not self.expired
+
+
+@dataclass(frozen=True)
+class _ReadyRuns:
+    rows: list[Row]
+    next_due: datetime | None
+    lanes: int
+
+
+class ClaimRepository:
+    """The SQL that claims, renews, settles and releases messages."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+        self._q = sql.load(connector.dialect)
+
+    async def claim(
+        self,
+        lanes: Mapping[Lane, int],
+        *,
+        limit: int,
+        lease_seconds: float,
+        claimed_by: str,
+    ) -> Claim:
+        """Claim up to `limit` ready messages from the given lanes.
+
+        :param lanes: (recipient, priority rank) -> how many messages of that
+            lane may be claimed together (the transport's batch size).
+        """
+        token = ids.new_id()
+        if not lanes or limit <= 0:
+            return Claim(token, [])
+        moment = timefmt.utcnow()
+        async with self._db.transaction() as tx:
+            heads = await tx.fetch_all(
+                self._q["lane_heads"],
+                {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
+            )
+            ready = _ready_runs(heads, lanes, timefmt.to_text(moment))
+            chosen = ready.rows[:limit]
+            if not chosen:
+                return Claim(token, [], ready.next_due, False, ready.lanes)
+            lease = timefmt.text_after(lease_seconds, moment)
+            rows = await self._take(tx, chosen, token, claimed_by, lease)
+        messages = sorted(_MESSAGES.validate_python(rows), key=_delivery_order)
+        reclaimed = frozenset(r["message_id"] for r in chosen if r["delivery_status"] == "claimed")
+        return Claim(
+            token, messages, ready.next_due, len(ready.rows) > limit, ready.lanes, reclaimed
+        )
+
+    async def _take(
+        self, tx: Statements, chosen: list[Row], token: str, claimed_by: str, lease: str
+    ) -> list[Row]:
+        return await tx.fetch_all(
+            self._q["claim_messages"],
+            {
+                "message_ids": json.dumps([row["message_id"] for row in chosen]),
+                "lease_expires_at": lease,
+                "claim_token": token,
+                "claimed_by": claimed_by,
+            },
+        )
+
+    async def renew(self, token: str, message_ids: Sequence[str], lease_seconds: float) -> int:
+        """Extend the lease on messages this claim still holds; return how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                self._q["renew_leases"],
+                {
+                    "message_ids": json.dumps(list(message_ids)),
+                    "claim_token": token,
+                    "lease_expires_at": timefmt.text_after(lease_seconds),
+                },
+            )
+
+    async def settle(self, outcomes: Sequence[Outcome]) -> list[str]:
+        """Record deliveries, failed attempts and expiries in one transaction.
+
+        Returns, per outcome, the message's new delivery status: 'delivered',
+        'expired', 'retrying' or 'failed' (dead letter); or 'lost' when the
+        claim no longer held the message (its lease ran out and another
+        dispatcher took it), in which case nothing was written.
+        """
+        now = timefmt.now_text()
+        async with self._db.transaction() as tx:
+            held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered], now)
+            return [await self._settle_one(tx, outcome, now, held) for outcome in outcomes]
+
+    async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome], now: str) -> set[str]:
+        if not outcomes:
+            return set()
+        rows = await tx.fetch_all(
+            self._q["mark_delivered"],
+            {"now": now, "outcomes": json.dumps([_delivered_json(o) for o in outcomes])},
+        )
+        return {row["message_id"] for row in rows}
+
+    async def _settle_one(self, tx: Statements, outcome: Outcome, now: str, held: set[str]) -> str:
+        if outcome.delivered:
+            return "delivered" if outcome.message_id in held else "lost"
+        if outcome.expired:
+            changed = await tx.execute(
+                self._q["mark_expired"],
+                {"message_id": outcome.message_id, "claim_token": outcome.claim_token, "now": now},
+            )
+            return "expired" if changed else "lost"
+        row = await tx.fetch_one(self._q["record_failure"], _failure_params(outcome, now))
+        return "lost" if row is None else str(row["delivery_status"])
+
+    async def release(self, token: str, message_ids: Sequence[str]) -> int:
+        """Hand claimed messages back without counting an attempt."""
+        if not message_ids:
+            return 0
+        async with self._db.transaction() as tx:
+            return await tx.execute(
+                self._q["release_claims"],
+                {"message_ids": json.dumps(list(message_ids)), "claim_token": token},
+            )
+
+    async def expire_waiting(self) -> int:
+        """Close every waiting message whose expiry passed; return how many."""
+        async with self._db.transaction() as tx:
+            return await tx.execute(self._q["expire_waiting"], {"now": timefmt.now_text()})
+
+    async def requeue(
+        self, message_id: str | None = None, to_agent: str | None = None
+    ) -> list[str]:
+        """Give dead letters fresh attempts: one by id, or all (of one recipient)."""
+        now = timefmt.now_text()
+        async with self._db.transaction() as tx:
+            if message_id is not None:
+                changed = await tx.execute(
+                    self._q["requeue_message"], {"message_id": message_id, "now": now}
+                )
+                return [message_id] if changed else []
+            rows = await tx.fetch_all(
+                self._q["requeue_all_failed"], {"to_agent": to_agent, "now": now}
+            )
+        return sorted(row["message_id"] for row in rows)
+
+
+def _delivery_order(message: Message) -> tuple[int, str]:
+    return (message.priority_rank, message.message_id)
+
+
+def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _ReadyRuns:
+    """From each lane's head rows, keep the leading run that is ready now."""
+    lanes: dict[Lane, list[Row]] = {}
+    for row in heads:
+        lanes.setdefault((row["to_agent"], row["priority_rank"]), []).append(row)
+    chosen: list[Row] = []
+    next_due: str | None = None
+    for lane, rows in lanes.items():
+        rows.sort(key=lambda r: r["message_id"])
+        for row in rows[: batch.get(lane, 1)]:
+            due = (
+                row["lease_expires_at"]
+                if row["delivery_status"] == "claimed"
+                else row["available_at"]
+            )
+            if due > now_text:
+                next_due = due if next_due is None else min(next_due, due)
+                break
+            chosen.append(row)
+    chosen.sort(key=lambda r: (r["priority_rank"], r["message_id"]))
+    due_at = None if next_due is None else timefmt.from_text(next_due)
+    return _ReadyRuns(chosen, due_at, len(lanes))
+
+
+def _delivered_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "id": outcome.message_id,
+        "token": outcome.claim_token,
+        "ms": outcome.delivery_time_ms,
+        "method": outcome.delivery_method,
+        "coordinates": dict(outcome.coordinates) if outcome.coordinates is not None else None,
+        "cvs": outcome.coordinate_validation_status,
+    }
+
+
+def _failure_params(outcome: Outcome, now: str) -> dict[str, Any]:
+    return {
+        "message_id": outcome.message_id,
+        "claim_token": outcome.claim_token,
+        "last_error": outcome.error,
+        "now": now,
+        "retry_at": timefmt.to_text(outcome.retry_at or timefmt.utcnow()),
+        "pyautogui_coordinates": dump_json(dict(outcome.coordinates))
+        if outcome.coordinates is not None
+        else None,
+        "coordinate_validation_status": outcome.coordinate_validation_status,
+    }

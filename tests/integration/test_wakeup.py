@@ -1,0 +1,87 @@
+"""A dispatcher wakes for another process's message without polling the table."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+
+from swarmbus.agents.config import Swarm
+from swarmbus.bus import wakeup
+from swarmbus.bus.api import Bus
+from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.bus.transports.memory import MemoryTransport
+
+REPO = Path(__file__).parents[2]
+
+
+async def _deliver_while(bus: Bus, options: DispatcherOptions, action: Callable[[], None]) -> float:
+    """Run a dispatcher, do `action` once it idles, return seconds until delivery."""
+    transport = MemoryTransport()
+    dispatcher = Dispatcher(bus, {"memory": transport}, options)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatcher.run)
+        await anyio.sleep(0.3)  # let it claim nothing and go idle
+        started = anyio.current_time()
+        await anyio.to_thread.run_sync(action)
+        with anyio.fail_after(10):
+            while not transport.delivered:
+                await anyio.sleep(0.005)
+        elapsed = anyio.current_time() - started
+        dispatcher.stop()
+    return elapsed
+
+
+async def test_a_send_from_another_process_wakes_an_idle_dispatcher(swarm: Swarm, bus: Bus) -> None:
+    def send_from_cli() -> None:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "swarmbus",
+                "--config",
+                str(swarm.path),
+                "send",
+                "Agent-1",
+                "wake up",
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+
+    # With a 60 s poll interval only the wake-up socket can explain a prompt delivery.
+    elapsed = await _deliver_while(bus, DispatcherOptions(idle_poll=60), send_from_cli)
+    assert elapsed < 10
+
+
+async def test_a_writer_that_does_not_notify_is_caught_by_data_version(
+    swarm: Swarm, bus: Bus
+) -> None:
+    def raw_insert() -> None:  # e.g. another tool writing with plain sqlite3
+        with sqlite3.connect(bus.db.location) as raw:
+            raw.execute(
+                "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, content,"
+                " delivery_method) VALUES ('01M8ZZZZZZZZZZZZZZZZZZZZZZ', 'raw', 'Agent-1',"
+                " 'normal', 'hi', 'memory')"
+            )
+
+    elapsed = await _deliver_while(bus, DispatcherOptions(idle_poll=0.1), raw_insert)
+    assert elapsed < 5
+
+
+def test_notify_reaches_listeners_and_cleans_up_dead_ones(tmp_path: Path) -> None:
+    location = str(tmp_path / "x.db")
+    listener = wakeup.Listener(location)
+    assert listener.open()
+    assert listener.path is not None
+    stale = listener.path.with_name("99999-dead.sock")
+    stale.touch()  # a socket file nobody listens on any more
+    assert wakeup.notify(location) == 1
+    assert not stale.exists()
+    listener.close()
+    assert wakeup.notify(location) == 0
