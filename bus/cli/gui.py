@@ -37,7 +37,7 @@ def _open_display() -> Any:
 
 
 @handle_errors
-def calibrate(  # v2-allow: params typer options
+def calibrate(  # v2-allow: parameters typer maps each parameter to an option
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The agent whose chat input you will point at.")],
     seconds: Annotated[int, typer.Option(min=0, max=60, help="Countdown before reading.")] = 5,
