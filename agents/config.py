@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     ValidationError,
     model_validator,
@@ -27,6 +28,7 @@ from pydantic import (
 
 from swarmbus import errors
 from swarmbus.agents.auditor.rules import AuditRules
+from swarmbus.agents.gui_settings import KeyCombo, MessageTemplate, Seconds
 
 CONFIG_FILE_NAME = "swarmbus.toml"
 CONFIG_ENV = "SWARMBUS_CONFIG"
@@ -51,7 +53,16 @@ class _Section(BaseModel):
 
 
 class AgentConfig(_Section):
-    """One `[[agents]]` table."""
+    """One `[[agents]]` table.
+
+    The GUI settings (used when `transport = "gui"`) default to what suits a
+    chat box that submits on Enter: paste through the clipboard, Enter, nothing
+    cleared first. `clear_before_paste` is off by default because clearing
+    selects everything in the box and deletes it, which silently destroys a
+    draft a person was typing there; left off, such a draft is merged into (and
+    sent with) the message, where it is at least visible. Turn it on for
+    windows nobody types into.
+    """
 
     name: AgentName
     transport: Transport = "inbox"
@@ -64,6 +75,15 @@ class AgentConfig(_Section):
     captain: str = Field(default="unassigned", min_length=1)
     host: str | None = Field(default=None, min_length=1)
     fallback: Literal["inbox"] | None = None  # where messages go while `transport` cannot deliver
+    input_method: Literal["paste", "type"] = "paste"  # "type": keystrokes, ASCII only
+    paste_key: KeyCombo | None = None  # None: ctrl+v (command+v on macOS)
+    submit_key: KeyCombo = "enter"
+    newline_key: KeyCombo = "shift+enter"  # between lines when typing
+    clear_before_paste: StrictBool = False
+    submit_delay: Seconds = 0.0  # after the text is in, before the submit key
+    clipboard_restore_delay: Seconds = 0.0  # after submitting, before the old clipboard returns
+    paste_timeout: float = Field(default=5.0, gt=0, le=60)  # seconds for the window to read it
+    message_template: MessageTemplate | None = None  # None: render.DEFAULT_GUI_TEMPLATE
 
     @model_validator(mode="after")
     def _gui_needs_a_point(self) -> AgentConfig:

@@ -13,6 +13,24 @@ from swarmbus.storage import timefmt
 from swarmbus.storage.messages import Message
 
 FRONT_MATTER = "---"
+DEFAULT_GUI_TEMPLATE = (
+    "[swarmbus] from {sender} · priority {priority} · tags {tags} · id {id}\n\n{body}"
+)
+
+
+def gui_text(message: Message, template: str | None = None) -> str:
+    """What is pasted into a chat window: the agent's template (see
+    `agents.gui_settings.TEMPLATE_FIELDS`) filled in, the body exactly as sent."""
+    values = {
+        "sender": message.from_agent,
+        "recipient": message.to_agent,
+        "priority": message.priority,
+        "tags": ", ".join(message.tags or []) or "none",
+        "id": message.message_id,
+        "sent_at": timefmt.to_text(message.sent_at),
+        "body": message.content,
+    }
+    return (template or DEFAULT_GUI_TEMPLATE).format_map(values)
 
 
 def inbox_document(message: Message) -> str:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian machine, then run it:
-# the X tools the GUI tests drive (Xvfb, xsel, xclip), a virtualenv with
-# swarmbus and its test extras, a lint pass, and the whole pytest suite.
+# the X tools the GUI tests drive (Xvfb, xsel, xclip, Tk for the receiver
+# window), a virtualenv with swarmbus and its test extras, a lint pass, and the
+# whole pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ missing=()
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 command -v xsel >/dev/null 2>&1 || missing+=(xsel)
 command -v xclip >/dev/null 2>&1 || missing+=(xclip)
+python3 -c 'import tkinter' >/dev/null 2>&1 || missing+=(python3-tk)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -20,5 +22,10 @@ if ! .venv/bin/pip install -q --disable-pip-version-check -e '.[test,bench]' >"$
   cat "$log" >&2; exit 1
 fi
 rm -f "$log"
+if ! .venv/bin/python -c 'import tkinter' >/dev/null 2>&1; then
+  echo "the venv's Python has no tkinter (needed by the GUI tests' receiver window);" \
+    "build .venv from a Python with Tk (Debian: python3 with python3-tk)" >&2
+  exit 1
+fi
 .venv/bin/ruff check --quiet .
 exec .venv/bin/pytest "$@"

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import audit, db, discord, messaging, reading, running, setup
+from swarmbus.bus.cli import audit, db, discord, gui, messaging, reading, running, setup
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -70,6 +70,10 @@ app.command("inbox")(reading.inbox)
 app.command("run")(running.run_dispatcher)
 app.command("status")(running.status)
 app.command("audit")(audit.audit)
+app.command("resume")(gui.resume)
+setup.agents_app.command("calibrate")(gui.calibrate)
+setup.agents_app.command("check")(gui.check)
+setup.agents_app.command("test")(gui.probe)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
 app.add_typer(discord.discord_app, name="discord")

@@ -59,13 +59,17 @@ async def _dispatch(swarm: Any, once: bool, name: str | None) -> Any:
 @handle_errors
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Agents with their queues, dead letters, and every system's heartbeat."""
+    from swarmbus.bus.cli.gui import pause_lines
+
     report = run(_status, state(ctx).swarm())
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "gui_paused": pause_lines()})
         return
     out = console()
     out.print(_agents_table(report))
     out.print(_totals_line(report), markup=False)
+    for line in pause_lines():
+        out.print(line, markup=False)
     for agent, waiting in report.unrouted.items():
         out.print(
             f"{waiting} messages wait for {agent}, which the config no longer names", markup=False

@@ -50,7 +50,7 @@ BAD_CONFIGS = {
     "empty agents": ("agents = []\n", "no agents configured; add at least one [[agents]] table"),
     "unknown key": (
         '[[agents]]\nname = "A"\ncolour = "red"\n',
-        "agents[1] (A).colour = 'red': unknown key; allowed here: captain, fallback, host,",
+        "agents[1] (A).colour = 'red': unknown key; allowed here: captain, clear_before_paste,",
     ),
     "negative retries": (
         '[bus]\nmax_retries = -1\n[[agents]]\nname = "A"\n',

@@ -1,0 +1,178 @@
+"""GUI commands: `agents calibrate`, `agents check`, `agents test` and `resume`.
+
+Display libraries are imported inside the commands, so `swarmbus --help`
+works without a display.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated, Any
+
+import typer
+
+from swarmbus import errors
+from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
+
+PROBE_TEXT = "swarmbus probe: if this arrived in {agent}'s chat, GUI delivery works ({time})."
+
+
+def _gui_agent(swarm: Any, name: str) -> Any:
+    agent = swarm.agents.get(name)
+    if agent is None:
+        known = ", ".join(swarm.agents) or "none"
+        raise errors.UnknownAgent(f"unknown agent {name!r}; configured agents: {known}")
+    return agent
+
+
+def _open_display() -> Any:
+    """An X connection (None off X11); a clear error when there is no usable display."""
+    from swarmbus.agents import screen
+
+    problem = screen.display_problem()
+    if problem is not None:
+        raise errors.BusError(problem)
+    return screen.open_display() if screen.is_x11() else None
+
+
+@handle_errors
+def calibrate(  # v2-allow: parameters typer maps each parameter to an option
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The agent whose chat input you will point at.")],
+    seconds: Annotated[int, typer.Option(min=0, max=60, help="Countdown before reading.")] = 5,
+    title: Annotated[
+        bool,
+        typer.Option(
+            help="Also write the window title found there as window_title (trim it to a "
+            "stable part, like 'Cursor', if it names a file)."
+        ),
+    ] = True,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write without asking.")] = False,
+) -> None:
+    """Hover over an agent's chat input; swarmbus reads the point and writes it into the config."""
+    from swarmbus.agents import calibration
+
+    swarm = state(ctx).swarm()
+    _gui_agent(swarm, name)
+    reading = _read_after_countdown(name, seconds)
+    print(f"{name}: point ({reading.x}, {reading.y}), screen {reading.screen or 'unknown'}")
+    print(_describe_window(reading.window))
+    if not yes and not typer.confirm(f"write this into {swarm.path}?"):
+        raise typer.Exit(1)
+    window_title = reading.window if title and reading.window else None
+    calibration.write_point(swarm.path, name, reading.x, reading.y, window_title)
+    extra = f", window_title = {window_title!r}" if window_title else ""
+    print(f"wrote x = {reading.x}, y = {reading.y}{extra} for {name} into {swarm.path}")
+
+
+def _describe_window(title: str | None) -> str:
+    if title is None:
+        return "window there: unknown (titles are read on X11 only)"
+    return f"window there: {title!r}" if title else "window there: none (bare desktop)"
+
+
+def _read_after_countdown(name: str, seconds: int) -> Any:
+    from swarmbus.agents import calibration
+
+    display = _open_display()
+    try:
+        for left in range(seconds, 0, -1):
+            print(f"move the mouse onto {name}'s chat input: reading in {left} s", file=sys.stderr)
+            time.sleep(1)
+        return calibration.read_pointer(display)
+    finally:
+        if display is not None:
+            display.close()
+
+
+@handle_errors
+def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Check every GUI agent: its point is on a screen and its window title matches."""
+    from swarmbus.agents import calibration
+
+    swarm = state(ctx).swarm()
+    if not any(agent.transport == "gui" for agent in swarm.config.agents):
+        print("no GUI agents configured")
+        return
+    display = _open_display()
+    try:
+        lines = calibration.check_agents(display, swarm.config.agents)
+    finally:
+        if display is not None:
+            display.close()
+    if as_json:
+        print_json([line.__dict__ for line in lines])
+    for line in [] if as_json else lines:
+        verdict = "ok  " if line.ok else "FAIL"
+        print(f"{verdict} {line.agent:<12} {line.point!s:<14} {line.status:<15} {line.detail}")
+    if not all(line.ok for line in lines):
+        raise typer.Exit(1)
+
+
+@handle_errors
+def probe(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The GUI agent to send a probe to.")],
+    text: Annotated[str | None, typer.Option(help="The probe's text.")] = None,
+) -> None:
+    """Deliver a short probe message to an agent through the real GUI transport."""
+    from swarmbus.storage import timefmt
+
+    agent = _gui_agent(state(ctx).swarm(), name)
+    if agent.transport != "gui":
+        raise errors.UsageError(f"{name} uses the {agent.transport} transport; probes are GUI-only")
+    body = text or PROBE_TEXT.format(agent=name, time=timefmt.now_text())
+    result, elapsed_ms = run(_probe, agent, body)
+    if not result.ok:
+        raise errors.BusError(f"probe to {name} failed: {result.error}")
+    print(
+        f"delivered a probe to {name} in {elapsed_ms} ms "
+        f"({result.method}, point {result.coordinate_status})"
+    )
+
+
+async def _probe(agent: Any, body: str) -> tuple[Any, int]:
+    from swarmbus.bus.transports.base import DeliveryRequest, TransportPaused
+    from swarmbus.bus.transports.gui import GuiTransport, probe_message
+
+    transport = GuiTransport()
+    try:
+        reason = transport.unavailable_reason()
+        if reason is not None:
+            raise errors.BusError(f"GUI delivery is unavailable: {reason}")
+        started = time.perf_counter()
+        result = await transport.deliver(DeliveryRequest(probe_message(agent.name, body), agent))
+        return result, round((time.perf_counter() - started) * 1000)
+    except TransportPaused as paused:
+        raise errors.BusError(f"GUI delivery {paused.reason}") from None
+    finally:
+        await transport.aclose()
+
+
+@handle_errors
+def resume(ctx: typer.Context) -> None:
+    """Resume GUI delivery after the fail-safe paused it (mouse flung into a corner)."""
+    from swarmbus.bus import wakeup
+    from swarmbus.bus.transports.screen_state import all_markers
+
+    cleared = [pause for marker in all_markers() if (pause := marker.clear()) is not None]
+    for pause in cleared:
+        print(f"resumed GUI delivery on {pause.screen} (it was {pause.describe().split(';')[0]})")
+    if not cleared:
+        print("GUI delivery was not paused")
+    try:
+        swarm = state(ctx).swarm()
+    except errors.ConfigError as exc:
+        print(f"dispatchers were not woken ({exc}); they resume with the next message sent")
+        return
+    woken = wakeup.notify(swarm.database)
+    print(f"woke {woken} dispatcher{'s' if woken != 1 else ''}")
+
+
+def pause_lines() -> list[str]:
+    """One line per paused screen, for `swarmbus status`."""
+    from swarmbus.bus.transports.screen_state import all_markers
+
+    pauses = [pause for marker in all_markers() if (pause := marker.read()) is not None]
+    return [f"GUI delivery on {pause.screen} is {pause.describe()}" for pause in pauses]

@@ -1,0 +1,59 @@
+"""Messages arrive in a real Tk window through the real dispatcher, each exactly as sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from swarmbus.agents.config import Swarm
+from swarmbus.bus import render
+from swarmbus.bus.api import Bus
+from swarmbus.bus.transports.selection import INCR_CHUNK
+from tests.gui.conftest import drain
+from tests.gui.samples import twenty_kb, two_kb
+from tests.gui.xserver import Receiver
+
+BODIES = {
+    "short ascii": "hello agent, please pull main",
+    "2 KB multi-line": two_kb(),
+    "unicode": "accents é ü ñ Å, CJK 漢字かな한국, emoji 🚀👩‍💻🎉, em-dash —, "
+    "quotes “curly” ‘single’",
+    "tabs": "col1\tcol2\t\tcol4\n\tindented with a tab\n",
+    "20 KB": twenty_kb(),
+}
+
+
+@pytest.mark.parametrize("case", list(BODIES))
+async def test_message_arrives_exactly_once(gui_bus: Bus, receiver: Receiver, case: str) -> None:
+    body = BODIES[case]
+    message_id = await gui_bus.send("Agent-2", "Agent-1", body, tags=["ci"])
+    stats = await drain(gui_bus)
+    message = await gui_bus.get(message_id)
+    assert receiver.submissions() == [render.gui_text(message)]
+    assert stats.delivered == 1
+    assert message.delivery_status == "delivered"
+    assert message.delivery_method == "pyautogui"
+    assert message.coordinate_validation_status == "valid"
+    assert message.pyautogui_coordinates is not None
+    assert message.pyautogui_coordinates["agent"] == "Agent-1"
+    assert (
+        message.pyautogui_coordinates["x"],
+        message.pyautogui_coordinates["y"],
+    ) == receiver.point
+    assert message.delivery_time_ms is not None
+
+
+async def test_a_large_message_goes_in_increments(
+    gui_swarm: Callable[..., Swarm], receiver: Receiver
+) -> None:
+    body = twenty_kb() * 10  # over INCR_CHUNK: the window reads it in chunks
+    assert len(body.encode()) > 3 * INCR_CHUNK
+    x, y = receiver.point
+    swarm = gui_swarm({"Agent-1": {"x": x, "y": y}}, max_message_bytes=1_000_000)
+    async with await Bus.open(swarm) as bus:
+        message_id = await bus.send("Agent-2", "Agent-1", body)
+        await drain(bus)
+        message = await bus.get(message_id)
+    assert message.delivery_status == "delivered"
+    assert receiver.submissions() == [render.gui_text(message)]

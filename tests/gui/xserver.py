@@ -1,0 +1,156 @@
+"""A virtual X server and receiver windows for the GUI tests, run as real processes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from swarmbus.fsutil import atomic_write
+
+REPO = Path(__file__).parents[2]
+FIRST_DISPLAY = 140  # display numbers tried from here on; low ones belong to desktops
+START_TIMEOUT = 20.0  # seconds for Xvfb or a receiver to come up on a busy machine
+REPLY_TIMEOUT = 10.0  # seconds for a receiver to answer a command
+_tokens = itertools.count(1)
+
+
+@dataclass
+class Xvfb:
+    """An Xvfb that picked its own free display number (-displayfd) and is accepting clients."""
+
+    process: subprocess.Popen[bytes]
+    display: str
+
+    @classmethod
+    def start(cls, *screens: str, xinerama: bool = False) -> Xvfb:
+        """Start on the first free display number from FIRST_DISPLAY; return once it is ready."""
+        for number in range(FIRST_DISPLAY, FIRST_DISPLAY + 100):
+            if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
+                continue
+            started = cls._try(number, screens or ("1920x1080x24",), xinerama)
+            if started is not None:
+                return started
+        raise RuntimeError("no free X display number")
+
+    @classmethod
+    def _try(cls, number: int, screens: tuple[str, ...], xinerama: bool) -> Xvfb | None:
+        """Xvfb writes its display number to -displayfd once it accepts connections."""
+        read_end, write_end = os.pipe()
+        args = ["Xvfb", f":{number}", "-displayfd", str(write_end), "-nolisten", "tcp"]
+        for index, geometry in enumerate(screens):
+            args += ["-screen", str(index), geometry]
+        args += ["+xinerama"] if xinerama else []
+        process = subprocess.Popen(
+            args, pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        os.close(write_end)
+        try:
+            answer = _read_line(read_end)
+        finally:
+            os.close(read_end)
+        if answer:
+            return cls(process, f":{answer}")
+        if process.poll() is None:
+            process.kill()
+            raise RuntimeError(f"Xvfb :{number} did not start within {START_TIMEOUT:g} s")
+        return None  # taken meanwhile: it exited
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _read_line(fd: int) -> str:
+    """Read up to the newline: Xvfb dies of EPIPE if the pipe closes before it wrote it."""
+    data = b""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not data.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(fd, 64) if ready else b""
+        if not chunk:
+            break
+        data += chunk
+    return data.decode().strip()
+
+
+@dataclass
+class Receiver:
+    """A receiver window (tests/gui/receiver.py) and what it has recorded."""
+
+    title: str
+    geometry: str  # WxH+X+Y
+    folder: Path
+    process: subprocess.Popen[bytes] | None = None
+    mark: int = field(default=0)
+
+    @property
+    def out(self) -> Path:
+        return self.folder / "submissions.jsonl"
+
+    @property
+    def control(self) -> Path:
+        return self.folder / "control.txt"
+
+    @property
+    def point(self) -> tuple[int, int]:
+        """The middle of the text box, in screen pixels."""
+        size, x, y = self.geometry.replace("-", "+").split("+")
+        width, height = (int(n) for n in size.split("x"))
+        return int(x) + width // 2, int(y) + height // 2
+
+    def start(self, display: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "DISPLAY": display}
+        args = [str(self.out), str(self.control), self.geometry, self.title]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.gui.receiver", *args],
+            cwd=REPO,
+            env=env,
+        )
+        self._await_reply("ready", START_TIMEOUT)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def command(self, verb: str, text: str = "") -> None:
+        """Run a command in the receiver once it has handled every event sent before."""
+        token = f"t{next(_tokens)}"
+        atomic_write(self.control, f"{verb} {token} {text}")
+        self._await_reply(token, REPLY_TIMEOUT)
+
+    def reset(self) -> None:
+        """Empty the box and count submissions from here on."""
+        self.command("clear")
+        self.mark = len(self.all_submissions())
+
+    def submissions(self) -> list[str]:
+        """What was submitted since the last reset, once earlier keys are all handled."""
+        self.command("sync")
+        return self.all_submissions()[self.mark :]
+
+    def all_submissions(self) -> list[str]:
+        try:
+            lines = self.out.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines]
+
+    def _await_reply(self, token: str, timeout: float) -> None:
+        done = self.control.with_suffix(".done")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if done.exists() and done.read_text(encoding="utf-8") == token:
+                return
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"receiver {self.title!r} exited ({self.process.returncode})")
+            time.sleep(0.005)
+        raise TimeoutError(f"receiver {self.title!r} did not answer {token!r} in {timeout:g} s")
