@@ -153,7 +153,6 @@ async def _probe(agent: Any, body: str) -> tuple[Any, int]:
 @handle_errors
 def resume(ctx: typer.Context) -> None:
     """Resume GUI delivery after the fail-safe paused it (mouse flung into a corner)."""
-    from swarmbus.bus import wakeup
     from swarmbus.bus.transports.screen_state import all_markers
 
     cleared = [pause for marker in all_markers() if (pause := marker.clear()) is not None]
@@ -166,8 +165,15 @@ def resume(ctx: typer.Context) -> None:
     except errors.ConfigError as exc:
         print(f"dispatchers were not woken ({exc}); they resume with the next message sent")
         return
-    woken = wakeup.notify(swarm.database)
-    print(f"woke {woken} dispatcher{'s' if woken != 1 else ''}")
+    run(_wake_dispatchers, swarm.database)
+    print("woke the dispatchers of this swarm")
+
+
+async def _wake_dispatchers(location: str) -> None:
+    from swarmbus.storage.database import open_database
+
+    async with await open_database(location) as db:
+        await db.connector.announce()
 
 
 def pause_lines() -> list[str]:

@@ -80,7 +80,7 @@ async def test_the_failsafe_pauses_until_resume(
             move_pointer(display, *NEUTRAL_POINT)  # the person moves the mouse away ...
             code, output = await cli("-c", str(swarm.path), "resume")  # ... and resumes
             assert (code, "resumed GUI delivery" in output) == (0, True)
-            assert "woke 1 dispatcher" in output
+            assert "woke the dispatchers of this swarm" in output
             done = [("delivered", 0), ("delivered", 0)]
             await eventually(lambda: _equals(statuses(bus, ids), done))
             dispatcher.stop()
