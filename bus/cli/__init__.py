@@ -13,7 +13,19 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import audit, db, discord, messaging, reading, running, setup
+from swarmbus.bus.cli import (
+    audit,
+    backup,
+    care,
+    db,
+    discord,
+    doctor,
+    messaging,
+    reading,
+    reports,
+    running,
+    setup,
+)
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -70,6 +82,15 @@ app.command("inbox")(reading.inbox)
 app.command("run")(running.run_dispatcher)
 app.command("status")(running.status)
 app.command("audit")(audit.audit)
+app.command("doctor")(doctor.doctor)
+setup.agents_app.command("report")(reports.report)
+db.db_app.command("check")(care.check)
+db.db_app.command("backup")(backup.backup)
+db.db_app.command("restore")(backup.restore)
+db.db_app.command("vacuum")(care.vacuum)
+db.db_app.command("analyze")(care.analyze)
+db.db_app.command("reindex")(care.reindex)
+db.db_app.command("prune")(care.prune)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
 app.add_typer(discord.discord_app, name="discord")
