@@ -8,10 +8,13 @@ module level, so a machine without a screen never loads it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from swarmbus import errors
 
@@ -48,21 +51,29 @@ def screens(env: Mapping[str, str] = os.environ) -> list[Screen] | None:
 
 def _x11_screens(name: str) -> list[Screen]:
     """Xinerama's monitors when the server has the extension, else the root window."""
-    from Xlib import display as xdisplay
-
-    try:
-        conn = xdisplay.Display(name)
-    except Exception as exc:  # Xlib raises several unrelated types for an unreachable display
-        raise errors.BusError(f"cannot open display {name!r}: {exc}") from None
+    conn = _open_x11(name)
     try:
         if conn.has_extension("XINERAMA"):
             found = conn.xinerama_query_screens().screens
             if found:
-                return [Screen(s.x_org, s.y_org, s.width, s.height) for s in found]
+                return [Screen(s.x, s.y, s.width, s.height) for s in found]
         root = conn.screen()
         return [Screen(0, 0, root.width_in_pixels, root.height_in_pixels)]
     finally:
         conn.close()
+
+
+def _open_x11(name: str) -> Any:
+    from Xlib import display as xdisplay
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return xdisplay.Display(name)
+        except Exception as exc:  # Xlib raises several unrelated types for an unreachable display
+            error = errors.BusError(f"cannot open display {name!r}: {exc}")
+            gc.collect()  # Xlib leaves the failed sockets unclosed; finalise them quietly here
+    raise error
 
 
 def on_any(point: tuple[int, int], found: list[Screen]) -> bool:

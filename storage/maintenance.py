@@ -19,10 +19,12 @@ logged as a warning); what still fails is one `DatabaseBusy` line.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from swarmbus import errors
 from swarmbus.storage import inspection, migrations
 from swarmbus.storage import queries as sql
 from swarmbus.storage.backup import size_on_disk
@@ -93,8 +95,8 @@ async def gather_facts(db: Database) -> HealthFacts:
     pages = await connector.fetch_one(queries["page_stats"]) or {}
     stats = await connector.fetch_one(queries["has_statistics"]) or {}
     return HealthFacts(
-        integrity=await inspection.integrity_problems(connector),
-        foreign_keys=await inspection.foreign_key_problems(connector),
+        integrity=await _problems(inspection.integrity_problems(connector)),
+        foreign_keys=await _problems(inspection.foreign_key_problems(connector)),
         schema_version=await migrations.current_version(connector),
         latest_version=migrations.latest_version(connector.dialect),
         missing_checks=await inspection.missing_checks(connector),
@@ -106,6 +108,14 @@ async def gather_facts(db: Database) -> HealthFacts:
         analyzed=bool(stats.get("n")),
         wal_bytes=_wal_bytes(db.location),
     )
+
+
+async def _problems(looking: Awaitable[list[str]]) -> list[str]:
+    """A check that cannot even run on a damaged file reports that as its problem."""
+    try:
+        return await looking
+    except errors.StorageError as exc:
+        return [f"the check could not run: {exc}"]
 
 
 def _wal_bytes(location: str) -> int:
