@@ -24,6 +24,8 @@ def backup(
     from swarmbus.storage.database import sqlite_path
 
     live = sqlite_path(state(ctx).swarm().database)
+    if path.is_dir():
+        raise errors.UsageError(f"backup path {path} is a directory; name a file inside it")
     if path.exists() and not force:
         raise errors.UsageError(f"backup path {path} already exists; pass --force to replace it")
     if path.resolve() == live.resolve():
