@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from swarmbus import errors
-from swarmbus.agents.config import Swarm
+from swarmbus.agents.config import DatabaseConfig, Swarm
 from swarmbus.agents.registry import this_host
 from swarmbus.bus.checkup import Check, Outcome, Patient, TokenReader, failed
 from swarmbus.bus.doctor_database import database_checks
@@ -94,8 +94,13 @@ def agent_of(env: Mapping[str, str]) -> str:
 async def run_doctor(visit: Visit) -> DoctorReport:
     """Open the database, run every check, record the rows in one transaction."""
     stamp = (environment_of(visit.env), agent_of(visit.env), ids.new_id())
+    settings = visit.swarm.config.database if visit.swarm else DatabaseConfig()
     try:
-        db = await open_database(visit.database)
+        db = await open_database(
+            visit.database,
+            synchronous=settings.synchronous,
+            busy_timeout_ms=settings.busy_timeout_ms,
+        )
     except errors.StorageError as exc:
         return _unopenable(visit, stamp, exc)
     async with db:

@@ -165,8 +165,8 @@ def _alert(system: SystemStatus, now: datetime, by: str) -> dict[str, Any]:
         "alert": "stale",
         "by": by,
         "at": timefmt.to_text(now),
-        "age_seconds": round(system.age_seconds(now), 1),
-        "limit_seconds": system.heartbeat_interval_seconds * STALE_AFTER_INTERVALS,
+        "age_seconds": round(system.age_seconds(now), 3),
+        "limit_seconds": round(system.heartbeat_interval_seconds * STALE_AFTER_INTERVALS, 3),
     }
 
 

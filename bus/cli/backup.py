@@ -10,6 +10,7 @@ import typer
 
 from swarmbus import errors
 from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.bus.cli.opening import open_swarm_database
 
 TargetArgument = Annotated[Path, typer.Argument(help="Where to write the copy (a new file).")]
 SourceArgument = Annotated[Path, typer.Argument(help="A backup made by 'swarmbus db backup'.")]
@@ -62,7 +63,7 @@ def restore(ctx: typer.Context, path: SourceArgument, as_json: bool = JsonOption
 
     swarm = state(ctx).swarm()
     live = sqlite_path(swarm.database)
-    kept, version = run(_restore, swarm.database, live, path)
+    kept, version = run(_restore, swarm, live, path)
     if as_json:
         print_json(
             {"database": str(live), "source": str(path), "kept": str(kept) if kept else None}
@@ -73,16 +74,15 @@ def restore(ctx: typer.Context, path: SourceArgument, as_json: bool = JsonOption
         print(f"the replaced database is kept as {kept}")
 
 
-async def _restore(location: str, live: Path, source: Path) -> tuple[Path | None, int]:
+async def _restore(swarm: Any, live: Path, source: Path) -> tuple[Path | None, int]:
     import anyio.to_thread
 
     from swarmbus.storage import backup as copier
     from swarmbus.storage import maintenance, migrations
-    from swarmbus.storage.database import open_database
 
     latest = migrations.latest_version("sqlite")
     examined = await anyio.to_thread.run_sync(copier.examine, source, latest)
-    async with await open_database(location) as db:
+    async with await open_swarm_database(swarm) as db:
         running = maintenance.live_dispatchers(await db.systems.list())
     if running:
         names = ", ".join(s.system_id for s in running)

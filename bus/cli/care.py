@@ -15,6 +15,7 @@ from swarmbus.bus.cli.common import (
     state,
     table,
 )
+from swarmbus.bus.cli.opening import open_swarm_database
 from swarmbus.bus.cli.params import parse_duration
 
 OlderThanOption = Annotated[
@@ -26,7 +27,7 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only count what w
 @handle_errors
 def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Integrity, foreign keys and a 0-100 health score with the reasons; exit 1 if damaged."""
-    report = run(_check, state(ctx).swarm().database)
+    report = run(_check, state(ctx).swarm())
     if as_json:
         print_json(report.as_dict())
     else:
@@ -35,11 +36,10 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         raise typer.Exit(1)
 
 
-async def _check(location: str) -> Any:
+async def _check(swarm: Any) -> Any:
     from swarmbus.storage import maintenance
-    from swarmbus.storage.database import open_database
 
-    async with await open_database(location) as db:
+    async with await open_swarm_database(swarm) as db:
         return await maintenance.check(db)
 
 
@@ -60,7 +60,7 @@ def _show_health(report: Any) -> None:
 
 
 def _maintain(ctx: typer.Context, operation: str, as_json: bool) -> None:
-    result = run(_run_operation, state(ctx).swarm().database, operation)
+    result = run(_run_operation, state(ctx).swarm(), operation)
     if as_json:
         print_json(result.as_dict())
         return
@@ -70,11 +70,10 @@ def _maintain(ctx: typer.Context, operation: str, as_json: bool) -> None:
     )
 
 
-async def _run_operation(location: str, operation: Any) -> Any:
+async def _run_operation(swarm: Any, operation: Any) -> Any:
     from swarmbus.storage import maintenance
-    from swarmbus.storage.database import open_database
 
-    async with await open_database(location) as db:
+    async with await open_swarm_database(swarm) as db:
         return await maintenance.maintain(db, operation)
 
 
@@ -108,7 +107,7 @@ def prune(
     Pending, claimed, retrying and failed messages are never deleted.
     """
     age = parse_duration(older_than, what="--older-than")
-    result = run(_prune, state(ctx).swarm().database, age, dry_run)
+    result = run(_prune, state(ctx).swarm(), age, dry_run)
     if as_json:
         print_json(result.as_dict())
         return
@@ -117,10 +116,9 @@ def prune(
     print(f"{verb} {parts} (finished before {result.cutoff:%Y-%m-%d %H:%M:%S} UTC)")
 
 
-async def _prune(location: str, age: Any, dry_run: bool) -> Any:
+async def _prune(swarm: Any, age: Any, dry_run: bool) -> Any:
     from swarmbus.storage import retention, timefmt
-    from swarmbus.storage.database import open_database
 
     cutoff = timefmt.utcnow() - age
-    async with await open_database(location) as db:
+    async with await open_swarm_database(swarm) as db:
         return await (retention.count(db, cutoff) if dry_run else retention.prune(db, cutoff))

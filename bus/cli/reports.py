@@ -48,7 +48,7 @@ def report(  # v2-allow: parameters typer maps each parameter to a command-line 
 
 async def _submit(swarm: Any, checked: Any) -> Any:
     from swarmbus.agents.reports import submit
-    from swarmbus.storage.database import open_database
+    from swarmbus.bus.cli.opening import open_swarm_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_swarm_database(swarm) as db:
         return await submit(db, swarm, checked)

@@ -7,10 +7,12 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+import pytest
 from typer.testing import CliRunner
 
 from swarmbus.agents.config import Swarm
@@ -50,6 +52,17 @@ def dispatcher(swarm: Swarm, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+@pytest.fixture
+def reaper() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test started: whatever still runs at teardown is killed and reaped."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def worker(*args: str) -> subprocess.Popen[str]:

@@ -6,6 +6,7 @@ import json
 import shutil
 import signal
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,13 +55,17 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
 
 
 async def test_backup_under_load_then_restore_row_by_row(
-    swarm: Swarm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    swarm: Swarm,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reaper: list[subprocess.Popen[str]],
 ) -> None:
     monkeypatch.setattr(copier, "STEP_PAGES", 2)  # many steps, with writes landing in between
     async with await Bus.open(swarm):
         pass
     running = dispatcher(swarm)
     producer = worker("produce", str(swarm.path), "1500", "producer", "2", "0.004")
+    reaper += [running, producer]
     await wait_for(lambda: delivered(swarm.database) >= 100)
     copy = tmp_path / "backups" / "swarm.db"
     copy.parent.mkdir()
