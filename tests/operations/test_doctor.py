@@ -262,3 +262,14 @@ async def test_a_broken_config_is_a_failed_check_when_db_names_the_database(
     without_db = await acli(swarm, "doctor")
     assert without_db.exit_code == 2
     assert without_db.stderr.count("\n") == 1
+
+
+async def test_an_unknown_environment_is_refused_before_anything_is_written(swarm: Swarm) -> None:
+    await prepare(swarm)
+    result = await acli(swarm, "doctor", env={"SWARMBUS_ENVIRONMENT": "staging"})
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: SWARMBUS_ENVIRONMENT='staging' is not allowed; "
+        "use development, test, ci, production"
+    )
+    assert rows(swarm.database, "integration_tests") == []
