@@ -15,6 +15,7 @@ changed; the file it replaces is kept beside it as `<name>.bak`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import sqlite3
 import time
@@ -28,6 +29,8 @@ import anyio.to_thread
 from swarmbus import errors
 from swarmbus.storage import queries as sql
 from swarmbus.storage.sqlite import BUSY_TIMEOUT_MS
+
+logger = logging.getLogger(__name__)
 
 STEP_PAGES = 256  # pages copied per backup step (1 MiB at 4 KiB pages); progress moves per step
 STEP_SLEEP = 0.0  # seconds between steps; the snapshot is fixed, so no need to yield longer
@@ -138,6 +141,7 @@ async def backup(
         _remove(temp)
         raise
     seconds = round(time.perf_counter() - started, 3)
+    logger.info("backed up %s to %s", source, target, extra={"action": "backup"})
     return BackupResult(target, size_on_disk(target), pages, seconds, examined.schema_version)
 
 
@@ -153,12 +157,12 @@ async def _copy(source: Path, temp: Path, progress: Progress | None) -> int:
 
     target = sqlite3.connect(temp, check_same_thread=False)
     try:
-        async with aiosqlite.connect(source, isolation_level=None) as conn:
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("BEGIN")
-            await conn.execute(_Q["schema_state"])  # starts the read snapshot
+        timeout = BUSY_TIMEOUT_MS / 1000
+        async with aiosqlite.connect(source, isolation_level=None, timeout=timeout) as conn:
+            await conn.execute(_Q["begin_snapshot"])
+            await conn.execute(_Q["schema_state"])  # the first read fixes the snapshot
             await conn.backup(target, pages=STEP_PAGES, progress=step, sleep=STEP_SLEEP)
-            await conn.execute("ROLLBACK")
+            await conn.execute(_Q["end_snapshot"])
         # A backup is one self-contained file: no write-ahead log beside it.
         await anyio.to_thread.run_sync(target.execute, _Q["journal_mode_delete"])
     except sqlite3.Error as exc:
@@ -180,6 +184,7 @@ async def restore(live: Path, source: Path, latest: int) -> Path | None:
         kept = Path(f"{live}.bak")
         await backup(live, kept, latest)  # replaces an older .bak only once verified
     await anyio.to_thread.run_sync(_copy_into, source, live)
+    logger.info("restored %s from %s", live, source, extra={"action": "restore"})
     return kept
 
 

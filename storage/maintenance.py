@@ -119,6 +119,7 @@ async def _problems(looking: Awaitable[list[str]]) -> list[str]:
 
 
 def _wal_bytes(location: str) -> int:
+    """SQLite-specific: the size of the file's write-ahead log."""
     wal = Path(f"{sqlite_path(location)}-wal")
     return wal.stat().st_size if wal.exists() else 0
 
@@ -172,7 +173,7 @@ async def maintain(db: Database, operation: Operation) -> MaintenanceResult:
     if operation not in OPERATIONS:
         raise ValueError(f"unknown maintenance operation {operation!r}")
     queries = sql.load(db.connector.dialect)
-    path = sqlite_path(db.location)
+    path = sqlite_path(db.location)  # SQLite-specific: sizes are those of the file and its log
     await db.connector.fetch_all(
         queries["wal_checkpoint"]
     )  # a row: read it, so no cursor stays open

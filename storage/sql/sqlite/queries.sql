@@ -392,6 +392,14 @@ FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() 
 -- Switch a file (a finished backup copy) to a rollback journal, so it is one self-contained file.
 PRAGMA journal_mode = DELETE;
 
+-- name: begin_snapshot
+-- Open a read transaction: under WAL, what it reads stays one moment however long it lasts.
+BEGIN;
+
+-- name: end_snapshot
+-- Close the read transaction (nothing was written).
+ROLLBACK;
+
 -- name: has_statistics
 -- Whether ANALYZE has ever gathered the planner's statistics.
 SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1';
