@@ -169,3 +169,23 @@ async def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     assert "Traceback" not in result.output
     assert dump(swarm.database) == before
     assert listing(tmp_path) == files
+
+
+async def test_backup_reports_progress_step_by_step(
+    swarm: Swarm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with await Bus.open(swarm) as bus:
+        for n in range(50):
+            await bus.send("tester", "Agent-1", f"message {n} " + "x" * 1000)
+    monkeypatch.setattr(copier, "STEP_PAGES", 8)
+    seen: list[tuple[int, int]] = []
+    result = await copier.backup(
+        Path(swarm.database),
+        tmp_path / "copy.db",
+        1,
+        lambda done, total: seen.append((done, total)),
+    )
+    assert len(seen) > 2
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert seen[-1] == (result.pages, result.pages)
+    assert dump(tmp_path / "copy.db") == dump(swarm.database)
