@@ -84,6 +84,8 @@ class AgentConfig(_Section):
     clipboard_restore_delay: Seconds = 0.0  # after submitting, before the old clipboard returns
     paste_timeout: float = Field(default=5.0, gt=0, le=60)  # seconds for the window to read it
     message_template: MessageTemplate | None = None  # None: render.DEFAULT_GUI_TEMPLATE
+    # how often this agent promises to report its state (default: monitoring.agent_report_seconds)
+    report_interval_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
 
     @model_validator(mode="after")
     def _gui_needs_a_point(self) -> AgentConfig:
@@ -115,6 +117,13 @@ class BusConfig(_Section):
     backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
     backoff_jitter: float = Field(default=0.5, ge=0, le=1)
     heartbeat_seconds: float = Field(default=5.0, gt=0, le=3600)
+
+
+class MonitoringConfig(_Section):
+    """The `[monitoring]` table: the monitor loop inside `swarmbus run`, and agent reports."""
+
+    interval_seconds: float = Field(default=5.0, gt=0, le=3600)  # between monitor passes
+    agent_report_seconds: float = Field(default=900.0, gt=0, le=7 * 86_400)  # expected report gap
 
 
 DiscordCommandName = Literal[
@@ -200,6 +209,7 @@ class SwarmConfig(_Section):
     bus: BusConfig = BusConfig()
     audit: AuditRules = AuditRules()
     discord: DiscordConfig = DiscordConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
     agents: list[AgentConfig] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -5,8 +5,8 @@ messages at its head, and starts one lane task per lane (see `lanes`). When
 nothing is ready it sleeps until a sender's announcement wakes it, until the next
 backoff or lease runs out, or until another process writes to the database.
 
-Side tasks (wake-up listener, heartbeat, expiry sweep, signal handler) run in
-one task group: if any of them dies, the dispatcher stops.
+Side tasks (wake-up listener, heartbeat, expiry sweep, monitor, signal
+handler) run in one task group: if any of them dies, the dispatcher stops.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.heartbeat import Heartbeat
 from swarmbus.bus.lanes import LaneRunner
+from swarmbus.bus.monitor import Monitor
 from swarmbus.bus.transports.base import Transport
 from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Claim, Lane
@@ -49,6 +50,7 @@ class DispatcherOptions:
     stop_grace: float = STOP_GRACE
     handle_signals: bool = False
     listen: bool = True  # False: rely on the idle poll alone (for measurements)
+    monitor: bool = True  # run the monitor loop (stale systems, coordination row)
 
 
 class Dispatcher:
@@ -73,6 +75,7 @@ class Dispatcher:
         )
         self.heartbeat = Heartbeat(self.ctx, self.options.max_in_flight)
         self.lanes = LaneRunner(self.ctx)
+        self.monitor = Monitor(self.ctx) if self.options.monitor else None
 
     @property
     def name(self) -> str:
@@ -100,6 +103,8 @@ class Dispatcher:
                 side.start_soon(
                     sweep_expired, self.ctx, self.options.expiry_sweep, name="expiry sweep"
                 )
+                if self.monitor is not None:
+                    side.start_soon(self.monitor.loop, name="monitor")
                 if self.options.handle_signals:
                     side.start_soon(stop_on_signals, self, name="signals")
                 await self._deliver(once, poll)
@@ -107,6 +112,8 @@ class Dispatcher:
         finally:
             with anyio.CancelScope(shield=True):
                 await self.heartbeat.beat("inactive")
+                if self.monitor is not None:
+                    await self.monitor.beat("inactive")
         logger.info("dispatcher %s stopped", self.name, extra={"action": "dispatcher_stop"})
         return self.stats
 

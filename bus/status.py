@@ -10,6 +10,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.storage import timefmt
 from swarmbus.storage.messages import ACTIVE_STATUSES, DELIVERY_STATUSES
 from swarmbus.storage.systems import SystemStatus
+from swarmbus.storage.workspaces import AgentWorkspace
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,13 @@ class AgentLine:
     transport: str
     status: str
     queue: dict[str, int]
+    # what the agent last reported (`swarmbus agents report`)
+    focus: str | None = None
+    cycles: int = 0
+    tasks_completed: int = 0
+    coordination_efficiency: float = 0.0
+    v2_compliance: float = 0.0
+    last_updated: str | None = None
 
     @property
     def waiting(self) -> int:
@@ -62,16 +70,28 @@ async def status_report(bus: Bus) -> StatusReport:
     for (agent, status), n in counts.items():
         totals[status] += n
         per_agent.setdefault(agent, {})[status] = n
-    agents = [
-        AgentLine(ws.agent_id, ws.transport, ws.status, per_agent.pop(ws.agent_id, {}))
-        for ws in workspaces
-    ]
+    agents = [_agent_line(ws, per_agent.pop(ws.agent_id, {})) for ws in workspaces]
     unrouted = {
         agent: sum(n for s, n in queue.items() if s in ACTIVE_STATUSES)
         for agent, queue in per_agent.items()
     }
     systems = [_system_line(s) for s in await bus.db.systems.list()]
     return StatusReport(agents, totals, systems, {a: n for a, n in unrouted.items() if n})
+
+
+def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:
+    return AgentLine(
+        ws.agent_id,
+        ws.transport,
+        ws.status,
+        queue,
+        ws.current_focus,
+        ws.cycle_count or 0,
+        ws.tasks_completed or 0,
+        ws.coordination_efficiency or 0.0,
+        ws.v2_compliance or 0.0,
+        timefmt.to_text(ws.last_updated) if ws.last_updated else None,
+    )
 
 
 def _system_line(system: SystemStatus) -> SystemLine:

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from swarmbus.bus.status import StatusReport, SystemLine
+from swarmbus.bus.status import AgentLine, StatusReport, SystemLine
 from swarmbus.discord_bot.text import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELDS_LIMIT,
@@ -35,11 +35,23 @@ def agents_embed(report: StatusReport) -> discord.Embed:
     lines = [
         f"**{a.name}** · {a.transport} · {a.status} · {a.waiting} waiting"
         + (f" · {a.queue['failed']} dead" if a.queue.get("failed") else "")
+        + _reported(a)
         for a in report.agents
     ]
     embed = discord.Embed(title=f"Agents ({len(lines)})", colour=INFO)
     embed.description = fit_lines(lines, LIST_LIMIT, "more agents") or "No agents configured."
     return embed
+
+
+def _reported(agent: AgentLine) -> str:
+    """What an agent reported about itself, once it has (`swarmbus agents report`)."""
+    if agent.status == "unknown":
+        return ""
+    focus = f" · {inline(agent.focus, 60)}" if agent.focus else ""
+    return (
+        f"{focus} · {agent.tasks_completed} tasks · coord {agent.coordination_efficiency:.0f}%"
+        f" · V2 {agent.v2_compliance:.0f}%"
+    )
 
 
 def status_embed(report: StatusReport, recent: Sequence[Message], now: datetime) -> discord.Embed:

@@ -15,10 +15,12 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 
 from swarmbus import errors
+from swarmbus.agents.config import DiscordConfig
 from swarmbus.agents.registry import this_host
 from swarmbus.discord_bot.context import BotContext
 from swarmbus.storage import timefmt
@@ -84,6 +86,7 @@ class Heartbeat:
                 "uptime_seconds": round((timefmt.utcnow() - self.started_at).total_seconds(), 1),
             },
             integration_dependencies=["database", "discord gateway"],
+            system_configuration=configuration(self.context.config),
             host=self.host,
             heartbeat_interval_seconds=self.context.config.heartbeat_seconds,
             status_detail=_detail(gateway, chosen),
@@ -106,6 +109,21 @@ class Heartbeat:
         while True:
             await anyio.sleep(self.context.config.heartbeat_seconds)
             await self.beat()
+
+
+def configuration(config: DiscordConfig) -> dict[str, Any]:
+    """The bot's settings as its row shows them: counts of ids, never the ids or the token."""
+    return {
+        "heartbeat_seconds": config.heartbeat_seconds,
+        "alert_poll_seconds": config.alert_poll_seconds,
+        "alert_min_interval_seconds": config.alert_min_interval_seconds,
+        "outcome_timeout_seconds": config.outcome_timeout_seconds,
+        "alert_channel": config.alert_channel_id is not None,
+        "allowed_users": len(config.users),
+        "allowed_roles": len(config.roles),
+        "readers": len(config.readers.users) + len(config.readers.roles),
+        "per_command_lists": sorted(config.commands),
+    }
 
 
 def _detail(gateway: Gateway, state: SystemState) -> str:

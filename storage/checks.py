@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,4 +55,15 @@ class IntegrationTestRepository:
 
     async def list(self, limit: int = 50) -> list[IntegrationTest]:
         rows = await self._db.fetch_all(self._q["list_integration_tests"], {"limit": limit})
+        return [IntegrationTest.model_validate(row) for row in rows]
+
+    async def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Summaries of the latest doctor runs, newest first."""
+        return await self._db.fetch_all(self._q["list_integration_test_runs"], {"limit": limit})
+
+    async def rows_of_run(self, run_id: str) -> list[IntegrationTest]:
+        """The checks of one run, in the order they ran."""
+        rows = await self._db.fetch_all(
+            self._q["list_integration_tests_of_run"], {"run_id": run_id}
+        )
         return [IntegrationTest.model_validate(row) for row in rows]

@@ -1,9 +1,10 @@
-"""Looking at the database itself: integrity, foreign keys, the CHECKs in its schema."""
+"""Looking at the database itself: integrity, foreign keys, the CHECKs and indexes in its schema."""
 
 from __future__ import annotations
 
 import re
 
+from swarmbus.storage import migrations
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector
 
@@ -42,3 +43,31 @@ async def missing_checks(connector: Connector) -> list[str]:
             if not re.search(rf"CHECK\s*\(\s*{column}\b", text):
                 missing.append(f"{table}.{column}")
     return missing
+
+
+_CREATE_INDEX = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE
+)
+_DROP_INDEX = re.compile(r"DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
+
+
+def expected_indexes(dialect: str) -> set[str]:
+    """The index names the shipped migrations create (and do not drop again)."""
+    names: set[str] = set()
+    for migration in migrations.packaged_migrations(dialect):
+        names |= set(_CREATE_INDEX.findall(migration.sql))
+        names -= set(_DROP_INDEX.findall(migration.sql))
+    return names
+
+
+async def missing_indexes(connector: Connector) -> list[str]:
+    """Indexes the migrations create that the database lacks (a dropped index slows claims)."""
+    rows = await connector.fetch_all(sql.load(connector.dialect)["list_indexes"])
+    present = {row["name"] for row in rows}
+    return sorted(expected_indexes(connector.dialect) - present)
+
+
+async def journal_mode(connector: Connector) -> str:
+    """The file's journal mode, lower case ('wal' when several processes can share it)."""
+    row = await connector.fetch_one(sql.load(connector.dialect)["journal_mode"])
+    return str(next(iter(row.values()))).lower() if row else "unknown"

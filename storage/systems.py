@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from swarmbus.storage import queries as sql
 from swarmbus.storage import timefmt
 from swarmbus.storage.connector import Connector
-from swarmbus.storage.types import JsonList, JsonObject, UtcTime, row_params
+from swarmbus.storage.types import JsonList, JsonObject, UtcTime, dump_json, row_params
 
 SystemName = Literal["messaging", "discord", "coordination", "monitoring"]
 SYSTEM_NAMES: tuple[SystemName, ...] = ("messaging", "discord", "coordination", "monitoring")
 SystemState = Literal["active", "inactive", "error", "maintenance"]
 STALE_AFTER_INTERVALS = 3  # a heartbeat older than this many intervals is stale
+STALE_MARK = "stale:"  # status_detail prefix of a row the monitor marked (mark_system_stale)
 
 
 class SystemStatus(BaseModel):
@@ -70,3 +71,18 @@ class SystemRepository:
     async def get(self, system_id: str) -> SystemStatus | None:
         row = await self._db.fetch_one(self._q["get_system"], {"system_id": system_id})
         return None if row is None else SystemStatus.model_validate(row)
+
+    async def mark_stale(self, seen: SystemStatus, detail: str, alerts: list[dict]) -> bool:
+        """Mark a silent system as failing (error, one more error, alerts).
+
+        Only if its row is still the one `seen` (no heartbeat arrived since) and
+        it is not marked already; returns whether this call marked it.
+        """
+        params = {
+            "system_id": seen.system_id,
+            "last_health_check": timefmt.to_text(seen.last_health_check),
+            "status_detail": detail,
+            "monitoring_alerts": dump_json(alerts),
+        }
+        async with self._db.transaction() as tx:
+            return await tx.execute(self._q["mark_system_stale"], params) == 1

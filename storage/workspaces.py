@@ -9,10 +9,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from swarmbus.storage import queries as sql
+from swarmbus.storage import timefmt
 from swarmbus.storage.connector import Connector
 from swarmbus.storage.types import JsonList, UtcTime
 
 WorkspaceStatus = Literal["unknown", "idle", "busy", "blocked", "offline"]
+# What an agent may report: 'unknown' is only the registry's state before the first report.
+ReportedStatus = Literal["idle", "busy", "blocked", "offline"]
+REPORTED_STATUSES: tuple[ReportedStatus, ...] = ("idle", "busy", "blocked", "offline")
 SubsystemStatus = Literal["pending", "active", "inactive", "error"]
 TransportName = Literal["gui", "inbox", "memory"]
 
@@ -44,6 +48,22 @@ class AgentWorkspace(BaseModel):
     transport: TransportName = "inbox"
     host: str | None = None
     configured: bool = True
+
+
+@dataclass(frozen=True)
+class Report:
+    """What an agent reports about itself (`swarmbus agents report`).
+
+    `focus` None keeps the current focus, "" clears it; `efficiency` None keeps
+    the stored coordination_efficiency.
+    """
+
+    agent_id: str
+    status: ReportedStatus
+    focus: str | None = None
+    cycle: bool = False
+    task_done: bool = False
+    efficiency: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,21 @@ class WorkspaceRepository:
                 self._q["set_v2_compliance"], {"agent_id": agent_id, "score": score}
             )
         return changed == 1
+
+    async def report(self, report: Report) -> bool:
+        """Store an agent's report; False if no configured agent has that id."""
+        params = {
+            "agent_id": report.agent_id,
+            "status": report.status,
+            "set_focus": int(report.focus is not None),
+            "current_focus": report.focus,
+            "cycle": int(report.cycle),
+            "task_done": int(report.task_done),
+            "coordination_efficiency": report.efficiency,
+            "now": timefmt.now_text(),
+        }
+        async with self._db.transaction() as tx:
+            return await tx.execute(self._q["report_workspace"], params) == 1
 
     async def sync(self, registrations: Sequence[Registration]) -> int:
         """Make the registry match the config; return how many rows changed.

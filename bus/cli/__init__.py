@@ -13,7 +13,20 @@ from typing import Annotated
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import audit, db, discord, gui, messaging, reading, running, setup
+from swarmbus.bus.cli import (
+    audit,
+    backup,
+    care,
+    db,
+    discord,
+    doctor,
+    gui,
+    messaging,
+    reading,
+    reports,
+    running,
+    setup,
+)
 from swarmbus.bus.cli.common import CliState, configure_logging
 
 app = typer.Typer(
@@ -74,6 +87,15 @@ app.command("resume")(gui.resume)
 setup.agents_app.command("calibrate")(gui.calibrate)
 setup.agents_app.command("check")(gui.check)
 setup.agents_app.command("test")(gui.probe)
+app.command("doctor")(doctor.doctor)
+setup.agents_app.command("report")(reports.report)
+db.db_app.command("check")(care.check)
+db.db_app.command("backup")(backup.backup)
+db.db_app.command("restore")(backup.restore)
+db.db_app.command("vacuum")(care.vacuum)
+db.db_app.command("analyze")(care.analyze)
+db.db_app.command("reindex")(care.reindex)
+db.db_app.command("prune")(care.prune)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
 app.add_typer(discord.discord_app, name="discord")

@@ -90,10 +90,14 @@ def _agents_table(report: Any) -> Any:
             a.queue.get("delivered", 0),
             a.queue.get("failed", 0),
             a.queue.get("expired", 0),
+            a.focus or "",
+            f"{a.coordination_efficiency:.0f}",
+            f"{a.v2_compliance:.0f}",
         ]
         for a in report.agents
     ]
     columns = ["agent", "transport", "state", "waiting", "delivered", "failed", "expired"]
+    columns += ["focus", "coord %", "V2 %"]
     return table("agents", columns, rows)
 
 

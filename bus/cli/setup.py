@@ -98,26 +98,27 @@ def agents_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     if as_json:
         print_json([_agent_json(swarm, row) for row in rows])
         return
-    columns = ["agent", "transport", "target", "team", "captain", "status", "tasks", "V2 %"]
-    console().print(
-        table(
-            f"{len(rows)} agents ({swarm.path})",
-            columns,
-            [
-                [
-                    row.agent_id,
-                    row.transport,
-                    _target(swarm, swarm.agents[row.agent_id]),
-                    row.team,
-                    row.captain,
-                    row.status,
-                    row.tasks_completed,
-                    f"{row.v2_compliance:.0f}",
-                ]
-                for row in rows
-            ],
-        )
-    )
+    columns = ["agent", "transport", "target", "team", "captain", "status", "focus", "cycles"]
+    columns += ["tasks", "coord %", "V2 %", "last report"]
+    body = [_agent_row(swarm, row) for row in rows]
+    console().print(table(f"{len(rows)} agents ({swarm.path})", columns, body))
+
+
+def _agent_row(swarm: Any, row: Any) -> list[Any]:
+    return [
+        row.agent_id,
+        row.transport,
+        _target(swarm, swarm.agents[row.agent_id]),
+        row.team,
+        row.captain,
+        row.status,
+        row.current_focus or "",
+        row.cycle_count,
+        row.tasks_completed,
+        f"{row.coordination_efficiency:.0f}",
+        f"{row.v2_compliance:.0f}",
+        f"{row.last_updated:%m-%d %H:%M}" if row.last_updated else "",
+    ]
 
 
 def _agent_json(swarm: Any, row: Any) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def test_send_run_and_read_back(swarm_dir: Path) -> None:
     assert [m["message_id"] for m in listed] == [message_id]
     status = run_json(swarm_dir, "status")
     assert status["totals"]["delivered"] == 1
-    assert status["systems"][0]["system_name"] == "messaging"
+    assert "messaging" in {s["system_name"] for s in status["systems"]}
 
 
 def test_broadcast_and_retry(swarm_dir: Path) -> None:

@@ -46,6 +46,9 @@ async def test_heartbeat_row_of_a_bot_not_yet_connected(driven: Bot) -> None:
     assert metrics["commands_refused"] == 1
     assert metrics["ledger_written"] == 2
     assert row.heartbeat_interval_seconds == 15.0
+    settings = row.system_configuration or {}
+    assert (settings["heartbeat_seconds"], settings["allowed_users"]) == (15.0, 1)
+    assert (settings["allowed_roles"], settings["readers"]) == (1, 1)
 
 
 async def test_heartbeat_row_of_a_connected_bot(driven: Bot) -> None:

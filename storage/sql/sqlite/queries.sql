@@ -376,3 +376,154 @@ WHERE delivery_status = 'failed'
   AND (processed_at > :since OR (processed_at = :since AND message_id > :after_id))
 ORDER BY processed_at, message_id
 LIMIT :limit;
+
+-- ---------------------------------------------------------------- operations: inspection
+
+-- name: journal_mode
+-- The journal mode of the file ('wal' lets the daemon, the bot and the CLI share it).
+PRAGMA journal_mode;
+
+-- name: page_stats
+-- Pages in the file, pages on the free list (reclaimable by VACUUM), and the page size.
+SELECT p.page_count AS page_count, f.freelist_count AS freelist_count, s.page_size AS page_size
+FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s;
+
+-- name: journal_mode_delete
+-- Switch a file (a finished backup copy) to a rollback journal, so it is one self-contained file.
+PRAGMA journal_mode = DELETE;
+
+-- name: begin_snapshot
+-- Open a read transaction: under WAL, what it reads stays one moment however long it lasts.
+BEGIN;
+
+-- name: end_snapshot
+-- Close the read transaction (nothing was written).
+ROLLBACK;
+
+-- name: has_statistics
+-- Whether ANALYZE has ever gathered the planner's statistics.
+SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1';
+
+-- ---------------------------------------------------------------- operations: maintenance
+
+-- name: vacuum
+-- Rebuild the file without free pages (needs the write lock; readers go on under WAL).
+VACUUM;
+
+-- name: analyze
+-- Refresh the statistics the query planner chooses indexes by.
+ANALYZE;
+
+-- name: reindex
+-- Rebuild every index from its table.
+REINDEX;
+
+-- name: wal_checkpoint
+-- Copy the write-ahead log into the file and truncate it, so the file size is the real size.
+PRAGMA wal_checkpoint(TRUNCATE);
+
+-- ---------------------------------------------------------------- operations: retention
+
+-- name: count_prunable_messages
+-- Finished messages (delivered or expired) processed before the cutoff.
+SELECT count(*) AS n FROM agent_messages
+WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff;
+
+-- name: prune_messages
+-- Delete one batch of finished messages processed before the cutoff; never pending,
+-- claimed, retrying or failed ones.
+DELETE FROM agent_messages WHERE message_id IN (
+    SELECT message_id FROM agent_messages
+    WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff
+    ORDER BY processed_at
+    LIMIT :batch
+);
+
+-- name: count_prunable_commands
+-- Discord ledger rows executed before the cutoff.
+SELECT count(*) AS n FROM discord_commands WHERE executed_at < :cutoff;
+
+-- name: prune_commands
+-- Delete one batch of Discord ledger rows executed before the cutoff.
+DELETE FROM discord_commands WHERE command_id IN (
+    SELECT command_id FROM discord_commands WHERE executed_at < :cutoff
+    ORDER BY executed_at
+    LIMIT :batch
+);
+
+-- name: count_prunable_tests
+-- Doctor check rows created before the cutoff.
+SELECT count(*) AS n FROM integration_tests WHERE created_at < :cutoff;
+
+-- name: prune_tests
+-- Delete one batch of doctor check rows created before the cutoff.
+DELETE FROM integration_tests WHERE test_id IN (
+    SELECT test_id FROM integration_tests WHERE created_at < :cutoff
+    ORDER BY created_at
+    LIMIT :batch
+);
+
+-- ---------------------------------------------------------------- operations: doctor
+
+-- name: list_integration_test_runs
+-- Doctor runs, newest first, with how many checks passed, failed or were skipped.
+SELECT run_id, max(executed_at) AS executed_at, max(test_agent) AS test_agent,
+       max(test_environment) AS test_environment, count(*) AS checks,
+       sum(CASE WHEN test_status = 'passed' THEN 1 ELSE 0 END) AS passed,
+       sum(CASE WHEN test_status = 'failed' THEN 1 ELSE 0 END) AS failed,
+       sum(CASE WHEN test_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+       sum(test_duration_ms) AS duration_ms
+FROM integration_tests
+WHERE run_id IS NOT NULL
+GROUP BY run_id
+ORDER BY executed_at DESC
+LIMIT :limit;
+
+-- name: list_integration_tests_of_run
+-- The checks of one doctor run, in the order they ran.
+SELECT * FROM integration_tests WHERE run_id = :run_id ORDER BY test_id;
+
+-- name: ensure_probe_workspace
+-- The doctor's probe recipient: a registry row that listings never show (configured = 0).
+INSERT INTO agent_workspaces (agent_id, team, specialization, captain, transport, configured)
+VALUES (:agent_id, 'swarmbus', 'doctor probe', 'swarmbus', 'inbox', 0)
+ON CONFLICT (agent_id) DO NOTHING;
+
+-- name: delete_probe_messages
+-- Remove this run's probe message, and any probe a crashed run left behind.
+DELETE FROM agent_messages
+WHERE to_agent = :agent_id AND (message_id = :message_id OR sent_at < :stale_before);
+
+-- ---------------------------------------------------------------- operations: agent reports
+
+-- name: report_workspace
+-- An agent's report of its own state; the counters only go up.
+UPDATE agent_workspaces
+SET status = :status,
+    current_focus = CASE WHEN :set_focus = 1 THEN nullif(:current_focus, '')
+                         ELSE current_focus END,
+    last_cycle = CASE WHEN :cycle = 1 THEN :now ELSE last_cycle END,
+    cycle_count = coalesce(cycle_count, 0) + :cycle,
+    tasks_completed = coalesce(tasks_completed, 0) + :task_done,
+    coordination_efficiency = coalesce(:coordination_efficiency, coordination_efficiency),
+    last_updated = :now
+WHERE agent_id = :agent_id AND configured = 1;
+
+-- name: finished_messages_to_agent
+-- The latest finished messages to one agent (its coordination efficiency is computed over them).
+SELECT delivery_status, retry_count, sent_at, processed_at FROM agent_messages
+WHERE to_agent = :agent_id AND delivery_status IN ('delivered', 'failed', 'expired')
+ORDER BY message_id DESC
+LIMIT :limit;
+
+-- ---------------------------------------------------------------- operations: monitoring
+
+-- name: mark_system_stale
+-- The monitor's verdict on a system that stopped reporting: error, one more error counted,
+-- an alert; only once per silence, and never over a heartbeat that arrived meanwhile.
+UPDATE core_systems_status
+SET system_status = 'error', error_count = coalesce(error_count, 0) + 1,
+    status_detail = :status_detail, monitoring_alerts = :monitoring_alerts
+WHERE system_id = :system_id AND last_health_check = :last_health_check
+  AND system_status <> 'inactive'
+  AND (status_detail IS NULL OR status_detail NOT LIKE 'stale:%');

@@ -1,0 +1,124 @@
+"""`swarmbus db check|vacuum|analyze|reindex|prune`: look after the database file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from swarmbus.bus.cli.common import (
+    JsonOption,
+    console,
+    handle_errors,
+    print_json,
+    run,
+    state,
+    table,
+)
+from swarmbus.bus.cli.opening import open_swarm_database
+from swarmbus.bus.cli.params import parse_duration
+
+OlderThanOption = Annotated[
+    str, typer.Option("--older-than", help="Prune what finished longer ago than this (30d, 12h).")
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only count what would go.")]
+
+
+@handle_errors
+def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Integrity, foreign keys and a 0-100 health score with the reasons; exit 1 if damaged."""
+    report = run(_check, state(ctx).swarm())
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        _show_health(report)
+    if report.facts.integrity or report.facts.foreign_keys:
+        raise typer.Exit(1)
+
+
+async def _check(swarm: Any) -> Any:
+    from swarmbus.storage import maintenance
+
+    async with await open_swarm_database(swarm) as db:
+        return await maintenance.check(db)
+
+
+def _show_health(report: Any) -> None:
+    out = console()
+    facts = report.facts
+    out.print(f"health score   {report.score:g} / 100", markup=False)
+    out.print(f"integrity      {'ok' if not facts.integrity else facts.integrity[0]}", markup=False)
+    fk = "ok" if not facts.foreign_keys else f"{len(facts.foreign_keys)} orphan rows"
+    out.print(f"foreign keys   {fk}", markup=False)
+    pages = (
+        f"{facts.page_count:,} pages of {facts.page_size:,} bytes, {facts.freelist_count:,} free"
+    )
+    out.print(f"file           {pages}; journal {facts.journal_mode}", markup=False)
+    if report.reasons:
+        rows = [[f"{r['points']:g}", r["reason"]] for r in report.reasons]
+        out.print(table("why not 100", ["points", "reason"], rows))
+
+
+def _maintain(ctx: typer.Context, operation: str, as_json: bool) -> None:
+    result = run(_run_operation, state(ctx).swarm(), operation)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    print(
+        f"{operation}: {result.size_before:,} -> {result.size_after:,} bytes "
+        f"({result.size_after - result.size_before:+,}) in {result.seconds:.3f} s"
+    )
+
+
+async def _run_operation(swarm: Any, operation: Any) -> Any:
+    from swarmbus.storage import maintenance
+
+    async with await open_swarm_database(swarm) as db:
+        return await maintenance.maintain(db, operation)
+
+
+@handle_errors
+def vacuum(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Rebuild the file without its free pages; size before and after."""
+    _maintain(ctx, "vacuum", as_json)
+
+
+@handle_errors
+def analyze(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Refresh the query planner's statistics; size before and after."""
+    _maintain(ctx, "analyze", as_json)
+
+
+@handle_errors
+def reindex(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """Rebuild every index; size before and after."""
+    _maintain(ctx, "reindex", as_json)
+
+
+@handle_errors
+def prune(
+    ctx: typer.Context,
+    older_than: OlderThanOption,
+    dry_run: DryRunOption = False,
+    as_json: bool = JsonOption,
+) -> None:
+    """Delete delivered and expired messages, ledger and doctor rows older than --older-than.
+
+    Pending, claimed, retrying and failed messages are never deleted.
+    """
+    age = parse_duration(older_than, what="--older-than")
+    result = run(_prune, state(ctx).swarm(), age, dry_run)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    verb = "would delete" if dry_run else "deleted"
+    parts = ", ".join(f"{n:,} {target}" for target, n in result.rows.items())
+    print(f"{verb} {parts} (finished before {result.cutoff:%Y-%m-%d %H:%M:%S} UTC)")
+
+
+async def _prune(swarm: Any, age: Any, dry_run: bool) -> Any:
+    from swarmbus.storage import retention, timefmt
+
+    cutoff = timefmt.utcnow() - age
+    async with await open_swarm_database(swarm) as db:
+        return await (retention.count(db, cutoff) if dry_run else retention.prune(db, cutoff))

@@ -1,0 +1,21 @@
+"""Reading finished messages for statistics (an agent's coordination efficiency)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swarmbus.storage import queries as sql
+from swarmbus.storage.connector import Connector
+
+
+class DeliveryHistory:
+    """Read-only SQL over finished `agent_messages` rows."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+        self._q = sql.load(connector.dialect)
+
+    async def finished_to(self, agent_id: str, limit: int) -> list[dict[str, Any]]:
+        """The latest finished messages to `agent_id`: status, retries, sent and processed times."""
+        params = {"agent_id": agent_id, "limit": limit}
+        return await self._db.fetch_all(self._q["finished_messages_to_agent"], params)

@@ -1,0 +1,74 @@
+"""Retention: delete finished history older than a cutoff, in small batches.
+
+Pruned: delivered and expired messages (by `processed_at`), Discord ledger
+rows (by `executed_at`) and doctor check rows (by `created_at`). Never
+pruned: pending, claimed, retrying or failed messages (failed ones are dead
+letters waiting for a person), and audit rows (the latest audit feeds the
+agents' `v2_compliance`). Each batch is its own short transaction, so a
+dispatcher writing at the same time waits at most one batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from swarmbus.storage import queries as sql
+from swarmbus.storage import timefmt
+from swarmbus.storage.database import Database
+
+BATCH_ROWS = 500  # rows deleted per transaction
+
+# what is pruned -> (count query, delete query)
+TARGETS: dict[str, tuple[str, str]] = {
+    "messages": ("count_prunable_messages", "prune_messages"),
+    "discord_commands": ("count_prunable_commands", "prune_commands"),
+    "integration_tests": ("count_prunable_tests", "prune_tests"),
+}
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """Rows per target: counted (dry run) or deleted."""
+
+    cutoff: datetime
+    rows: dict[str, int]
+    dry_run: bool
+    batches: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "cutoff": timefmt.to_text(self.cutoff),
+            "dry_run": self.dry_run,
+            "batches": self.batches,
+            ("would_delete" if self.dry_run else "deleted"): self.rows,
+        }
+
+
+async def count(db: Database, cutoff: datetime) -> PruneResult:
+    """How many rows a prune with this cutoff would delete."""
+    queries = sql.load(db.connector.dialect)
+    params = {"cutoff": timefmt.to_text(cutoff)}
+    rows = {}
+    for target, (count_query, _) in TARGETS.items():
+        row = await db.connector.fetch_one(queries[count_query], params)
+        rows[target] = int(row["n"]) if row else 0
+    return PruneResult(cutoff, rows, dry_run=True)
+
+
+async def prune(db: Database, cutoff: datetime, batch: int = BATCH_ROWS) -> PruneResult:
+    """Delete everything older than `cutoff` that retention covers, batch by batch."""
+    queries = sql.load(db.connector.dialect)
+    params = {"cutoff": timefmt.to_text(cutoff), "batch": batch}
+    rows: dict[str, int] = {}
+    batches = 0
+    for target, (_, delete_query) in TARGETS.items():
+        rows[target] = 0
+        while True:
+            async with db.connector.transaction() as tx:
+                deleted = await tx.execute(queries[delete_query], params)
+            batches += 1
+            rows[target] += deleted
+            if deleted < batch:
+                break
+    return PruneResult(cutoff, rows, dry_run=False, batches=batches)

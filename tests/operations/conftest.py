@@ -1,0 +1,115 @@
+"""Helpers for the operations tests: the CLI, real dispatcher processes, broken database copies."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import pytest
+from typer.testing import CliRunner
+
+from swarmbus.agents.config import Swarm
+from swarmbus.bus.cli import app
+
+REPO = Path(__file__).parents[2]
+runner = CliRunner()
+
+
+def cli(swarm: Swarm, *args: str, env: dict[str, str] | None = None) -> Any:
+    """Run `swarmbus --config <swarm> ARGS` in-process; stdout and stderr apart."""
+    return runner.invoke(
+        app,
+        ["--config", str(swarm.path), *args],
+        catch_exceptions=False,
+        env={"COLUMNS": "200", **(env or {})},
+    )
+
+
+async def acli(swarm: Swarm, *args: str, env: dict[str, str] | None = None) -> Any:
+    """`cli` from an async test: the command runs its own event loop, so in a worker thread."""
+    return await anyio.to_thread.run_sync(functools.partial(cli, swarm, *args, env=env))
+
+
+async def acli_json(swarm: Swarm, *args: str) -> Any:
+    result = await acli(swarm, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def dispatcher(swarm: Swarm, *extra: str) -> subprocess.Popen[str]:
+    """`swarmbus run` in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def reaper() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test started: whatever still runs at teardown is killed and reaped."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def worker(*args: str) -> subprocess.Popen[str]:
+    """A process of tests.integration.workers (producers)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.integration.workers", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def rows(path: Path | str, table: str, order: str = "rowid") -> list[tuple[Any, ...]]:
+    """Every row of a table, read with plain sqlite3 (no swarmbus code in between)."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+    finally:
+        conn.close()
+
+
+def execute(path: Path | str, *statements: str) -> None:
+    """Change a database behind swarmbus's back (foreign keys off, as sqlite3 defaults)."""
+    conn = sqlite3.connect(path)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def corrupt_index_page(path: Path | str, index: str = "idx_message_sent_at") -> int:
+    """Zero the second half of an index's root page: `integrity_check` finds it, reads still work.
+
+    The log is checkpointed first, so the page is really in the file.
+    """
+    conn = sqlite3.connect(path)
+    try:
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (index,))
+        page = root.fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    with open(path, "r+b") as stream:
+        stream.seek((page - 1) * size + size // 2)
+        stream.write(b"\x00" * (size // 2))
+    return page
