@@ -207,5 +207,7 @@ async def stop_on_signals(dispatcher: Dispatcher) -> None:
 async def sweep_expired(ctx: DispatchContext, interval: float) -> None:
     """Close waiting messages whose expiry passed, every `interval` seconds."""
     while True:
-        ctx.stats.expired += await ctx.bus.db.claims.expire_waiting()
+        with anyio.CancelScope(shield=True):  # a stop must not lose a committed count
+            expired = await ctx.bus.db.claims.expire_waiting()
+        ctx.stats.expired += expired  # not `+= await`: lanes count expiries meanwhile
         await anyio.sleep(interval)

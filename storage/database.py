@@ -112,7 +112,7 @@ def sqlite_path(location: str | os.PathLike[str]) -> Path:
         scheme = text.split("://", 1)[0]
         raise errors.DatabaseUnavailable(
             f"database URL {text!r}: scheme {scheme!r} is not supported; "
-            f"use a file path or sqlite:///path"
+            f"use a file path, sqlite:///path or postgresql://user@host/database"
         )
     return Path(text).expanduser()
 
@@ -126,15 +126,16 @@ async def open_database(
 ) -> Database:
     """Open (creating if needed) and migrate the database at `location`.
 
-    A database written by a newer swarmbus is refused before anything is written.
+    A path or ``sqlite:///path`` opens SQLite; ``postgresql://…`` opens
+    PostgreSQL. A database written by a newer swarmbus is refused before
+    anything is written.
     """
-    connector = await connect(
-        sqlite_path(location), synchronous=synchronous, busy_timeout_ms=busy_timeout_ms
-    )
+    connector = await _connect(os.fspath(location), synchronous, busy_timeout_ms)
     try:
         # Checked before WAL is switched on: a refused database stays byte for byte as it was.
         await migrations.ensure_supported(connector)
-        await enable_wal(connector)
+        if connector.dialect == "sqlite":
+            await enable_wal(connector)  # type: ignore[arg-type]
         if migrate:
             await migrations.migrate(connector)
     except BaseException:
@@ -143,22 +144,36 @@ async def open_database(
     return Database(connector)
 
 
-def _size_on_disk(location: str) -> int:
-    path = Path(location)
-    return sum(p.stat().st_size for p in (path, Path(f"{location}-wal")) if p.exists())
+async def _connect(location: str, synchronous: Synchronous, busy_timeout_ms: int) -> Connector:
+    from swarmbus.storage import postgres
+
+    if postgres.is_postgres_url(location):
+        return await postgres.connect(location)
+    return await connect(
+        sqlite_path(location), synchronous=synchronous, busy_timeout_ms=busy_timeout_ms
+    )
+
+
+async def _size(db: Database) -> int:
+    if db.connector.dialect != "sqlite":
+        row = await db.connector.fetch_one(sql.load(db.connector.dialect)["database_size"])
+        return int(row["size_bytes"]) if row else 0
+    path = Path(db.location)
+    return sum(p.stat().st_size for p in (path, Path(f"{db.location}-wal")) if p.exists())
 
 
 async def describe(db: Database) -> DatabaseInfo:
     """Schema version, row counts, size and journal mode."""
     connector = db.connector
-    rows = await connector.fetch_all(sql.load(connector.dialect)["count_rows"])
-    journal = await connector.fetch_one("PRAGMA journal_mode")
+    queries = sql.load(connector.dialect)
+    rows = await connector.fetch_all(queries["count_rows"])
+    journal = await connector.fetch_one(queries["journal_mode"])
     return DatabaseInfo(
         location=db.location,
         dialect=connector.dialect,
         schema_version=await migrations.current_version(connector),
         latest_version=migrations.latest_version(connector.dialect),
         journal_mode=str(next(iter(journal.values()))) if journal else "unknown",
-        size_bytes=_size_on_disk(db.location),
+        size_bytes=await _size(db),
         row_counts={row["table_name"]: row["n"] for row in rows},
     )

@@ -40,7 +40,7 @@ async def missing_checks(connector: Connector) -> list[str]:
     for table, columns in REQUIRED_CHECKS.items():
         text = schema.get(table, "")
         for column in columns:
-            if not re.search(rf"CHECK\s*\(\s*{column}\b", text):
+            if not re.search(rf"CHECK\s*\(+\s*{column}\b", text):
                 missing.append(f"{table}.{column}")
     return missing
 

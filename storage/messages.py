@@ -112,6 +112,7 @@ class MessageRepository:
         now = timefmt.now_text()
         async with self._db.transaction() as tx:
             known = await self._known_keys(tx, messages)
+            await tx.fetch_one(self._q["lock_message_ids"])
             row = await tx.fetch_one(self._q["max_message_id"])
             fresh = ids.new_ids(len(messages), after=row["message_id"] if row else None)
             results: list[Stored] = []

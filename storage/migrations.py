@@ -138,6 +138,7 @@ async def migrate(
 async def _apply(connector: Connector, migration: Migration) -> bool:
     """Apply one migration in its own transaction; False if another process did it first."""
     async with connector.transaction() as tx:
+        await tx.fetch_all(sql.load(connector.dialect)["lock_migrations"])
         if await current_version(tx) >= migration.version:
             return False  # another process migrated while we waited for the lock
         try:

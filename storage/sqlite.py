@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -26,13 +26,12 @@ from swarmbus import errors
 from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import Params, Row
+from swarmbus.storage.retrying import RETRIES
+from swarmbus.storage.retrying import retry_transient as retry_busy
 
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
-BUSY_RETRIES = 3  # further tries after SQLite gave up waiting (seed 001)
-BUSY_BACKOFF_INITIAL = 0.05  # seconds, doubled per retry, with jitter
-BUSY_BACKOFF_MAX = 1.0  # seconds
 NO_SOCKET_POLL = 0.01  # seconds between data_version reads when no wake-up socket binds
 IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_version itself
 CACHE_KIB = 16_384  # page cache per connection; the claim and status indexes stay hot
@@ -61,38 +60,13 @@ def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
     if _is_busy(exc):
         return errors.DatabaseBusy(
             f"database {location} stayed locked by another process; try again "
-            f"(waited {BUSY_TIMEOUT_MS / 1000:g} s, {BUSY_RETRIES + 1} times)"
+            f"(waited {BUSY_TIMEOUT_MS / 1000:g} s, {RETRIES + 1} times)"
         )
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
         return errors.DatabaseUnavailable(f"{location} is not a readable SQLite database ({exc})")
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
         return errors.DatabaseUnavailable(f"cannot write database {location} ({exc})")
     return errors.StorageError(f"{location}: {exc}")
-
-
-def _log_retry(state: Any) -> None:
-    logger.warning(
-        "database busy, retrying (%s left)",
-        BUSY_RETRIES + 1 - state.attempt_number,
-        extra={"action": "busy_retry"},
-    )
-
-
-def _busy_retry() -> Any:
-    """A fresh retry loop for one operation (retry state is per loop).
-
-    tenacity is imported here, on the rare busy path, to keep start-up short.
-    """
-    import tenacity
-
-    return tenacity.AsyncRetrying(
-        retry=tenacity.retry_if_exception_type(errors.DatabaseBusy),
-        stop=tenacity.stop_after_attempt(BUSY_RETRIES + 1),
-        wait=tenacity.wait_exponential(multiplier=BUSY_BACKOFF_INITIAL, max=BUSY_BACKOFF_MAX)
-        + tenacity.wait_random(0, BUSY_BACKOFF_INITIAL),
-        before_sleep=_log_retry,
-        reraise=True,
-    )
 
 
 class _Statements:
@@ -306,18 +280,6 @@ def _check_location(path: Path, location: str) -> None:
         )
     if path.is_dir():
         raise errors.DatabaseUnavailable(f"cannot open database {location}: it is a directory")
-
-
-async def retry_busy(operation: Callable[[], Awaitable[T]]) -> T:
-    """Run `operation`; if the database stays busy, try again a few times with backoff."""
-    try:
-        return await operation()
-    except errors.DatabaseBusy:
-        pass  # SQLite already waited busy_timeout once
-    async for attempt in _busy_retry():
-        with attempt:
-            return await operation()
-    raise AssertionError("unreachable")
 
 
 async def _run(conn: aiosqlite.Connection, statement: str, location: str) -> None:

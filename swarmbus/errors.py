@@ -43,8 +43,16 @@ class StorageError(BusError):
     """The database failed."""
 
 
-class DatabaseBusy(StorageError):
+class TransientStorageError(StorageError):
+    """The database could not answer just now; the same call may well work again."""
+
+
+class DatabaseBusy(TransientStorageError):
     """The database stayed locked by another process; try again."""
+
+
+class ConnectionLost(TransientStorageError):
+    """The connection to the database server was lost; it is opened again on the next call."""
 
 
 class DatabaseUnavailable(StorageError):

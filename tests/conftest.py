@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,20 +31,53 @@ def write_swarm(
     transport: str = "memory",
     bus: dict[str, Any] | None = None,
     extra: str = "",
+    database: str | None = None,
 ) -> Path:
     """Write a swarmbus.toml into `folder` and return its path."""
     names = agents or ["Agent-1", "Agent-2", "Agent-3"]
     settings = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, **(bus or {})}
-    text = "[bus]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()) + extra + "\n"
+    text = f'[database]\npath = "{database}"\n' if database else ""
+    text += "[bus]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()) + extra + "\n"
     text += "\n".join(agent_table(name, transport) for name in names)
     path = folder / "swarmbus.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database, made once per session when a test needs one."""
+    from tests import postgres
+
+    name = postgres.create_template()
+    yield name
+    postgres.drop(postgres.url_of(name))
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """Where the test's database lives: None for a SQLite file, else a PostgreSQL URL.
+
+    Modules run their tests on both backends with
+    `pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)`.
+    """
+    if request.param == "sqlite":
+        yield None
+        return
+    from tests import postgres
+
+    url = postgres.clone(request.getfixturevalue("postgres_template"))
+    yield url
+    postgres.drop(url)
+
+
 @pytest.fixture
-def make_swarm(tmp_path: Path) -> Callable[..., Swarm]:
+def make_swarm(tmp_path: Path, backend: str | None) -> Callable[..., Swarm]:
     def make(*args: Any, **kwargs: Any) -> Swarm:
+        kwargs.setdefault("database", backend)
         path = write_swarm(tmp_path, *args, **kwargs)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMBUS_")}
         return swarm_config.load(path, env)

@@ -9,6 +9,9 @@ from swarmbus import errors
 from swarmbus.bus.api import Bus
 from swarmbus.storage import ids
 from swarmbus.storage.database import describe
+from tests.conftest import BACKENDS
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 async def test_send_stores_one_committed_row(bus: Bus) -> None:

@@ -13,10 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import anyio
+import pytest
 
 from swarmbus.agents.config import Swarm
 from swarmbus.bus import render
 from swarmbus.storage.database import open_database
+from tests.conftest import BACKENDS
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 REPO = Path(__file__).parents[2]
 SWARMBUS = [sys.executable, "-m", "swarmbus"]

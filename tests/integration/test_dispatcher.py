@@ -16,6 +16,9 @@ from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.storage import timefmt
 from swarmbus.storage.messages import Message
+from tests.conftest import BACKENDS
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 async def drain(bus: Bus, transport: MemoryTransport, **options: object) -> DispatchStats:

@@ -88,3 +88,28 @@ def test_query_files_parse_and_reject_duplicates() -> None:
     assert "claim_messages" in load("sqlite")
     with pytest.raises(ValueError, match="twice"):
         parse_queries("-- name: a\n-- x\nSELECT 1;\n-- name: a\n-- y\nSELECT 2;")
+
+
+# Queries only one dialect needs: SQLite's file-level backup steps, and the
+# PostgreSQL statements for what SQLite does outside SQL (its wake-up socket,
+# its file size).
+DIALECT_ONLY = {
+    "sqlite": {"begin_snapshot", "end_snapshot", "journal_mode_delete"},
+    "postgres": {"announce_messages", "database_size"},
+}
+
+
+def test_both_dialects_define_the_same_queries() -> None:
+    sqlite, postgres = set(load("sqlite")), set(load("postgres"))
+    assert sqlite - postgres == DIALECT_ONLY["sqlite"]
+    assert postgres - sqlite == DIALECT_ONLY["postgres"]
+
+
+def test_both_dialects_take_the_same_parameters() -> None:
+    import re
+
+    for name in set(load("sqlite")) & set(load("postgres")):
+        names = [
+            set(re.findall(r"(?<!:):([a-z_]+)", load(d)[name])) for d in ("sqlite", "postgres")
+        ]
+        assert names[0] == names[1], name

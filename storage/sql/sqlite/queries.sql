@@ -19,6 +19,10 @@ SELECT coalesce(max(version), 0) AS version FROM schema_migrations;
 -- Applied migrations, oldest first.
 SELECT version, applied_at, description, checksum FROM schema_migrations ORDER BY version;
 
+-- name: lock_migrations
+-- One migrating process at a time (BEGIN IMMEDIATE already holds the write lock).
+SELECT 1 AS locked;
+
 -- name: record_migration
 -- Record one applied migration.
 INSERT INTO schema_migrations (version, description, checksum)
@@ -66,6 +70,10 @@ SET configured = 0, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
 WHERE agent_id = :agent_id AND configured = 1;
 
 -- ---------------------------------------------------------------- agent_messages
+
+-- name: lock_message_ids
+-- Serialise senders (BEGIN IMMEDIATE already did: nothing more to lock here).
+SELECT 1 AS locked;
 
 -- name: max_message_id
 -- The newest id; new ids are made greater, so id order is commit order.

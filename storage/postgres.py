@@ -1,0 +1,323 @@
+"""The PostgreSQL connector (asyncpg): one database shared by the swarm's machines.
+
+Queries keep the `:name` parameters of the SQLite file and are bound as
+`$1, $2…` here. Times travel as text in swarmbus's one format and JSON as
+text (codecs on every pooled connection), so rows look the same whichever
+backend produced them. Wake-ups are LISTEN/NOTIFY. A dropped connection is
+replaced by the pool, and single statements are retried on a new one.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+
+from swarmbus import errors
+from swarmbus.lifecycle import AsyncResource
+from swarmbus.storage import queries as sql
+from swarmbus.storage import timefmt
+from swarmbus.storage.connector import Params, Row
+from swarmbus.storage.retrying import retry_transient
+
+logger = logging.getLogger(__name__)
+
+POOL_MIN = 1  # connections kept open
+POOL_MAX = 10  # connections at most, per process
+IDLE_POLL = 1.0  # seconds between safety claims of an idle dispatcher (NOTIFY wakes it sooner)
+LISTEN_RETRY_MAX = 10.0  # seconds between attempts to re-open the LISTEN connection
+CHANNEL = "swarmbus_messages"
+_PARAM = re.compile(r"'(?:[^']|'')*'|::|:([A-Za-z_][A-Za-z0-9_]*)")
+_STATUS_COUNT = re.compile(r"(\d+)$")
+
+
+@functools.lru_cache(maxsize=512)
+def compile_query(query: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` parameters to `$n` (quoted text and `::` casts left alone)."""
+    names: list[str] = []
+
+    def bind(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PARAM.sub(bind, query), tuple(names)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    netloc += f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def translate(exc: BaseException, location: str) -> errors.StorageError:
+    """Map an asyncpg (or socket) error to the swarmbus error a caller can act on."""
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return errors.DuplicateKey(f"{location}: {exc}", constraint=str(exc))
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return errors.ConstraintViolation(f"{location}: {exc}", constraint=str(exc))
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return errors.DatabaseUnavailable(f"database {location} does not exist ({exc})")
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
+        return errors.DatabaseUnavailable(f"cannot log in to {location} ({exc})")
+    if isinstance(exc, (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)):
+        return errors.DatabaseBusy(f"{location}: {exc}")
+    if isinstance(
+        exc,
+        (
+            OSError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.AdminShutdownError,
+            asyncpg.CannotConnectNowError,
+        ),
+    ):
+        return errors.ConnectionLost(f"lost the connection to {location} ({exc})")
+    return errors.StorageError(f"{location}: {exc}")
+
+
+def _time_in(value: Any) -> str:
+    return timefmt.to_text(value) if isinstance(value, datetime) else str(value)
+
+
+def _time_out(text: str) -> str:
+    return timefmt.to_text(datetime.fromisoformat(text))
+
+
+def _json_in(value: Any) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+async def _prepare(conn: Any) -> None:
+    """Codecs so rows carry swarmbus's time text and JSON text, as SQLite's do."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_json_in, decoder=str, schema="pg_catalog", format="text"
+        )
+    await conn.set_type_codec(
+        "timestamptz", encoder=_time_in, decoder=_time_out, schema="pg_catalog", format="text"
+    )
+
+
+class _PgStatements:
+    """Statements over one connection (a transaction) or the pool."""
+
+    dialect = "postgres"
+    location: str
+
+    def _runner(self) -> Any:
+        raise NotImplementedError
+
+    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
+        text, args = _bind(query, params)
+        records = await self._call(lambda: self._runner().fetch(text, *args))
+        return [dict(record) for record in records]
+
+    async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
+        rows = await self.fetch_all(query, params)
+        return rows[0] if rows else None
+
+    async def execute(self, query: str, params: Params | None = None) -> int:
+        text, args = _bind(query, params)
+        status = await self._call(lambda: self._runner().execute(text, *args))
+        match = _STATUS_COUNT.search(status or "")
+        return int(match.group(1)) if match else 0
+
+    async def execute_many(self, query: str, params: Iterable[Params]) -> int:
+        rows = [_bind(query, row)[1] for row in params]
+        if rows:
+            text = compile_query(query)[0]
+            await self._call(lambda: self._runner().executemany(text, rows))
+        return len(rows)  # asyncpg reports no row count for executemany
+
+    async def execute_script(self, script: str) -> None:
+        await self._call(lambda: self._runner().execute(script))
+
+    async def announce(self) -> None:
+        await self.fetch_all(sql.load(self.dialect)["announce_messages"])
+
+    async def _call(self, operation: Callable[[], Any]) -> Any:
+        try:
+            return await operation()
+        except Exception as exc:
+            if not _from_driver(exc):
+                raise
+            raise translate(exc, self.location) from exc
+
+
+class _PgTransaction(_PgStatements):
+    def __init__(self, conn: Any, location: str) -> None:
+        self._conn = conn
+        self.location = location
+
+    def _runner(self) -> Any:
+        return self._conn
+
+
+def _bind(query: str, params: Params | None) -> tuple[str, list[Any]]:
+    text, names = compile_query(query)
+    values = params or {}
+    missing = [name for name in names if name not in values]
+    if missing:
+        raise ValueError(f"query needs parameters {missing}")
+    return text, [values[name] for name in names]
+
+
+class PostgresConnector(_PgStatements, AsyncResource):
+    """A pool of connections to one PostgreSQL database. Create one with `connect`."""
+
+    idle_poll = IDLE_POLL
+
+    def __init__(self, pool: Any, url: str) -> None:
+        self._pool: Any = pool
+        self.url = url
+        self.location = redacted(url)
+
+    def _runner(self) -> Any:
+        if self._pool is None:
+            raise ValueError(f"database {self.location} is not open")
+        return self._pool
+
+    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
+        return await retry_transient(
+            lambda: super(PostgresConnector, self).fetch_all(query, params)
+        )
+
+    async def execute(self, query: str, params: Params | None = None) -> int:
+        return await retry_transient(lambda: super(PostgresConnector, self).execute(query, params))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_PgTransaction]:
+        """Run the block as one transaction on one pooled connection."""
+        conn = await retry_transient(lambda: self._call(self._runner().acquire))
+        try:
+            async with _atomic(conn, self.location):
+                yield _PgTransaction(conn, self.location)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._pool.release(conn)
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """LISTEN on a connection of its own, re-opened whenever it drops."""
+        delay = 0.25
+        while True:
+            try:
+                await self._listen_once(wake)
+                delay = 0.25
+            except errors.StorageError as exc:
+                logger.warning(
+                    "LISTEN connection to %s failed (%s); again in %.1f s",
+                    self.location,
+                    exc,
+                    delay,
+                    extra={"action": "listen_retry"},
+                )
+                await anyio.sleep(delay)
+                delay = min(delay * 2, LISTEN_RETRY_MAX)
+
+    async def _listen_once(self, wake: Callable[[], None]) -> None:
+        import asyncpg
+
+        conn = await self._call(lambda: asyncpg.connect(self.url))
+        closed = anyio.Event()
+        conn.add_termination_listener(lambda _conn: closed.set())
+        try:
+            await self._call(lambda: conn.add_listener(CHANNEL, lambda *_: wake()))
+            wake()  # whatever was announced while we were not listening
+            await closed.wait()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await conn.close(timeout=2)
+        raise errors.ConnectionLost(f"the LISTEN connection to {self.location} closed")
+
+    async def change_marker(self) -> object:
+        return None  # NOTIFY wakes dispatchers; the idle poll claims without asking
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_pool", None) is not None:
+            warnings.warn(
+                f"database {self.location} was not closed; use 'async with' or close()",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+
+@asynccontextmanager
+async def _atomic(conn: Any, location: str) -> AsyncIterator[None]:
+    """BEGIN … COMMIT on `conn`; any exception, cancellation included, rolls back."""
+    transaction = conn.transaction()
+    try:
+        await transaction.start()
+        yield
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await _rollback(transaction, location)
+        if _from_driver(exc):
+            raise translate(exc, location) from exc
+        raise
+    with anyio.CancelScope(shield=True):
+        try:
+            await transaction.commit()
+        except Exception as exc:
+            raise translate(exc, location) from exc
+
+
+def _from_driver(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) or type(exc).__module__.startswith("asyncpg")
+
+
+async def _rollback(transaction: Any, location: str) -> None:
+    try:
+        await transaction.rollback()
+    except Exception:  # not started, or the connection is gone: the server rolls back anyway
+        logger.debug("rollback on %s failed", location, exc_info=True)
+
+
+def is_postgres_url(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+async def connect(url: str) -> PostgresConnector:
+    """Open a pool on `url` (postgresql://user@host:port/database)."""
+    import asyncpg
+
+    location = redacted(url)
+    try:
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=POOL_MIN,
+            max_size=POOL_MAX,
+            init=_prepare,
+            server_settings={"TimeZone": "UTC"},
+        )
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        error = translate(exc, location)
+        if isinstance(error, errors.ConnectionLost):
+            error = errors.DatabaseUnavailable(f"cannot connect to {location} ({exc})")
+        raise error from exc
+    except ValueError as exc:  # a malformed URL
+        raise errors.DatabaseUnavailable(f"database URL {location!r}: {exc}") from exc
+    return PostgresConnector(pool, url)
