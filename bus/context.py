@@ -16,6 +16,7 @@ from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import Transport
 from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Lane, Outcome
+from swarmbus.storage.messages import PRIORITIES
 
 
 @dataclass
@@ -45,12 +46,36 @@ class DispatchContext:
         return self.bus.sent
 
     def route(self, agent: AgentConfig) -> Transport | None:
-        """The transport that can deliver to `agent` now: its own, else its fallback."""
+        """The transport that can deliver to `agent` now: its own, else its fallback.
+
+        None as well for an agent of another host: a GUI agent belongs to the
+        machine whose mouse reaches its window (its `host`, by default the
+        machine reading the config), an inbox agent to its `host` if it names one.
+        """
+        owner = agent.host or (self.host if agent.transport == "gui" else None)
+        if owner is not None and owner != self.host:
+            return None
         for name in (agent.transport, agent.fallback):
             transport = self.transports.get(name) if name else None
             if transport is not None and transport.unavailable_reason() is None:
                 return transport
         return None
+
+    def claimable_lanes(self) -> dict[Lane, int]:
+        """Lanes worth claiming from now -> the batch size of their transport.
+
+        Lanes of agents no transport here can reach are left out (their
+        messages wait), and so are lanes this dispatcher is delivering already.
+        """
+        lanes = {}
+        for agent in self.bus.agents.values():
+            transport = self.route(agent)
+            if transport is None:
+                continue
+            for rank in range(len(PRIORITIES)):
+                if (agent.name, rank) not in self.busy:
+                    lanes[(agent.name, rank)] = transport.batch_size
+        return lanes
 
     def transport_states(self) -> dict[str, str]:
         """transport name -> 'available' or 'unavailable: <reason>'."""

@@ -20,6 +20,7 @@ from datetime import datetime
 import anyio
 import anyio.abc
 
+from swarmbus import errors
 from swarmbus.agents.registry import this_host
 from swarmbus.bus.api import Bus
 from swarmbus.bus.context import DispatchContext
@@ -30,13 +31,14 @@ from swarmbus.bus.monitor import Monitor
 from swarmbus.bus.transports.base import Transport
 from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Claim, Lane
-from swarmbus.storage.messages import PRIORITIES, Message
+from swarmbus.storage.messages import Message
 
 logger = logging.getLogger(__name__)
 
 MAX_IN_FLIGHT = 1024  # claimed messages held at once
 EXPIRY_SWEEP = 5.0  # seconds between sweeps of expired waiting messages
 STOP_GRACE = 10.0  # seconds in-flight deliveries get to finish on shutdown
+CLAIM_RETRY_MAX = 10.0  # seconds between claims while the database keeps failing
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Dispatcher:
             bus, dict(transports), self.options.name or f"messaging@{host}", host
         )
         self.heartbeat = Heartbeat(self.ctx, self.options.max_in_flight)
+        self._failures = 0  # claims failed in a row
         self.lanes = LaneRunner(self.ctx)
         self.monitor = Monitor(self.ctx) if self.options.monitor else None
 
@@ -124,33 +127,14 @@ class Dispatcher:
                 await self.ctx.idle.wait()
             lanes.cancel_scope.cancel()  # the leases of whatever is left expire
 
-    def claimable_lanes(self) -> dict[Lane, int]:
-        """Lanes worth claiming from now -> the batch size of their transport.
-
-        Lanes of agents no transport can reach are left out (their messages
-        wait), and so are lanes this dispatcher is delivering already.
-        """
-        lanes = {}
-        for agent in self.ctx.bus.agents.values():
-            transport = self.ctx.route(agent)
-            if transport is None:
-                continue
-            for rank in range(len(PRIORITIES)):
-                if (agent.name, rank) not in self.ctx.busy:
-                    lanes[(agent.name, rank)] = transport.batch_size
-        return lanes
-
     async def _claim_loop(self, lanes: anyio.abc.TaskGroup, *, once: bool, poll: float) -> None:
         marker: object = None
         while not self.ctx.stopping.is_set():
             room = self.options.max_in_flight - self.ctx.in_flight
             idle_before = self.ctx.in_flight == 0  # the claim below then saw every lane
-            claim = await self.ctx.bus.db.claims.claim(
-                self.claimable_lanes(),
-                limit=room,
-                lease_seconds=self.ctx.bus.settings.lease_seconds,
-                claimed_by=self.name,
-            )
+            claim = await self._claim(room)
+            if claim is None:
+                continue
             if claim.messages:
                 self._start_lanes(lanes, claim)
                 if claim.more and room > len(claim.messages):
@@ -158,6 +142,32 @@ class Dispatcher:
             elif once and idle_before and claim.lanes == 0 and self.ctx.in_flight == 0:
                 return
             marker = await self._idle_until_work(claim.next_due, poll, marker)
+
+    async def _claim(self, room: int) -> Claim | None:
+        """Claim, or after a database failure wait a little and return None."""
+        try:
+            claim = await self.ctx.bus.db.claims.claim(
+                self.ctx.claimable_lanes(),
+                limit=room,
+                lease_seconds=self.ctx.bus.settings.lease_seconds,
+                claimed_by=self.name,
+            )
+        except errors.StorageError as exc:
+            self.ctx.db_error = True
+            self.stats.errors += 1
+            self._failures += 1
+            delay = min(CLAIM_RETRY_MAX, 0.1 * 2**self._failures)
+            logger.warning(
+                "claim failed (%s); trying again in %.1f s",
+                exc,
+                delay,
+                extra={"action": "claim_failed"},
+            )
+            await self.ctx.wake.wait(delay)
+            return None
+        self.ctx.db_error = False
+        self._failures = 0
+        return claim
 
     async def _idle_until_work(self, due: datetime | None, poll: float, marker: object) -> object:
         """Sleep until woken, until `due`, or until another process wrote something.
@@ -175,7 +185,10 @@ class Dispatcher:
                 break
             if due is not None and timefmt.utcnow() >= due:
                 break
-            current = await self.ctx.bus.db.connector.change_marker()
+            try:
+                current = await self.ctx.bus.db.connector.change_marker()
+            except errors.StorageError:
+                return None  # claim again; the claim reports the failure
             if current is None or current != marker:
                 return current
         return marker
@@ -207,7 +220,11 @@ async def stop_on_signals(dispatcher: Dispatcher) -> None:
 async def sweep_expired(ctx: DispatchContext, interval: float) -> None:
     """Close waiting messages whose expiry passed, every `interval` seconds."""
     while True:
-        with anyio.CancelScope(shield=True):  # a stop must not lose a committed count
-            expired = await ctx.bus.db.claims.expire_waiting()
-        ctx.stats.expired += expired  # not `+= await`: lanes count expiries meanwhile
+        try:
+            with anyio.CancelScope(shield=True):  # a stop must not lose a committed count
+                expired = await ctx.bus.db.claims.expire_waiting()
+            ctx.stats.expired += expired  # not `+= await`: lanes count expiries meanwhile
+        except errors.StorageError as exc:
+            ctx.stats.errors += 1
+            logger.warning("expiry sweep failed: %s", exc, extra={"action": "sweep_failed"})
         await anyio.sleep(interval)

@@ -67,10 +67,12 @@ class LaneRunner:
                 await self._deliver(LaneWork(token, lane, reclaimed, transport, slots))
             finally:
                 slots.release()
-        except errors.StorageError:
+        except errors.StorageError as exc:
+            # What this lane could not record stays claimed; its lease runs out
+            # and the message is delivered again (at least once, never lost).
             self.ctx.db_error = True
             self.ctx.stats.errors += 1
-            raise
+            logger.warning("lane %s/%s stopped: %s", *key, exc, extra={"action": "lane_failed"})
         finally:
             self.ctx.lane_finished(key, len(lane))
 

@@ -42,6 +42,7 @@ class SystemLine:
     age_seconds: float
     stale: bool
     detail: str | None
+    host: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,4 +106,5 @@ def _system_line(system: SystemStatus) -> SystemLine:
         round(system.age_seconds(now), 1),
         system.is_stale(now),
         system.status_detail,
+        system.host,
     )

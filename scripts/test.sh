@@ -2,7 +2,9 @@
 # Set up everything the test suite needs on a fresh Debian machine, then run it:
 # the X tools the GUI tests drive (Xvfb, xsel, xclip, Tk for the receiver
 # window), a virtualenv with swarmbus and its test extras, a lint pass, and the
-# whole pytest suite.
+# whole pytest suite. The PostgreSQL tests use the machine's server
+# (127.0.0.1:5432, trust auth, database `test`; SWARMBUS_TEST_POSTGRES overrides),
+# started here if it is installed but not running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,15 @@ python3 -c 'import tkinter' >/dev/null 2>&1 || missing+=(python3-tk)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ -z "${SWARMBUS_TEST_POSTGRES:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if [ -d /etc/postgresql ]; then
+    echo "starting PostgreSQL" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+    for _ in $(seq 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+  fi
+  pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -213,7 +213,12 @@ def _delivery_order(message: Message) -> tuple[int, str]:
 
 
 def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _ReadyRuns:
-    """From each lane's head rows, keep the leading run that is ready now."""
+    """From each lane's head rows, keep the leading run that is ready now.
+
+    A lane whose first row is not its true head (`lane_head`, reported where
+    rows can be skipped because another dispatcher holds them locked) is left
+    alone entirely: taking its later rows would break its order.
+    """
     lanes: dict[Lane, list[Row]] = {}
     for row in heads:
         lanes.setdefault((row["to_agent"], row["priority_rank"]), []).append(row)
@@ -221,12 +226,10 @@ def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _
     next_due: str | None = None
     for lane, rows in lanes.items():
         rows.sort(key=lambda r: r["message_id"])
+        if rows[0].get("lane_head", rows[0]["message_id"]) != rows[0]["message_id"]:
+            continue
         for row in rows[: batch.get(lane, 1)]:
-            due = (
-                row["lease_expires_at"]
-                if row["delivery_status"] == "claimed"
-                else row["available_at"]
-            )
+            due = _due(row)
             if due > now_text:
                 next_due = due if next_due is None else min(next_due, due)
                 break
@@ -234,6 +237,11 @@ def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _
     chosen.sort(key=lambda r: (r["priority_rank"], r["message_id"]))
     due_at = None if next_due is None else timefmt.from_text(next_due)
     return _ReadyRuns(chosen, due_at, len(lanes))
+
+
+def _due(row: Row) -> str:
+    """When a row in play can be claimed: its lease's end if claimed, else its ready time."""
+    return row["lease_expires_at"] if row["delivery_status"] == "claimed" else row["available_at"]
 
 
 def _delivered_json(outcome: Outcome) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -236,7 +237,7 @@ class PostgresConnector(_PgStatements, AsyncResource):
     async def _listen_once(self, wake: Callable[[], None]) -> None:
         import asyncpg
 
-        conn = await self._call(lambda: asyncpg.connect(self.url))
+        conn = await self._call(lambda: asyncpg.connect(self.url, server_settings=_settings()))
         closed = anyio.Event()
         conn.add_termination_listener(lambda _conn: closed.set())
         try:
@@ -294,6 +295,15 @@ async def _rollback(transaction: Any, location: str) -> None:
         await transaction.rollback()
     except Exception:  # not started, or the connection is gone: the server rolls back anyway
         logger.debug("rollback on %s failed", location, exc_info=True)
+
+
+def application_name(pid: int | None = None) -> str:
+    """How this process's connections appear in pg_stat_activity."""
+    return f"swarmbus[{os.getpid() if pid is None else pid}]"
+
+
+def _settings() -> dict[str, str]:
+    return {"TimeZone": "UTC", "application_name": application_name()}
 
 
 def is_postgres_url(location: str) -> bool:

@@ -114,6 +114,7 @@ def _systems_table(report: Any) -> Any:
     rows = [
         [
             s.system_id,
+            s.host or "",
             ("STALE " if s.stale else "") + s.system_status,
             f"{s.age_seconds:.0f}s ago",
             f"{s.health_score:.0f}",
@@ -122,7 +123,7 @@ def _systems_table(report: Any) -> Any:
         ]
         for s in report.systems
     ]
-    columns = ["system", "state", "last heartbeat", "health", "errors", "detail"]
+    columns = ["system", "host", "state", "last heartbeat", "health", "errors", "detail"]
     return table("systems", columns, rows)
 
 

@@ -280,3 +280,25 @@ async def test_transport_concurrency_is_respected(bus: Bus, concurrency: int) ->
     assert peak <= concurrency
     if concurrency > 1:
         assert peak > 1
+
+
+async def test_each_host_claims_only_its_own_agents(make_swarm: Callable[..., Swarm]) -> None:
+    extra = (
+        '[[agents]]\nname = "Remote-GUI"\ntransport = "gui"\nx = 10\ny = 10\nhost = "laptop"\n'
+        '[[agents]]\nname = "Local-GUI"\ntransport = "gui"\nx = 10\ny = 10\n'
+        '[[agents]]\nname = "Remote-Inbox"\ntransport = "inbox"\nhost = "laptop"\n'
+    )
+    swarm = make_swarm(["Shared-Inbox"], transport="inbox")
+    swarm.path.write_text(swarm.path.read_text() + extra)
+    from swarmbus.agents import config
+
+    swarm = config.load(swarm.path, {})
+    async with await Bus.open(swarm) as bus:
+        here = Dispatcher(bus, {"gui": MemoryTransport(), "inbox": MemoryTransport()})
+        served = {agent for agent, _rank in here.ctx.claimable_lanes()}
+        assert served == {"Shared-Inbox", "Local-GUI"}
+        laptop = Dispatcher(bus, {"gui": MemoryTransport(), "inbox": MemoryTransport()})
+        laptop.ctx.host = "laptop"
+        served = {agent for agent, _rank in laptop.ctx.claimable_lanes()}
+        # a GUI agent without `host` belongs to whichever machine reads the config
+        assert served == {"Shared-Inbox", "Remote-GUI", "Remote-Inbox", "Local-GUI"}

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import anyio
+import pytest
 
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.storage import sqlite_wakeup as wakeup
+from tests.conftest import BACKENDS
 
 REPO = Path(__file__).parents[2]
 
@@ -36,6 +38,7 @@ async def _deliver_while(bus: Bus, options: DispatcherOptions, action: Callable[
     return elapsed
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 async def test_a_send_from_another_process_wakes_an_idle_dispatcher(swarm: Swarm, bus: Bus) -> None:
     def send_from_cli() -> None:
         subprocess.run(
