@@ -98,7 +98,7 @@ def console() -> Any:
     """The rich console for tables (imported only by commands that draw one)."""
     from rich.console import Console
 
-    out = Console(highlight=False, soft_wrap=False)
+    out = Console(highlight=False, soft_wrap=True)  # text lines stay whole; tables fit the width
     if not out.is_terminal:  # pipes and logs get whole lines, not 80 columns
         out.width = max(out.width, 160)
     return out
