@@ -103,6 +103,19 @@ class Database(AsyncResource):
         await self.connector.close()
 
 
+def sqlite_file(location: str, what: str) -> Path:
+    """The SQLite file behind `location`, for commands that work on the file itself."""
+    from swarmbus.storage import postgres
+
+    if postgres.is_postgres_url(location):
+        raise errors.UsageError(
+            f"'{what}' works on an SQLite file, and this swarm's database is PostgreSQL "
+            f"({postgres.redacted(location)}); use pg_dump/pg_restore there, or "
+            f"'swarmbus db copy' to take an SQLite snapshot"
+        )
+    return sqlite_path(location)
+
+
 def sqlite_path(location: str | os.PathLike[str]) -> Path:
     """The file a database location names (a path or ``sqlite:///path``)."""
     text = os.fspath(location)
@@ -154,7 +167,8 @@ async def _connect(location: str, synchronous: Synchronous, busy_timeout_ms: int
     )
 
 
-async def _size(db: Database) -> int:
+async def size_bytes(db: Database) -> int:
+    """What the database takes: the file and its log (SQLite), or the server's count."""
     if db.connector.dialect != "sqlite":
         row = await db.connector.fetch_one(sql.load(db.connector.dialect)["database_size"])
         return int(row["size_bytes"]) if row else 0
@@ -174,6 +188,6 @@ async def describe(db: Database) -> DatabaseInfo:
         schema_version=await migrations.current_version(connector),
         latest_version=migrations.latest_version(connector.dialect),
         journal_mode=str(next(iter(journal.values()))) if journal else "unknown",
-        size_bytes=await _size(db),
+        size_bytes=await size_bytes(db),
         row_counts={row["table_name"]: row["n"] for row in rows},
     )

@@ -27,8 +27,7 @@ from typing import Any, Literal
 from swarmbus import errors
 from swarmbus.storage import inspection, migrations
 from swarmbus.storage import queries as sql
-from swarmbus.storage.backup import size_on_disk
-from swarmbus.storage.database import Database, sqlite_path
+from swarmbus.storage.database import Database, size_bytes, sqlite_path
 from swarmbus.storage.systems import SystemStatus
 
 FREE_SHARE_FLOOR = 0.10  # free pages below this share of the file cost nothing
@@ -106,7 +105,7 @@ async def gather_facts(db: Database) -> HealthFacts:
         freelist_count=int(pages.get("freelist_count") or 0),
         page_size=int(pages.get("page_size") or 0),
         analyzed=bool(stats.get("n")),
-        wal_bytes=_wal_bytes(db.location),
+        wal_bytes=_wal_bytes(db),
     )
 
 
@@ -118,9 +117,11 @@ async def _problems(looking: Awaitable[list[str]]) -> list[str]:
         return [f"the check could not run: {exc}"]
 
 
-def _wal_bytes(location: str) -> int:
-    """SQLite-specific: the size of the file's write-ahead log."""
-    wal = Path(f"{sqlite_path(location)}-wal")
+def _wal_bytes(db: Database) -> int:
+    """The size of an SQLite file's write-ahead log (PostgreSQL manages its own)."""
+    if db.connector.dialect != "sqlite":
+        return 0
+    wal = Path(f"{sqlite_path(db.location)}-wal")
     return wal.stat().st_size if wal.exists() else 0
 
 
@@ -173,16 +174,13 @@ async def maintain(db: Database, operation: Operation) -> MaintenanceResult:
     if operation not in OPERATIONS:
         raise ValueError(f"unknown maintenance operation {operation!r}")
     queries = sql.load(db.connector.dialect)
-    path = sqlite_path(db.location)  # SQLite-specific: sizes are those of the file and its log
-    await db.connector.fetch_all(
-        queries["wal_checkpoint"]
-    )  # a row: read it, so no cursor stays open
-    before = size_on_disk(path)
+    await db.connector.fetch_all(queries["wal_checkpoint"])  # read the row: no cursor stays open
+    before = await size_bytes(db)
     started = time.perf_counter()
     await db.connector.execute(queries[operation])
     seconds = round(time.perf_counter() - started, 3)
     await db.connector.fetch_all(queries["wal_checkpoint"])
-    return MaintenanceResult(operation, before, size_on_disk(path), seconds)
+    return MaintenanceResult(operation, before, await size_bytes(db), seconds)
 
 
 def live_dispatchers(systems: list[SystemStatus]) -> list[SystemStatus]:

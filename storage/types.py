@@ -40,7 +40,7 @@ def dump_json(value: Any) -> str | None:
 
 
 def row_params(model: Any) -> dict[str, Any]:
-    """A row model's fields as query parameters: JSON text, time text, 0/1 booleans."""
+    """A row model's fields as query parameters: JSON text and time text."""
     params: dict[str, Any] = {}
     for name in type(model).model_fields:
         value = getattr(model, name)
@@ -48,7 +48,5 @@ def row_params(model: Any) -> dict[str, Any]:
             value = timefmt.to_text(value)
         elif isinstance(value, dict | list | tuple):
             value = dump_json(value)
-        elif isinstance(value, bool):
-            value = int(value)
-        params[name] = value
+        params[name] = value  # booleans stay booleans: SQLite stores them as 1/0
     return params

@@ -17,6 +17,7 @@ from swarmbus.bus.cli import (
     audit,
     backup,
     care,
+    copying,
     db,
     discord,
     doctor,
@@ -96,6 +97,7 @@ db.db_app.command("vacuum")(care.vacuum)
 db.db_app.command("analyze")(care.analyze)
 db.db_app.command("reindex")(care.reindex)
 db.db_app.command("prune")(care.prune)
+db.db_app.command("copy")(copying.copy)
 app.add_typer(setup.agents_app, name="agents")
 app.add_typer(db.db_app, name="db")
 app.add_typer(discord.discord_app, name="discord")

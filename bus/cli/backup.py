@@ -22,9 +22,9 @@ def backup(
     ctx: typer.Context, path: TargetArgument, force: ForceOption = False, as_json: bool = JsonOption
 ) -> None:
     """Copy the database while it is in use (SQLite online backup), then verify the copy."""
-    from swarmbus.storage.database import sqlite_path
+    from swarmbus.storage.database import sqlite_file
 
-    live = sqlite_path(state(ctx).swarm().database)
+    live = sqlite_file(state(ctx).swarm().database, "db backup")
     if path.is_dir():
         raise errors.UsageError(f"backup path {path} is a directory; name a file inside it")
     if path.exists() and not force:
@@ -59,10 +59,10 @@ async def _backup(live: Path, target: Path, show_progress: bool) -> Any:
 @handle_errors
 def restore(ctx: typer.Context, path: SourceArgument, as_json: bool = JsonOption) -> None:
     """Replace the database with a backup; refused while a dispatcher runs; keeps a .bak."""
-    from swarmbus.storage.database import sqlite_path
+    from swarmbus.storage.database import sqlite_file
 
     swarm = state(ctx).swarm()
-    live = sqlite_path(swarm.database)
+    live = sqlite_file(swarm.database, "db restore")
     kept, version = run(_restore, swarm, live, path)
     if as_json:
         print_json(

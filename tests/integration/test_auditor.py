@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from swarmbus.agents.auditor.runner import AuditRequest, audit_summary, run_audi
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
+from swarmbus.storage import timefmt
 from swarmbus.storage.systems import SystemStatus
 
 REPO = Path(__file__).parents[2]
@@ -133,7 +135,8 @@ async def test_database_and_service_components(bus: Bus, package: Path) -> None:
             system_id="discord@x",
             system_name="discord",
             system_status="active",
-            heartbeat_interval_seconds=0.001,
+            heartbeat_interval_seconds=5,
+            last_health_check=timefmt.utcnow() - timedelta(minutes=5),
             error_count=2,
             health_score=30,
         )

@@ -119,3 +119,44 @@ def terminate_backends_of(pid: int) -> int:
             await conn.close()
 
     return asyncio.run(terminate())
+
+
+async def test_everyday_commands_work_on_postgres(make_swarm: Callable[..., Swarm]) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from swarmbus.bus.cli import app
+
+    swarm = make_swarm(["Agent-1", "Agent-2"], transport="inbox")
+    runner = CliRunner()
+
+    def swarmbus(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(app, ["--config", str(swarm.path), *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    async def run(*args: str) -> tuple[int, str, str]:
+        return await anyio.to_thread.run_sync(lambda: swarmbus(*args))
+
+    assert (await run("send", "Agent-2", "hello"))[0] == 0
+    once = await anyio.run_process(  # the dispatcher takes signals: its own process
+        [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--once"],
+        cwd=REPO,
+    )
+    assert once.returncode == 0
+    code, out, _ = await run("status", "--json")
+    assert code == 0
+    assert json.loads(out)["totals"]["delivered"] == 1
+    for command in (
+        ["db", "check"],
+        ["db", "analyze"],
+        ["db", "prune", "--older-than", "1d"],
+        ["doctor"],
+        ["audit", str(REPO / "config")],
+        ["agents", "list"],
+    ):
+        code, out, err = await run(*command)
+        assert code == 0, (command, out, err)
+    code, _, err = await run("db", "backup", str(swarm.path.parent / "copy.db"))
+    assert code == 2
+    assert "use pg_dump/pg_restore there, or 'swarmbus db copy'" in err

@@ -422,8 +422,8 @@ SELECT 'ok' AS integrity_check;
 SELECT NULL::text AS "table", NULL::bigint AS rowid, NULL::text AS parent WHERE FALSE;
 
 -- name: journal_mode
--- The journal: PostgreSQL always writes ahead; its level is reported.
-SELECT 'wal (' || current_setting('wal_level') || ')' AS journal_mode;
+-- PostgreSQL always writes ahead of its data files.
+SELECT 'wal' AS journal_mode;
 
 -- name: database_size
 -- Bytes the database takes on the server.
