@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 from collections.abc import Iterable
@@ -12,11 +13,17 @@ from swarmbus.agents.config import Swarm
 
 
 def temp_swarm(
-    agents: int = 8, transport: str = "memory", synchronous: str = "normal", **bus: object
+    agents: int = 8,
+    transport: str = "memory",
+    synchronous: str = "normal",
+    database: str | None = None,
+    **bus: object,
 ) -> Swarm:
     """A swarm config with `agents` agents in a new temporary folder."""
     folder = Path(tempfile.mkdtemp(prefix="swarmbus-bench-"))
-    lines = ["[database]", f'synchronous = "{synchronous}"', "[bus]"]
+    lines = ["[database]", f'synchronous = "{synchronous}"']
+    lines += [f'path = "{database}"'] if database else []
+    lines += ["[bus]"]
     lines += [f"{key} = {value}" for key, value in bus.items()]
     for n in range(1, agents + 1):
         lines += ["[[agents]]", f'name = "Agent-{n}"', f'transport = "{transport}"']
@@ -41,3 +48,44 @@ def print_table(title: str, header: list[str], rows: list[list[object]]) -> None
     print("|" + "|".join("---:" if i else "---" for i in range(len(header))) + "|")
     for row in rows:
         print("| " + " | ".join(str(cell) for cell in row) + " |")
+
+
+ADMIN_POSTGRES = os.environ.get("SWARMBUS_BENCH_POSTGRES", "postgresql://127.0.0.1:5432/test")
+
+
+def temp_postgres() -> str:
+    """A new empty PostgreSQL database on the benchmark server; returns its URL."""
+    import asyncio
+    import secrets
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    name = f"swarmbus_bench_{secrets.token_hex(4)}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(ADMIN_POSTGRES)
+        try:
+            await conn.execute(f"CREATE DATABASE {name}")
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    parts = urlsplit(ADMIN_POSTGRES)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def drop_postgres(url: str) -> None:
+    import asyncio
+    from urllib.parse import urlsplit
+
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(ADMIN_POSTGRES)
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())

@@ -12,8 +12,12 @@
   three-column table with one index (the floor of what SQLite can do).
 - huey: `SqliteHuey` enqueue of N tasks, then dequeue+execute of all of them;
   as shipped (synchronous=FULL) and with fsync=False (synchronous=OFF).
+- PostgreSQL (`--postgres`, on the server of SWARMBUS_BENCH_POSTGRES, default
+  the machine's): the same in-process run, then dispatchers as separate
+  `swarmbus run` processes (1 and 2) while this process sends; SQLite with one
+  dispatcher process is measured the same way for comparison.
 
-Usage: python bench/throughput.py [--messages 20000] [--runs 3] [--producers 256]
+Usage: python bench/throughput.py [--messages 20000] [--runs 3] [--producers 256] [--postgres]
 """
 
 from __future__ import annotations
@@ -29,23 +33,30 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import median, print_table, temp_swarm
+from common import drop_postgres, median, print_table, temp_postgres, temp_swarm
 
+from swarmbus.bus import requests
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.bus.outbox import compose
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.storage import ids
 from swarmbus.storage.sqlite import split_statements
 
+FILL_BATCH = 2000  # messages per transaction when a queue is filled for a drain run
 PAYLOAD = "x" * 200  # bytes per message, as in the peers' measurements
 NOW = "2026-01-01T00:00:00.000Z"
 
 
 async def swarmbus_run(
-    count: int, producers: int, idempotent: bool, synchronous: str = "normal"
+    count: int,
+    producers: int,
+    idempotent: bool,
+    synchronous: str = "normal",
+    database: str | None = None,
 ) -> tuple[float, float]:
     """Return (messages/s end to end, messages/s of the sends alone)."""
-    swarm = temp_swarm(agents=8, synchronous=synchronous)
+    swarm = temp_swarm(agents=8, synchronous=synchronous, database=database)
     transport = MemoryTransport(idempotent=idempotent)
     async with await Bus.open(swarm) as bus:
         agents = list(bus.agents)
@@ -172,6 +183,95 @@ def huey_run(count: int, fsync: bool | None = None) -> float:
     return count / elapsed
 
 
+async def send_all(bus: Bus, count: int, producers: int) -> None:
+    agents = list(bus.agents)
+
+    async def produce(offset: int) -> None:
+        for n in range(offset, count, producers):
+            await bus.send("bench", agents[n % len(agents)], PAYLOAD)
+
+    async with anyio.create_task_group() as senders:
+        for offset in range(producers):
+            senders.start_soon(produce, offset)
+
+
+async def process_run(count: int, producers: int, dispatchers: int, database: str | None) -> float:
+    """Messages/s with `dispatchers` separate `swarmbus run` processes delivering."""
+    swarm = temp_swarm(agents=8, database=database)
+    command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
+    async with await Bus.open(swarm) as bus:
+        runners = [
+            await anyio.open_process([*command, f"bench-{n}"], stdout=None, stderr=None)
+            for n in range(dispatchers)
+        ]
+        await anyio.sleep(1.5)  # let them start and go idle
+        start = time.perf_counter()
+        await send_all(bus, count, producers)
+        while await _in_play(bus):
+            await anyio.sleep(0.01)
+        elapsed = time.perf_counter() - start
+        for runner in runners:
+            runner.terminate()
+            await runner.wait()
+    return count / elapsed
+
+
+async def drain_run(count: int, dispatchers: int, database: str | None) -> float:
+    """Messages/s for `dispatchers` processes emptying a queue filled in big batches."""
+    swarm = temp_swarm(agents=8, database=database)
+    command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
+    async with await Bus.open(swarm) as bus:
+        runners = [
+            await anyio.open_process([*command, f"drain-{n}"], stdout=None, stderr=None)
+            for n in range(dispatchers)
+        ]
+        await anyio.sleep(1.5)  # let them start and go idle
+        agents = [bus.agent(name) for name in bus.agents]
+        envelope = requests.envelope("bench", {})
+        start = time.perf_counter()
+        for first in range(0, count, FILL_BATCH):
+            await bus.outbox.store_all(
+                [
+                    compose(envelope, agents[n % len(agents)], PAYLOAD, 3)
+                    for n in range(first, min(count, first + FILL_BATCH))
+                ]
+            )
+        while await _in_play(bus):
+            await anyio.sleep(0.01)
+        elapsed = time.perf_counter() - start
+        for runner in runners:
+            runner.terminate()
+            await runner.wait()
+    return count / elapsed
+
+
+async def _in_play(bus: Bus) -> int:
+    depth = await bus.db.messages.queue_depth()
+    return sum(depth.get(status, 0) for status in ("pending", "claimed", "retrying"))
+
+
+def postgres_round(count: int, producers: int) -> dict[str, float]:
+    results = {}
+    for label, run in {
+        "PostgreSQL, in-process dispatcher": lambda url: anyio.run(
+            swarmbus_run, count, producers, True, "normal", url
+        )[0],
+        "PostgreSQL, 1 dispatcher process": lambda url: anyio.run(
+            process_run, count, producers, 1, url
+        ),
+        "PostgreSQL, 2 dispatcher processes": lambda url: anyio.run(
+            process_run, count, producers, 2, url
+        ),
+    }.items():
+        url = temp_postgres()
+        try:
+            results[label] = run(url)
+        finally:
+            drop_postgres(url)
+    results["SQLite, 1 dispatcher process"] = anyio.run(process_run, count, producers, 1, None)
+    return results
+
+
 def one_round(count: int, producers: int) -> dict[str, float]:
     fast, sends = anyio.run(swarmbus_run, count, producers, True)
     careful, _ = anyio.run(swarmbus_run, count, producers, False)
@@ -193,8 +293,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--producers", type=int, default=256)
+    parser.add_argument("--postgres", action="store_true", help="also measure PostgreSQL")
     args = parser.parse_args()
-    rounds = [one_round(args.messages, args.producers) for _ in range(args.runs)]
+    rounds = [
+        {
+            **one_round(args.messages, args.producers),
+            **(postgres_round(args.messages, args.producers) if args.postgres else {}),
+        }
+        for _ in range(args.runs)
+    ]
     results = {name: median(r[name] for r in rounds) for name in rounds[0]}
     raw = results["raw sqlite3 cycle, swarmbus schema"]
     huey = results["huey SqliteHuey as shipped (synchronous=FULL)"]

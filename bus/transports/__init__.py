@@ -22,5 +22,7 @@ def build(swarm: Swarm) -> dict[str, Transport]:
     if "memory" in needed:
         from swarmbus.bus.transports.memory import MemoryTransport
 
-        transports["memory"] = MemoryTransport()
+        # what it delivers lives and dies with this process, so recording a lane's
+        # deliveries together (idempotent) can duplicate nothing anyone sees
+        transports["memory"] = MemoryTransport(idempotent=True)
     return transports

@@ -117,13 +117,16 @@ SELECT pg_notify('swarmbus_messages', '') AS announced;
 -- For each given lane, its first :per_lane messages in play, row-locked with SKIP
 -- LOCKED, and the lane's true head: when a locked row was skipped, the two differ
 -- and the claim leaves the lane alone (another dispatcher is at work on it).
-SELECT m.* FROM jsonb_array_elements(:lanes::jsonb) AS lane
+SELECT m.*, head.message_id AS lane_head
+FROM jsonb_array_elements(:lanes::jsonb) AS lane
+CROSS JOIN LATERAL (
+    SELECT min(h.message_id) AS message_id FROM agent_messages AS h
+    WHERE h.to_agent = lane ->> 0 AND h.priority_rank = (lane ->> 1)::smallint
+      AND h.delivery_status IN ('pending', 'claimed', 'retrying')
+) AS head
 CROSS JOIN LATERAL (
     SELECT a.message_id, a.to_agent, a.priority_rank, a.delivery_status, a.available_at,
-           a.lease_expires_at,
-           (SELECT min(h.message_id) FROM agent_messages AS h
-            WHERE h.to_agent = a.to_agent AND h.priority_rank = a.priority_rank
-              AND h.delivery_status IN ('pending', 'claimed', 'retrying')) AS lane_head
+           a.lease_expires_at
     FROM agent_messages AS a
     WHERE a.to_agent = lane ->> 0 AND a.priority_rank = (lane ->> 1)::smallint
       AND a.delivery_status IN ('pending', 'claimed', 'retrying')
