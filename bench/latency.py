@@ -3,7 +3,9 @@
 A sender process sends one message every few milliseconds (so each finds the
 dispatcher idle) with the monotonic clock reading (system-wide on Linux) taken
 just before `send()` as its body; the dispatcher here records the clock when
-the transport is asked to deliver. Modes: the wake-up socket (the default),
+the transport is asked to deliver. The sender also reports how long each
+`send()` took (its commit included), which splits the latency into the send
+itself and the pickup after it. Modes: the wake-up socket (the default),
 and polling `PRAGMA data_version` every millisecond with the socket off.
 
 With --postgres, the same through PostgreSQL's LISTEN/NOTIFY.
@@ -37,7 +39,9 @@ async def main(path, count, gap):
     async with await Bus.open(config.load(path, {})) as bus:
         await anyio.sleep(0.5)  # let the dispatcher settle
         for _ in range(count):
-            await bus.send("sender", "Agent-1", str(time.monotonic_ns()))
+            started = time.monotonic_ns()
+            await bus.send("sender", "Agent-1", str(started))
+            print((time.monotonic_ns() - started) / 1e6)  # how long send() took
             await anyio.sleep(gap)
 
 anyio.run(main, sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
@@ -59,23 +63,24 @@ class Stopwatch(MemoryTransport):
 
 async def measure(
     count: int, gap_ms: float, options: DispatcherOptions, database: str | None = None
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
+    """(send() start -> delivery start, send() duration) per message, in ms."""
     swarm = temp_swarm(agents=1, database=database)
     transport = Stopwatch()
     async with await Bus.open(swarm) as bus:
         dispatcher = Dispatcher(bus, {"memory": transport}, options)
         async with anyio.create_task_group() as tg:
             tg.start_soon(dispatcher.run)
-            await anyio.run_process(
+            sender = await anyio.run_process(
                 [sys.executable, "-c", SENDER, str(swarm.path), str(count), str(gap_ms / 1000)],
-                stdout=None,
                 stderr=None,
             )
             with anyio.fail_after(30):
                 while len(transport.latencies_ms) < count:
                     await anyio.sleep(0.01)
             dispatcher.stop()
-    return transport.latencies_ms
+    sends_ms = [float(line) for line in sender.stdout.decode().split()]
+    return transport.latencies_ms, sends_ms
 
 
 def main() -> None:
@@ -91,33 +96,37 @@ def main() -> None:
         ),
     }
     rows = [
-        _row(label, anyio.run(measure, args.messages, args.gap_ms, options))
+        _row(label, *anyio.run(measure, args.messages, args.gap_ms, options))
         for label, options in modes.items()
     ]
     if args.postgres:
         url = temp_postgres()
         try:
-            latencies = anyio.run(
+            latencies, sends = anyio.run(
                 measure, args.messages, args.gap_ms, DispatcherOptions(name="latency"), url
             )
         finally:
             drop_postgres(url)
-        rows.append(_row("PostgreSQL LISTEN/NOTIFY", latencies))
+        rows.append(_row("PostgreSQL LISTEN/NOTIFY", latencies, sends))
     print_table(
         f"send() in another process -> delivery start, {args.messages} messages "
         f"{args.gap_ms:g} ms apart",
-        ["wake-up", "p50 ms", "p99 ms", "max ms"],
+        ["wake-up", "p50 ms", "p99 ms", "max ms", "send() itself p50 ms", "after send() p50 ms"],
         rows,
     )
     print("\ntargets: p50 <= 5 ms, p99 <= 20 ms (wake-up socket); p50 <= 5 ms (LISTEN/NOTIFY)")
 
 
-def _row(label: str, latencies: list[float]) -> list[str]:
+def _row(label: str, latencies: list[float], sends: list[float]) -> list[str]:
+    # messages to one agent are delivered in send order: the i-th delivery is the i-th send
+    after = [total - send for total, send in zip(latencies, sends, strict=True)]
     return [
         label,
         f"{median(latencies):.2f}",
         f"{percentile(latencies, 0.99):.2f}",
         f"{max(latencies):.2f}",
+        f"{median(sends):.2f}",
+        f"{median(after):.2f}",
     ]
 
 

@@ -15,7 +15,11 @@ command -v xclip >/dev/null 2>&1 || missing+=(xclip)
 python3 -c 'import tkinter' >/dev/null 2>&1 || missing+=(python3-tk)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  log=$(mktemp)
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2; exit 1
+  fi
+  rm -f "$log"
 fi
 
 if [ -z "${SWARMBUS_TEST_POSTGRES:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

@@ -118,6 +118,15 @@ async def _prepare(conn: Any) -> None:
     )
 
 
+async def _keep_session(conn: Any) -> None:
+    """Release a connection without asyncpg's reset query, a round trip per statement.
+
+    Pooled connections hold no session state to reset: advisory locks are
+    transaction-scoped and LISTEN has a connection of its own. asyncpg still
+    rolls back a transaction left open.
+    """
+
+
 class _PgStatements:
     """Statements over one connection (a transaction) or the pool."""
 
@@ -321,6 +330,7 @@ async def connect(url: str) -> PostgresConnector:
             min_size=POOL_MIN,
             max_size=POOL_MAX,
             init=_prepare,
+            reset=_keep_session,
             server_settings={"TimeZone": "UTC"},
         )
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:

@@ -23,6 +23,7 @@ BLOCKS = (
     ast.Match,
 )
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+COMPOUND = frozenset({*BLOCKS, *FUNCTIONS, ast.ClassDef})  # statements that hold statements
 SELF_NAMES = frozenset({"self", "cls", "mcs", "metacls"})
 
 
@@ -66,7 +67,9 @@ def measure(source: str, module: str, rules: AuditRules, is_package: bool = Fals
     checker = _Checker(source.splitlines(), rules)
     checker.visit_body(tree.body, prefix="", in_class=False)
     package = module.split(".") if is_package else module.split(".")[:-1]
-    return SourceFacts(checker.violations, top_level_symbols(tree), imports_of(tree, package))
+    oversize = len(checker.lines) > rules.file_lines
+    symbols, imports = symbols_and_imports(tree, package, with_references=oversize)
+    return SourceFacts(checker.violations, symbols, imports)
 
 
 class _Checker:
@@ -185,37 +188,74 @@ def _is_elif(node: ast.stmt, child: ast.stmt) -> bool:
     )
 
 
-def top_level_symbols(tree: ast.Module) -> list[Symbol]:
-    """Top-level functions and classes with their spans (decorators included)."""
-    symbols = []
+def symbols_and_imports(
+    tree: ast.Module, package: list[str], with_references: bool
+) -> tuple[list[Symbol], set[str]]:
+    """Top-level functions and classes (spans with decorators), and the module's imports.
+
+    Walking expressions is most of an audit's time, so the names each symbol uses
+    are collected only `with_references` (a file over the line limit, whose plan
+    needs them); imports are statements and are found without entering expressions.
+    """
+    symbols: list[Symbol] = []
     for node in tree.body:
-        if not isinstance(node, (ast.ClassDef, *FUNCTIONS)):
-            continue
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        references = {
-            child.id
-            for child in ast.walk(node)
-            if isinstance(child, ast.Name) and child.id != node.name
-        }
-        kind = "class" if isinstance(node, ast.ClassDef) else "function"
-        symbols.append(Symbol(node.name, kind, start, node.end_lineno or node.lineno, references))
-    return symbols
+        if isinstance(node, (ast.ClassDef, *FUNCTIONS)):
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            kind = "class" if isinstance(node, ast.ClassDef) else "function"
+            end = node.end_lineno or node.lineno
+            names = _names_used(node) - {node.name} if with_references else set()
+            symbols.append(Symbol(node.name, kind, start, end, names))
+    imports: set[str] = set()
+    statements = list(tree.body)
+    for statement in statements:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            imports.update(_imported(statement, package))
+        elif type(statement) in COMPOUND:
+            statements.extend(_child_statements(statement))
+    return symbols, imports
 
 
-def imports_of(tree: ast.Module, package: list[str]) -> set[str]:
-    """Dotted names a module imports, relative imports resolved against its `package`.
+def _names_used(node: ast.AST) -> set[str]:
+    return {child.id for child in descendants(node) if type(child) is ast.Name}
+
+
+def descendants(node: ast.AST) -> list[ast.AST]:
+    """`node` and every node below it: `ast.walk` without its per-node generators."""
+    found = [node]
+    for current in found:
+        kind = type(current)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = _child_fields(kind)
+        for name in fields:
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                found.append(value)
+    return found
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAF_FIELDS = frozenset({"ctx", "type_comment", "kind", "conversion"})
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an AST node type that may hold nodes (not a Load/Store marker)."""
+    return tuple(name for name in kind._fields if name not in _LEAF_FIELDS)  # type: ignore[attr-defined]
+
+
+def _imported(node: ast.Import | ast.ImportFrom, package: list[str]) -> set[str]:
+    """Dotted names one import statement brings in, relative ones resolved against `package`.
 
     `from a import b` yields both `a` and `a.b`: `b` may be a submodule.
     """
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = _resolve(node, package)
-            if base:
-                found.add(base)
-            found.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    base = _resolve(node, package)
+    found = {f"{base}.{alias.name}" if base else alias.name for alias in node.names}
+    if base:
+        found.add(base)
     return found
 
 
