@@ -103,6 +103,7 @@ class Dispatcher:
                 if self.options.listen:
                     side.start_soon(connector.listen, self.ctx.wake.set, name="wake-up listener")
                 side.start_soon(self.heartbeat.loop, name="heartbeat")
+                side.start_soon(connector.upkeep, name="database upkeep")
                 side.start_soon(
                     sweep_expired, self.ctx, self.options.expiry_sweep, name="expiry sweep"
                 )

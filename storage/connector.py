@@ -11,9 +11,12 @@ driver binds them its own way.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
+
+from swarmbus.lifecycle import AsyncResource
 
 Params = Mapping[str, Any]
 Row = dict[str, Any]
@@ -57,4 +60,23 @@ class Connector(Statements, Protocol):
         """A value that changes when another connection commits (None: cannot tell)."""
         ...
 
+    async def upkeep(self) -> None:
+        """Housekeeping a running dispatcher does on the side (may return at once)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+class ConnectorLifecycle(AsyncResource):
+    """`async with` closes a connector; one collected while still open is reported."""
+
+    location: str
+    _handle_attribute: str  # the driver handle, None once closed
+
+    def __del__(self) -> None:
+        if getattr(self, self._handle_attribute, None) is not None:
+            warnings.warn(
+                f"database {self.location} was not closed; use 'async with' or close()",
+                ResourceWarning,
+                stacklevel=1,
+            )

@@ -13,7 +13,6 @@ import functools
 import logging
 import os
 import re
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -23,10 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 import anyio
 
 from swarmbus import errors
-from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage import queries as sql
 from swarmbus.storage import timefmt
-from swarmbus.storage.connector import Params, Row
+from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import retry_transient
 
 logger = logging.getLogger(__name__)
@@ -165,12 +163,34 @@ class _PgStatements:
         await self.fetch_all(sql.load(self.dialect)["announce_messages"])
 
     async def _call(self, operation: Callable[[], Any]) -> Any:
-        try:
-            return await operation()
-        except Exception as exc:
-            if not _from_driver(exc):
-                raise
-            raise translate(exc, self.location) from exc
+        return await _translated(operation, self.location)
+
+
+async def _translated(operation: Callable[[], Any], location: str) -> Any:
+    """Await `operation`, turning a driver error into the swarmbus error for it."""
+    try:
+        return await operation()
+    except Exception as exc:
+        if not _from_driver(exc):
+            raise
+        raise translate(exc, location) from exc
+
+
+async def _listen_once(url: str, location: str, wake: Callable[[], None]) -> None:
+    """LISTEN until the connection closes (then raise ConnectionLost)."""
+    import asyncpg
+
+    conn = await _translated(lambda: asyncpg.connect(url, server_settings=_settings()), location)
+    closed = anyio.Event()
+    conn.add_termination_listener(lambda _conn: closed.set())
+    try:
+        await _translated(lambda: conn.add_listener(CHANNEL, lambda *_: wake()), location)
+        wake()  # whatever was announced while we were not listening
+        await closed.wait()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await conn.close(timeout=2)
+    raise errors.ConnectionLost(f"the LISTEN connection to {location} closed")
 
 
 class _PgTransaction(_PgStatements):
@@ -191,10 +211,11 @@ def _bind(query: str, params: Params | None) -> tuple[str, list[Any]]:
     return text, [values[name] for name in names]
 
 
-class PostgresConnector(_PgStatements, AsyncResource):
+class PostgresConnector(_PgStatements, ConnectorLifecycle):
     """A pool of connections to one PostgreSQL database. Create one with `connect`."""
 
     idle_poll = IDLE_POLL
+    _handle_attribute = "_pool"
 
     def __init__(self, pool: Any, url: str) -> None:
         self._pool: Any = pool
@@ -230,7 +251,7 @@ class PostgresConnector(_PgStatements, AsyncResource):
         delay = 0.25
         while True:
             try:
-                await self._listen_once(wake)
+                await _listen_once(self.url, self.location, wake)
                 delay = 0.25
             except errors.StorageError as exc:
                 logger.warning(
@@ -243,36 +264,16 @@ class PostgresConnector(_PgStatements, AsyncResource):
                 await anyio.sleep(delay)
                 delay = min(delay * 2, LISTEN_RETRY_MAX)
 
-    async def _listen_once(self, wake: Callable[[], None]) -> None:
-        import asyncpg
-
-        conn = await self._call(lambda: asyncpg.connect(self.url, server_settings=_settings()))
-        closed = anyio.Event()
-        conn.add_termination_listener(lambda _conn: closed.set())
-        try:
-            await self._call(lambda: conn.add_listener(CHANNEL, lambda *_: wake()))
-            wake()  # whatever was announced while we were not listening
-            await closed.wait()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await conn.close(timeout=2)
-        raise errors.ConnectionLost(f"the LISTEN connection to {self.location} closed")
-
     async def change_marker(self) -> object:
         return None  # NOTIFY wakes dispatchers; the idle poll claims without asking
+
+    async def upkeep(self) -> None:
+        """Nothing to do: the server checkpoints and vacuums on its own."""
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
-
-    def __del__(self) -> None:
-        if getattr(self, "_pool", None) is not None:
-            warnings.warn(
-                f"database {self.location} was not closed; use 'async with' or close()",
-                ResourceWarning,
-                stacklevel=1,
-            )
 
 
 @asynccontextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,9 +22,8 @@ import aiosqlite
 import anyio
 
 from swarmbus import errors
-from swarmbus.lifecycle import AsyncResource
 from swarmbus.storage import sqlite_wakeup
-from swarmbus.storage.connector import Params, Row
+from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
 
@@ -35,6 +33,11 @@ BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
 NO_SOCKET_POLL = 0.01  # seconds between data_version reads when no wake-up socket binds
 IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_version itself
 CACHE_KIB = 16_384  # page cache per connection; the claim and status indexes stay hot
+# A commit that grows the log past this many pages checkpoints it, syncing the file:
+# tens of milliseconds on that commit. A running dispatcher checkpoints in the
+# background long before (`upkeep`); this is the bound when none runs (~40 MiB).
+AUTOCHECKPOINT_PAGES = 10_000
+CHECKPOINT_EVERY = 1.0  # seconds between a dispatcher's background checkpoints
 
 Synchronous = Literal["normal", "full"]
 T = TypeVar("T")
@@ -136,7 +139,7 @@ class _Transaction(_Statements):
         self.announced = True  # the datagrams go out after COMMIT
 
 
-class SqliteConnector(_Statements, AsyncResource):
+class SqliteConnector(_Statements, ConnectorLifecycle):
     """An open SQLite database file, shared safely with other processes.
 
     Create one with `connect`. Single statements take the same lock as
@@ -145,6 +148,7 @@ class SqliteConnector(_Statements, AsyncResource):
     """
 
     idle_poll = IDLE_POLL
+    _handle_attribute = "_conn_or_none"
 
     def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
         self._conn_or_none: aiosqlite.Connection | None = conn
@@ -163,14 +167,6 @@ class SqliteConnector(_Statements, AsyncResource):
         if conn is not None:
             await conn.close()
 
-    def __del__(self) -> None:
-        if getattr(self, "_conn_or_none", None) is not None:
-            warnings.warn(
-                f"database {self.location} was not closed; use 'async with' or close()",
-                ResourceWarning,
-                stacklevel=1,
-            )
-
     async def listen(self, wake: Callable[[], None]) -> None:
         """Wake on other processes' datagrams; without a socket, poll `data_version`."""
         listener = sqlite_wakeup.Listener(self.location)
@@ -188,6 +184,11 @@ class SqliteConnector(_Statements, AsyncResource):
 
     async def change_marker(self) -> object:
         return await pragma(self, "data_version")
+
+    async def upkeep(self) -> None:
+        """Checkpoint the log in the background, so no send or delivery pays for it."""
+        if self.location != ":memory:":
+            await keep_log_short(self.location)
 
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         async with self._lock:
@@ -230,6 +231,29 @@ async def pragma(connector: SqliteConnector, name: str) -> Any:
     return None if row is None else next(iter(row.values()))
 
 
+async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None:
+    """Checkpoint `location`'s write-ahead log whenever it grew, until cancelled.
+
+    Runs on a connection (so a thread) of its own; PASSIVE checkpoints never
+    wait for readers or writers, they copy back what they can.
+    """
+    checkpointer = await connect(location)
+    try:
+        marker: object = None  # the first round checkpoints what earlier commits left
+        while True:
+            await anyio.sleep(every)
+            if (current := await checkpointer.change_marker()) == marker:
+                continue
+            marker = current
+            try:
+                await checkpointer.fetch_all("PRAGMA wal_checkpoint(PASSIVE)")
+            except errors.StorageError as exc:  # the next round tries again
+                logger.debug("background checkpoint of %s failed: %s", location, exc)
+    finally:
+        with anyio.CancelScope(shield=True):  # cancelled is how it ends: close it still
+            await checkpointer.close()
+
+
 async def enable_wal(connector: SqliteConnector) -> None:
     """Switch the file to write-ahead logging (persistent; a no-op when already on)."""
     if connector.location != ":memory:" and await pragma(connector, "journal_mode") != "wal":
@@ -262,6 +286,7 @@ async def connect(
             f"busy_timeout = {int(busy_timeout_ms)}",
             f"synchronous = {synchronous.upper()}",
             "foreign_keys = ON",
+            f"wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}",
             f"cache_size = -{CACHE_KIB}",
         ):
             await connector.execute(f"PRAGMA {pragma}")

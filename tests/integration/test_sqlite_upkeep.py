@@ -1,0 +1,81 @@
+"""A running dispatcher writes SQLite's log back into the file in the background; connectors close.
+
+Otherwise the commit that crosses SQLite's autocheckpoint limit, a send's or a
+delivery's, pays for the checkpoint and its sync: the latency tail.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import warnings
+from pathlib import Path
+
+import anyio
+import pytest
+
+from swarmbus.bus.api import Bus
+from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.storage import sqlite
+
+
+def _rows_in_main_file(path: Path, scratch: Path) -> int:
+    """Rows of `notes` in the database file alone, without its write-ahead log."""
+    copy = scratch / "main-file-only.db"
+    shutil.copyfile(path, copy)
+    with sqlite3.connect(copy) as db:
+        try:
+            return db.execute("SELECT count(*) FROM notes").fetchone()[0]
+        except sqlite3.OperationalError:  # the table itself is still only in the log
+            return 0
+
+
+async def test_the_log_is_checkpointed_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "bus.db"
+    async with await sqlite.connect(path) as writer:
+        await sqlite.enable_wal(writer)
+        await writer.execute("CREATE TABLE notes (body TEXT)")
+        await writer.execute_many(
+            "INSERT INTO notes VALUES (:body)", [{"body": f"note {n}"} for n in range(50)]
+        )
+        assert await sqlite.pragma(writer, "wal_autocheckpoint") == sqlite.AUTOCHECKPOINT_PAGES
+        assert _rows_in_main_file(path, tmp_path) == 0  # a small log is not checkpointed
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sqlite.keep_log_short, str(path), 0.05)
+            with anyio.fail_after(5):
+                while _rows_in_main_file(path, tmp_path) != 50:
+                    await anyio.sleep(0.05)
+            tg.cancel_scope.cancel()
+
+
+async def test_a_dispatcher_runs_the_checkpoints(bus: Bus, tmp_path: Path) -> None:
+    dispatcher = Dispatcher(bus, {"memory": MemoryTransport()}, DispatcherOptions())
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatcher.run)
+        await bus.send("Agent-1", "Agent-2", "written back into the file within a second")
+        with anyio.fail_after(10):
+            while not _message_in_main_file(Path(bus.db.connector.location), tmp_path):
+                await anyio.sleep(0.1)
+        dispatcher.stop()
+
+
+def _message_in_main_file(path: Path, scratch: Path) -> bool:
+    copy = scratch / "main-file-only.db"
+    shutil.copyfile(path, copy)
+    with sqlite3.connect(copy) as db:
+        try:
+            return db.execute("SELECT count(*) FROM agent_messages").fetchone()[0] == 1
+        except sqlite3.OperationalError:  # the schema itself is still only in the log
+            return False
+
+
+async def test_a_connector_never_closed_is_reported(tmp_path: Path) -> None:
+    connector = await sqlite.connect(tmp_path / "left-open.db")
+    with pytest.warns(ResourceWarning, match="left-open.db was not closed"):
+        connector.__del__()
+    await connector.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        connector.__del__()  # closed: nothing to report
