@@ -105,12 +105,22 @@ def console() -> Any:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
-    """A rich table with plain-text cells."""
-    from rich.table import Table
+    """A rich table that shows its text as it is.
 
-    result = Table(title=title, title_justify="left", show_lines=False)
+    Message bodies, paths and names may contain `[...]`: as rich markup they
+    would be styled away or raise. A cell that is already a rich `Text` (a
+    styled status) is kept.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    result = Table(title=None if title is None else Text(title), title_justify="left")
     for column in columns:
         result.add_column(column, overflow="fold")
     for row in rows:
-        result.add_row(*("" if cell is None else str(cell) for cell in row))
+        result.add_row(*(cell if isinstance(cell, Text) else Text(_plain(cell)) for cell in row))
     return result
+
+
+def _plain(cell: Any) -> str:
+    return "" if cell is None else str(cell)

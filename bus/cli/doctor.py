@@ -63,16 +63,16 @@ def _visit(ctx: typer.Context) -> Any:
 
 
 def _show(report: Any) -> None:
-    from rich.markup import escape
+    from rich.text import Text
 
     out = console()
     rows = [
         [
             row.test_name,
             row.test_type,
-            f"[{STATUS_STYLE[row.test_status]}]{row.test_status}[/]",
+            Text(row.test_status, style=STATUS_STYLE[row.test_status]),
             row.test_duration_ms,
-            escape(str((row.actual_result or {}).get("detail", ""))),
+            (row.actual_result or {}).get("detail", ""),
         ]
         for row in report.rows
     ]

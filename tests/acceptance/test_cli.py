@@ -186,3 +186,15 @@ def test_help_works_without_a_display() -> None:
         timeout=60,
     )
     assert heavy.stdout.strip() == "[]"
+
+
+def test_tables_show_square_brackets_as_they_are(swarm_dir: Path) -> None:
+    body = "[/bold] no [red]markup"
+    assert swarmbus("send", "Agent-2", body, cwd=swarm_dir).exit_code == 0
+    listed = swarmbus("messages", cwd=swarm_dir)
+    assert listed.exit_code == 0, listed.output
+    assert body in listed.stdout
+    assert swarmbus("run", "--once", cwd=swarm_dir).exit_code == 0
+    inbox = swarmbus("inbox", "Agent-2", cwd=swarm_dir)
+    assert inbox.exit_code == 0, inbox.output
+    assert body in inbox.stdout
