@@ -58,11 +58,20 @@ class SystemRepository:
     def __init__(self, connector: Connector) -> None:
         self._db = connector
         self._q = sql.load(connector.dialect)
+        self._reported: dict[str, int] = {}  # system_id -> error_count of its last beat here
 
     async def heartbeat(self, status: SystemStatus) -> None:
-        """Write a system's current row."""
+        """Write a system's current row.
+
+        `status.error_count` is the writer's own count since it started; the row
+        adds what is new since its last beat to what the row already holds.
+        """
+        before = self._reported.get(status.system_id, 0)
+        delta = status.error_count - before if status.error_count >= before else status.error_count
+        params = {**row_params(status), "error_delta": delta}
         async with self._db.transaction() as tx:
-            await tx.execute(self._q["upsert_system"], row_params(status))
+            await tx.execute(self._q["upsert_system"], params)
+        self._reported[status.system_id] = status.error_count
 
     async def list(self) -> list[SystemStatus]:
         rows = await self._db.fetch_all(self._q["list_systems"])

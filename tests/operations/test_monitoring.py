@@ -20,6 +20,7 @@ from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.storage import timefmt
 from swarmbus.storage.systems import SystemStatus
+from tests.conftest import BACKENDS
 from tests.operations.conftest import dispatcher
 
 INTERVAL = 0.2  # seconds: the dispatchers' heartbeat and the monitor's pass
@@ -144,10 +145,23 @@ async def test_a_fresh_heartbeat_clears_the_mark_and_a_new_silence_marks_again(
         revived = await bus.db.systems.get("discord@x")
         assert revived is not None
         assert (revived.system_status, revived.status_detail) == ("active", None)
+        assert revived.error_count == 3  # the heartbeat does not erase the monitor's mark
         assert (await bus.db.systems.get(monitor.system_id)).health_score == 100.0  # type: ignore[union-attr]
 
         await bus.db.systems.heartbeat(silent)
         await monitor.check()
         again = await bus.db.systems.get("discord@x")
         assert again is not None
-        assert (again.system_status, again.error_count) == ("error", 3)
+        assert (again.system_status, again.error_count) == ("error", 4)
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+async def test_error_counts_accumulate_across_beats_and_restarts(swarm: Swarm) -> None:
+    row = SystemStatus(system_id="messaging@x", system_name="messaging", system_status="active")
+    async with await Bus.open(swarm) as bus:
+        for own in (0, 2, 5):  # one writer's own running count
+            await bus.db.systems.heartbeat(row.model_copy(update={"error_count": own}))
+        assert (await bus.db.systems.get("messaging@x")).error_count == 5  # type: ignore[union-attr]
+    async with await Bus.open(swarm) as restarted:  # a new process counts from zero again
+        await restarted.db.systems.heartbeat(row.model_copy(update={"error_count": 1}))
+        assert (await restarted.db.systems.get("messaging@x")).error_count == 6  # type: ignore[union-attr]

@@ -264,7 +264,9 @@ LIMIT :limit;
 -- ---------------------------------------------------------------- core_systems_status
 
 -- name: upsert_system
--- Write a system's heartbeat: its whole row, replacing the previous one.
+-- Write a system's heartbeat: its whole row, replacing the previous one, except that
+-- error_count accumulates (:error_delta, the errors since this writer's last beat), so
+-- neither the monitor's stale marks nor a restarted writer's history are lost.
 INSERT INTO core_systems_status (
     system_id, system_name, system_status, health_score, last_health_check, error_count,
     performance_metrics, integration_dependencies, system_configuration, monitoring_alerts,
@@ -279,7 +281,7 @@ ON CONFLICT (system_id) DO UPDATE SET
     system_status = excluded.system_status,
     health_score = excluded.health_score,
     last_health_check = excluded.last_health_check,
-    error_count = excluded.error_count,
+    error_count = core_systems_status.error_count + :error_delta,
     performance_metrics = excluded.performance_metrics,
     integration_dependencies = excluded.integration_dependencies,
     system_configuration = excluded.system_configuration,
