@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -133,7 +133,8 @@ class Dispatcher:
         while not self.ctx.stopping.is_set():
             room = self.options.max_in_flight - self.ctx.in_flight
             idle_before = self.ctx.in_flight == 0  # the claim below then saw every lane
-            claim = await self._claim(room)
+            routes = self.ctx.claimable_lanes()
+            claim = await self._claim(room, routes)
             if claim is None:
                 continue
             if claim.messages:
@@ -142,13 +143,13 @@ class Dispatcher:
                     continue
             elif once and idle_before and claim.lanes == 0 and self.ctx.in_flight == 0:
                 return
-            marker = await self._idle_until_work(claim.next_due, poll, marker)
+            marker = await self._idle_until_work(claim.next_due, poll, marker, routes.keys())
 
-    async def _claim(self, room: int) -> Claim | None:
+    async def _claim(self, room: int, routes: dict[Lane, int]) -> Claim | None:
         """Claim, or after a database failure wait a little and return None."""
         try:
             claim = await self.ctx.bus.db.claims.claim(
-                self.ctx.claimable_lanes(),
+                routes,
                 limit=room,
                 lease_seconds=self.ctx.bus.settings.lease_seconds,
                 claimed_by=self.name,
@@ -170,8 +171,11 @@ class Dispatcher:
         self._failures = 0
         return claim
 
-    async def _idle_until_work(self, due: datetime | None, poll: float, marker: object) -> object:
-        """Sleep until woken, until `due`, or until another process wrote something.
+    async def _idle_until_work(
+        self, due: datetime | None, poll: float, marker: object, routes: Collection[Lane]
+    ) -> object:
+        """Sleep until woken, until `due`, until another process wrote something,
+        or until the lanes this dispatcher can serve change (a display came back).
 
         Senders wake us through the database's announcements; looking at its
         change marker every `poll` seconds (SQLite's `data_version`) catches
@@ -185,6 +189,8 @@ class Dispatcher:
             if await self.ctx.wake.wait(timeout):
                 break
             if due is not None and timefmt.utcnow() >= due:
+                break
+            if self.ctx.claimable_lanes().keys() != routes:
                 break
             try:
                 current = await self.ctx.bus.db.connector.change_marker()

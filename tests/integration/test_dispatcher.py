@@ -216,6 +216,21 @@ async def test_an_unavailable_transport_leaves_messages_waiting(bus: Bus) -> Non
     assert (await bus.get(message_id)).delivery_status == "pending"
 
 
+async def test_a_transport_that_comes_back_is_served_without_a_new_message(bus: Bus) -> None:
+    await bus.send("p", "Agent-1", "sent while the display was away")
+    transport = MemoryTransport(unavailable="no display")
+    dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(idle_poll=0.05))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatcher.run)
+        await anyio.sleep(0.3)  # claimed nothing, idles; nobody writes to the database
+        transport.unavailable = None  # the display is back
+        with anyio.fail_after(5):
+            while not transport.received("Agent-1"):
+                await anyio.sleep(0.02)
+        dispatcher.stop()
+    assert transport.received("Agent-1") == ["sent while the display was away"]
+
+
 async def test_stop_releases_what_is_not_delivered(bus: Bus) -> None:
     for n in range(20):
         await bus.send("p", "Agent-1", f"m{n}")
