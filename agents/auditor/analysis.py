@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -71,7 +72,9 @@ def analyze_all(
     results = []
     # spawn, not fork: the caller runs threads (the database's), which fork would copy badly
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # The workers never make reference cycles (a syntax tree has no parent links), so the
+    # cyclic collector, which parsing keeps triggering, only costs them time (10-15 %).
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable) as pool:
         for done in pool.map(_analyze_chunk, chunks, [rules] * len(chunks)):
             results.extend(done)
             if progress:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from swarmbus.agents.auditor import analysis, files
+from swarmbus.agents.auditor import analysis, files, python_source
 from swarmbus.agents.auditor.python_source import measure, nesting_depth
 from swarmbus.agents.auditor.rules import AuditRules, waivers
 from swarmbus.agents.auditor.scoring import verdict
@@ -164,3 +165,39 @@ def test_configured_limits_are_used() -> None:
         ("function_lines", 6, 5),
         ("parameters", 2, 1),
     }
+
+
+EVERY_KIND_OF_NAME = """
+@decorator(arg)
+def f(a: A = default, *args: B, key: C = kdefault, **kw: D) -> R:
+    global g
+    lam = lambda x=ldefault: x + outer
+    items = [i * scale for i in source if i > limit]
+    text = f"{fvalue!r:{width}}"
+    if (walrus := compute()) and not flag:
+        del target[index]
+    match subject:
+        case Point(x=px, y=0) | [first, *rest] | {"k": mv, **others}:
+            pass
+        case Klass.attr if guard:
+            raise Error from cause
+    with manager() as (m1, m2):
+        async_like = await_ish[start:stop:step]
+    try:
+        pass
+    except (E1, E2) as caught:
+        assert check, message
+    return Outer.inner(keyword=kwvalue, *star, **dstar)
+"""
+
+
+@pytest.mark.parametrize("module", ["ast", "dataclasses", "typing", "asyncio.base_events"])
+def test_names_used_finds_what_ast_walk_finds(module: str) -> None:
+    """The auditor's trimmed walk must miss no Name that `ast.walk` sees."""
+    import importlib.util
+
+    origin = importlib.util.find_spec(module).origin  # type: ignore[union-attr]
+    for source in (Path(origin).read_text(encoding="utf-8"), EVERY_KIND_OF_NAME):  # type: ignore[arg-type]
+        for node in ast.parse(source).body:
+            expected = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            assert python_source._names_used(node) == expected
