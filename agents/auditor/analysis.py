@@ -8,8 +8,11 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
 
 from swarmbus.agents.auditor import files, python_source
+from swarmbus.agents.auditor.plan import refactoring_plan
 from swarmbus.agents.auditor.python_source import Symbol
 from swarmbus.agents.auditor.rules import AuditRules, Violation
 
@@ -26,30 +29,43 @@ class FileResult:
     source: files.SourceFile
     lines: int = 0
     violations: list[Violation] = field(default_factory=list)
-    symbols: list[Symbol] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)
+    plan: dict[str, Any] = field(default_factory=dict)  # the `refactoring_plan` JSON
     skipped: str | None = None  # why the file is not a component (binary)
 
 
 def analyze(source: files.SourceFile, rules: AuditRules) -> FileResult:
-    """Measure one file against the rules."""
+    """Measure one file against the rules, and plan its refactoring.
+
+    Planned here, in the worker: the plan is small, the names of the symbols it
+    comes from are not worth sending back.
+    """
+    result, symbols = _measure(source, rules)
+    if result.skipped is None:
+        stem = PurePath(source.relative).stem
+        result.plan = refactoring_plan(stem, result.lines, result.violations, symbols)
+    return result
+
+
+def _measure(source: files.SourceFile, rules: AuditRules) -> tuple[FileResult, list[Symbol]]:
     try:
         text = files.read_text(source.path)
     except files.Unreadable as problem:
         if problem.binary:
-            return FileResult(source, skipped=problem.reason)
+            return FileResult(source, skipped=problem.reason), []
         violation = Violation("unreadable", 1, "<file>", problem.reason, "UTF-8 text")
-        return FileResult(source, violations=[violation])
+        return FileResult(source, violations=[violation]), []
     result = FileResult(source, lines=files.physical_lines(text))
     if result.lines > rules.file_lines:
         result.violations.append(
             Violation("file_lines", 1, "<module>", result.lines, rules.file_lines)
         )
-    if source.is_python:
-        facts = python_source.measure(text, source.module or "", rules, source.is_package)
-        result.violations.extend(facts.violations)
-        result.symbols, result.imports = facts.symbols, facts.imports
-    return result
+    if not source.is_python:
+        return result, []
+    facts = python_source.measure(text, source.module or "", rules, source.is_package)
+    result.violations.extend(facts.violations)
+    result.imports = facts.imports
+    return result, facts.symbols
 
 
 def _analyze_chunk(chunk: Sequence[files.SourceFile], rules: AuditRules) -> list[FileResult]:

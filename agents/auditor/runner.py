@@ -14,7 +14,6 @@ from swarmbus import errors
 from swarmbus.agents.auditor import components, files
 from swarmbus.agents.auditor.analysis import FileResult, Progress, analyze_all
 from swarmbus.agents.auditor.graph import ImportGraph
-from swarmbus.agents.auditor.plan import refactoring_plan
 from swarmbus.agents.auditor.rules import AuditRules, Violation
 from swarmbus.agents.auditor.scoring import verdict
 from swarmbus.storage import ids
@@ -96,7 +95,6 @@ def build_report(results: Sequence[FileResult], request: AuditRequest, run_id: s
 def _file_row(result: FileResult, graph: ImportGraph, auditor: str, run_id: str) -> ComplianceAudit:
     outcome = verdict(result.violations)
     module = result.source.module
-    stem = Path(result.source.relative).stem
     return ComplianceAudit(
         component_name=result.source.relative,
         component_type="file",
@@ -111,7 +109,7 @@ def _file_row(result: FileResult, graph: ImportGraph, auditor: str, run_id: str)
         integration_dependencies_affected=sorted(graph.importers(module))
         if module and outcome.refactoring_required
         else [],
-        refactoring_plan=refactoring_plan(stem, result.lines, result.violations, result.symbols),
+        refactoring_plan=result.plan,
         run_id=run_id,
     )
 
