@@ -45,6 +45,16 @@ def write_swarm(
 
 
 BACKENDS = ["sqlite", "postgres"]
+# The seven tables of the data contract, parents before children.
+CONTRACT_TABLES = [
+    "agent_workspaces",
+    "agent_messages",
+    "discord_commands",
+    "core_systems_status",
+    "v2_compliance_audit",
+    "integration_tests",
+    "schema_migrations",
+]
 
 
 @pytest.fixture(scope="session")

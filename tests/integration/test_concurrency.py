@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from swarmbus.agents.config import Swarm
 from swarmbus.storage.database import describe, open_database
 from tests.conftest import write_swarm
-
-REPO = Path(__file__).parents[2]
-
-
-def start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.workers", *args],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+from tests.processes import swarmbus, worker
 
 
 def finish(process: subprocess.Popen[str], timeout: float = 120) -> dict:
@@ -34,7 +22,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 120) -> dict:
 
 async def test_four_processes_write_for_three_seconds(make_swarm: Callable[..., Swarm]) -> None:
     swarm = make_swarm(["Agent-1", "Agent-2"])
-    workers = [start("write-mix", str(swarm.path), "3", f"writer-{n}") for n in range(4)]
+    workers = [worker("write-mix", str(swarm.path), "3", f"writer-{n}") for n in range(4)]
     results = [finish(w) for w in workers]
     assert all(r["failures"] == [] for r in results)
     total = sum(r["writes"] for r in results)
@@ -50,23 +38,14 @@ def test_many_processes_create_the_same_fresh_database(tmp_path: Path) -> None:
     for round_ in range(3):
         location = tmp_path / f"fresh-{round_}.db"
         openers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "swarmbus",
-                    "--db",
-                    str(location),
-                    "--config",
-                    str(write_swarm(tmp_path)),
-                    "db",
-                    "status",
-                    "--json",
-                ],
-                cwd=REPO,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
+            swarmbus(
+                "--db",
+                str(location),
+                "--config",
+                str(write_swarm(tmp_path)),
+                "db",
+                "status",
+                "--json",
             )
             for _ in range(8)
         ]

@@ -7,10 +7,8 @@ import os
 import random
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 import anyio
 import pytest
@@ -19,31 +17,9 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus import render
 from swarmbus.storage.database import open_database
 from tests.conftest import BACKENDS
+from tests.processes import dispatcher, worker
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-
-REPO = Path(__file__).parents[2]
-SWARMBUS = [sys.executable, "-m", "swarmbus"]
-
-
-def worker(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.workers", *args],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def dispatcher(swarm: Swarm, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*SWARMBUS, "--config", str(swarm.path), "run", *extra],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def acked_ids(process: subprocess.Popen[str], timeout: float = 120) -> list[str]:

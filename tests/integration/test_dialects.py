@@ -11,26 +11,17 @@ from swarmbus.agents.config import Swarm
 from swarmbus.storage import inspection
 from swarmbus.storage.database import Database, open_database
 from swarmbus.storage.queries import load
-
-TABLES = [
-    "agent_workspaces",
-    "agent_messages",
-    "discord_commands",
-    "core_systems_status",
-    "v2_compliance_audit",
-    "integration_tests",
-    "schema_migrations",
-]
+from tests.conftest import CONTRACT_TABLES
 
 
 async def columns(db: Database) -> dict[str, list[str]]:
     if db.connector.dialect == "sqlite":
         return {
             t: [r["name"] for r in await db.connector.fetch_all(f"PRAGMA table_xinfo({t})")]
-            for t in TABLES
+            for t in CONTRACT_TABLES
         }
     found = {}
-    for table in TABLES:
+    for table in CONTRACT_TABLES:
         rows = await db.connector.fetch_all(
             "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
             "AND table_schema = current_schema() ORDER BY ordinal_position",

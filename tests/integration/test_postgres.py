@@ -7,7 +7,6 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 
 import anyio
 import pytest
@@ -17,20 +16,10 @@ from swarmbus.bus import render
 from swarmbus.storage.database import open_database
 from swarmbus.storage.postgres import application_name
 from tests import postgres
-from tests.integration.test_crashes import acked_ids, delivered_status, worker
+from tests.integration.test_crashes import acked_ids, delivered_status
+from tests.processes import REPO, dispatcher, worker
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-REPO = Path(__file__).parents[2]
-
-
-def dispatcher(swarm: Swarm, name: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name", name],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def stop(process: subprocess.Popen[str]) -> str:
@@ -59,7 +48,7 @@ async def wait_delivered(swarm: Swarm, count: int) -> None:
 
 async def test_two_dispatchers_share_one_queue(make_swarm: Callable[..., Swarm]) -> None:
     swarm = make_swarm([f"Agent-{n}" for n in range(1, 5)], transport="inbox")
-    first, second = dispatcher(swarm, "d1"), dispatcher(swarm, "d2")
+    first, second = dispatcher(swarm, "--name", "d1"), dispatcher(swarm, "--name", "d2")
     acked = acked_ids(worker("produce", str(swarm.path), "600", "producer", "4", "0.004"))
     await wait_delivered(swarm, len(acked))
     stop(first), stop(second)
@@ -85,7 +74,7 @@ async def test_a_dispatcher_survives_its_connections_being_killed(
     swarm = make_swarm(
         [f"Agent-{n}" for n in range(1, 4)], transport="inbox", bus={"lease_seconds": 1.0}
     )
-    running = dispatcher(swarm, "survivor")
+    running = dispatcher(swarm, "--name", "survivor")
     producer = worker("produce", str(swarm.path), "300", "producer", "2", "0.01")
     killed = 0
     for _ in range(3):

@@ -10,16 +10,10 @@ import pytest
 
 from swarmbus import errors
 from swarmbus.storage.database import Database
+from tests.conftest import CONTRACT_TABLES
 
 SEED = (Path(__file__).parent.parent / "data" / "seed-schema.sql").read_text()
-TABLES = [
-    "agent_workspaces",
-    "agent_messages",
-    "discord_commands",
-    "core_systems_status",
-    "v2_compliance_audit",
-    "integration_tests",
-]
+SEED_TABLES = [t for t in CONTRACT_TABLES if t != "schema_migrations"]
 
 
 def seed_columns() -> dict[str, list[str]]:
@@ -40,7 +34,7 @@ def seed_indexes() -> list[tuple[str, str, str]]:
 
 async def test_every_seed_column_is_there(db: Database) -> None:
     expected = seed_columns()
-    assert sorted(expected) == sorted(TABLES)
+    assert sorted(expected) == sorted(SEED_TABLES)
     for table, columns in expected.items():
         rows = await db.connector.fetch_all(f"PRAGMA table_xinfo({table})")
         present = {row["name"] for row in rows}

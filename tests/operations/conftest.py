@@ -6,7 +6,6 @@ import functools
 import json
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typer.testing import CliRunner
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.cli import app
 
-REPO = Path(__file__).parents[2]
 runner = CliRunner()
 
 
@@ -43,17 +41,6 @@ async def acli_json(swarm: Swarm, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def dispatcher(swarm: Swarm, *extra: str) -> subprocess.Popen[str]:
-    """`swarmbus run` in its own process."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", *extra],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.fixture
 def reaper() -> Iterator[list[subprocess.Popen[str]]]:
     """Processes a test started: whatever still runs at teardown is killed and reaped."""
@@ -63,17 +50,6 @@ def reaper() -> Iterator[list[subprocess.Popen[str]]]:
         if process.poll() is None:
             process.kill()
         process.communicate()
-
-
-def worker(*args: str) -> subprocess.Popen[str]:
-    """A process of tests.integration.workers (producers)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.workers", *args],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def rows(path: Path | str, table: str, order: str = "rowid") -> list[tuple[Any, ...]]:

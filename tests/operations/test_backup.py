@@ -16,21 +16,13 @@ import pytest
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.storage import backup as copier
-from tests.operations.conftest import acli, acli_json, dispatcher, execute, rows, worker
-
-TABLES = [
-    "agent_workspaces",
-    "agent_messages",
-    "discord_commands",
-    "core_systems_status",
-    "v2_compliance_audit",
-    "integration_tests",
-    "schema_migrations",
-]
+from tests.conftest import CONTRACT_TABLES
+from tests.operations.conftest import acli, acli_json, execute, rows
+from tests.processes import dispatcher, worker
 
 
 def dump(path: Path | str) -> dict[str, list[tuple[object, ...]]]:
-    return {table: rows(path, table) for table in TABLES}
+    return {table: rows(path, table) for table in CONTRACT_TABLES}
 
 
 def listing(folder: Path, pattern: str = "*") -> list[Path]:

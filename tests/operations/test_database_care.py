@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -19,7 +18,8 @@ from swarmbus.storage import maintenance, retention, timefmt
 from swarmbus.storage.checks import IntegrationTest
 from swarmbus.storage.commands import DiscordCommand
 from swarmbus.storage.database import open_database
-from tests.operations.conftest import REPO, acli, acli_json, corrupt_index_page, execute, rows
+from tests.operations.conftest import acli, acli_json, corrupt_index_page, execute, rows
+from tests.processes import swarmbus
 
 OLD = "2020-01-01T00:00:00.000Z"
 
@@ -188,13 +188,7 @@ def lock_holder(swarm: Swarm) -> sqlite3.Connection:
 
 
 def vacuum_process(swarm: Swarm) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "db", "vacuum"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return swarmbus("--config", str(swarm.path), "db", "vacuum")
 
 
 async def test_a_lock_is_retried_with_backoff_and_reported(

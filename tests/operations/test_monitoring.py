@@ -21,7 +21,7 @@ from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.storage import timefmt
 from swarmbus.storage.systems import SystemStatus
 from tests.conftest import BACKENDS
-from tests.operations.conftest import dispatcher
+from tests.processes import dispatcher
 
 INTERVAL = 0.2  # seconds: the dispatchers' heartbeat and the monitor's pass
 
