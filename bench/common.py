@@ -55,37 +55,32 @@ ADMIN_POSTGRES = os.environ.get("SWARMBUS_BENCH_POSTGRES", "postgresql://127.0.0
 
 def temp_postgres() -> str:
     """A new empty PostgreSQL database on the benchmark server; returns its URL."""
-    import asyncio
     import secrets
     from urllib.parse import urlsplit, urlunsplit
 
-    import asyncpg
-
     name = f"swarmbus_bench_{secrets.token_hex(4)}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(ADMIN_POSTGRES)
-        try:
-            await conn.execute(f"CREATE DATABASE {name}")
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
+    _admin(f"CREATE DATABASE {name}")
     parts = urlsplit(ADMIN_POSTGRES)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
 
 
 def drop_postgres(url: str) -> None:
-    import asyncio
     from urllib.parse import urlsplit
+
+    _admin(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
+
+
+def _admin(statement: str) -> None:
+    """Run one statement on the benchmark server's admin database."""
+    import asyncio
 
     import asyncpg
 
-    async def drop() -> None:
+    async def execute() -> None:
         conn = await asyncpg.connect(ADMIN_POSTGRES)
         try:
-            await conn.execute(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
+            await conn.execute(statement)
         finally:
             await conn.close()
 
-    asyncio.run(drop())
+    asyncio.run(execute())

@@ -27,6 +27,8 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -35,6 +37,7 @@ import anyio
 sys.path.insert(0, str(Path(__file__).parent))
 from common import drop_postgres, median, print_table, temp_postgres, temp_swarm
 
+from swarmbus.agents.config import Swarm
 from swarmbus.bus import requests
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
@@ -198,34 +201,19 @@ async def send_all(bus: Bus, count: int, producers: int) -> None:
 async def process_run(count: int, producers: int, dispatchers: int, database: str | None) -> float:
     """Messages/s with `dispatchers` separate `swarmbus run` processes delivering."""
     swarm = temp_swarm(agents=8, database=database)
-    command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
-    async with await Bus.open(swarm) as bus:
-        runners = [
-            await anyio.open_process([*command, f"bench-{n}"], stdout=None, stderr=None)
-            for n in range(dispatchers)
-        ]
-        await anyio.sleep(1.5)  # let them start and go idle
+    async with await Bus.open(swarm) as bus, dispatcher_processes(swarm, dispatchers, "bench"):
         start = time.perf_counter()
         await send_all(bus, count, producers)
         while await _in_play(bus):
             await anyio.sleep(0.01)
         elapsed = time.perf_counter() - start
-        for runner in runners:
-            runner.terminate()
-            await runner.wait()
     return count / elapsed
 
 
 async def drain_run(count: int, dispatchers: int, database: str | None) -> float:
     """Messages/s for `dispatchers` processes emptying a queue filled in big batches."""
     swarm = temp_swarm(agents=8, database=database)
-    command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
-    async with await Bus.open(swarm) as bus:
-        runners = [
-            await anyio.open_process([*command, f"drain-{n}"], stdout=None, stderr=None)
-            for n in range(dispatchers)
-        ]
-        await anyio.sleep(1.5)  # let them start and go idle
+    async with await Bus.open(swarm) as bus, dispatcher_processes(swarm, dispatchers, "drain"):
         agents = [bus.agent(name) for name in bus.agents]
         envelope = requests.envelope("bench", {})
         start = time.perf_counter()
@@ -239,10 +227,24 @@ async def drain_run(count: int, dispatchers: int, database: str | None) -> float
         while await _in_play(bus):
             await anyio.sleep(0.01)
         elapsed = time.perf_counter() - start
+    return count / elapsed
+
+
+@asynccontextmanager
+async def dispatcher_processes(swarm: Swarm, count: int, name: str) -> AsyncIterator[None]:
+    """`count` `swarmbus run` processes for `swarm`, started and idle, stopped on exit."""
+    command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
+    runners = [
+        await anyio.open_process([*command, f"{name}-{n}"], stdout=None, stderr=None)
+        for n in range(count)
+    ]
+    try:
+        await anyio.sleep(1.5)  # let them start and go idle
+        yield
+    finally:
         for runner in runners:
             runner.terminate()
             await runner.wait()
-    return count / elapsed
 
 
 async def _in_play(bus: Bus) -> int:

@@ -62,7 +62,7 @@ class LaneRunner:
                 await self._release(token, lane)
                 return
             slots = self.ctx.slots[transport.name]
-            await slots.acquire(_key(lane[0]))
+            await slots.acquire(lane[0].delivery_order)
             try:
                 await self._deliver(LaneWork(token, lane, reclaimed, transport, slots))
             finally:
@@ -79,7 +79,7 @@ class LaneRunner:
     async def _deliver(self, work: LaneWork) -> None:
         for index, message in enumerate(work.lane):
             if index:
-                await work.slots.yield_to_better(_key(message))
+                await work.slots.yield_to_better(message.delivery_order)
             if self.ctx.stopping.is_set():
                 return await self._stop_early(work, index)
             await self._keep_lease(work, index)
@@ -196,7 +196,3 @@ def retry_delay(settings: BusConfig, message: Message) -> float:
         cap=settings.backoff_max_seconds,
         jitter=settings.backoff_jitter,
     )
-
-
-def _key(message: Message) -> tuple[int, str]:
-    return (message.priority_rank, message.message_id)

@@ -107,7 +107,9 @@ class ClaimRepository:
                 return Claim(token, [], ready.next_due, False, ready.lanes)
             lease = timefmt.text_after(lease_seconds, moment)
             rows = await self._take(tx, chosen, token, claimed_by, lease)
-        messages = sorted(_MESSAGES.validate_python(rows), key=_delivery_order)
+        messages = sorted(
+            _MESSAGES.validate_python(rows), key=lambda message: message.delivery_order
+        )
         reclaimed = frozenset(r["message_id"] for r in chosen if r["delivery_status"] == "claimed")
         return Claim(
             token, messages, ready.next_due, len(ready.rows) > limit, ready.lanes, reclaimed
@@ -206,10 +208,6 @@ class ClaimRepository:
             if requeued:
                 await tx.announce()
         return requeued
-
-
-def _delivery_order(message: Message) -> tuple[int, str]:
-    return (message.priority_rank, message.message_id)
 
 
 def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _ReadyRuns:

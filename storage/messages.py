@@ -68,6 +68,11 @@ class Message(BaseModel):
     created_at: UtcTime
     priority_rank: int
 
+    @property
+    def delivery_order(self) -> tuple[int, str]:
+        """Higher priority first, then send order (ids increase in commit order)."""
+        return (self.priority_rank, self.message_id)
+
 
 @dataclass(frozen=True, slots=True)
 class NewMessage:
