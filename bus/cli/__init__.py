@@ -1,43 +1,74 @@
 """The `swarmbus` command line.
 
 Each command module imports what it needs inside its functions, so that
-`swarmbus send` starts quickly and `swarmbus --help` works without a display.
+`swarmbus --help` works without a display. `main` goes further: it imports and
+builds only the commands named on the command line, because agents run
+`swarmbus send` for every message and building every command costs each send
+~10 ms more. With no command named (`swarmbus`, `--help`, a typo) it builds them all.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
+import sys
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli import (
-    audit,
-    backup,
-    care,
-    copying,
-    db,
-    discord,
-    doctor,
-    gui,
-    messaging,
-    reading,
-    reports,
-    running,
-    setup,
-)
 from swarmbus.bus.cli.common import CliState, configure_logging
 
-app = typer.Typer(
-    name="swarmbus",
-    help="A durable message bus for a swarm of AI coding agents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Each command's name and where it lives ("module:function" in this package), in help order.
+COMMANDS: dict[str, str] = {
+    "init": "setup:init",
+    "send": "messaging:send",
+    "broadcast": "messaging:broadcast",
+    "messages": "reading:messages",
+    "show": "reading:show",
+    "retry": "reading:retry",
+    "inbox": "reading:inbox",
+    "run": "running:run_dispatcher",
+    "status": "running:status",
+    "audit": "audit:audit",
+    "resume": "gui:resume",
+    "doctor": "doctor:doctor",
+}
+GROUPS: dict[str, tuple[str, dict[str, str]]] = {
+    "agents": (
+        "List and configure the agents of the swarm.",
+        {
+            "list": "setup:agents_list",
+            "import-coordinates": "setup:import_coordinates",
+            "calibrate": "gui:calibrate",
+            "check": "gui:check",
+            "test": "gui:probe",
+            "report": "reports:report",
+        },
+    ),
+    "db": (
+        "Inspect and look after the database.",
+        {
+            "status": "db:db_status",
+            "check": "care:check",
+            "backup": "backup:backup",
+            "restore": "backup:restore",
+            "vacuum": "care:vacuum",
+            "analyze": "care:analyze",
+            "reindex": "care:reindex",
+            "prune": "care:prune",
+            "copy": "copying:copy",
+        },
+    ),
+    "discord": (
+        "Run the Discord bot and register its slash commands.",
+        {"run": "discord:run_bot", "sync": "discord:sync"},
+    ),
+}
+HELP_FLAGS = ("-h", "--help")
 
 
 def _version(value: bool) -> None:
@@ -46,7 +77,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     ctx: typer.Context,
     config: Annotated[
@@ -74,33 +104,58 @@ def main_options(
     ctx.obj = CliState(config=config, db=db_location, verbose=verbose)
 
 
-app.command("init")(setup.init)
-app.command("send")(messaging.send)
-app.command("broadcast")(messaging.broadcast)
-app.command("messages")(reading.messages)
-app.command("show")(reading.show)
-app.command("retry")(reading.retry)
-app.command("inbox")(reading.inbox)
-app.command("run")(running.run_dispatcher)
-app.command("status")(running.status)
-app.command("audit")(audit.audit)
-app.command("resume")(gui.resume)
-setup.agents_app.command("calibrate")(gui.calibrate)
-setup.agents_app.command("check")(gui.check)
-setup.agents_app.command("test")(gui.probe)
-app.command("doctor")(doctor.doctor)
-setup.agents_app.command("report")(reports.report)
-db.db_app.command("check")(care.check)
-db.db_app.command("backup")(backup.backup)
-db.db_app.command("restore")(backup.restore)
-db.db_app.command("vacuum")(care.vacuum)
-db.db_app.command("analyze")(care.analyze)
-db.db_app.command("reindex")(care.reindex)
-db.db_app.command("prune")(care.prune)
-db.db_app.command("copy")(copying.copy)
-app.add_typer(setup.agents_app, name="agents")
-app.add_typer(db.db_app, name="db")
-app.add_typer(discord.discord_app, name="discord")
+def _typer(**options: Any) -> typer.Typer:
+    return typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": list(HELP_FLAGS)},
+        **options,
+    )
+
+
+def _function(target: str) -> Callable[..., Any]:
+    module, name = target.split(":")
+    return getattr(importlib.import_module(f"swarmbus.bus.cli.{module}"), name)
+
+
+def build_app(names: Collection[str] | None = None) -> typer.Typer:
+    """The command line with every command, or only the top-level ones in `names`."""
+    app = _typer(name="swarmbus", help="A durable message bus for a swarm of AI coding agents.")
+    app.callback()(main_options)
+    for name, target in COMMANDS.items():
+        if names is None or name in names:
+            app.command(name)(_function(target))
+    for name, (help_text, commands) in GROUPS.items():
+        if names is None or name in names:
+            group = _typer(help=help_text)
+            for command, target in commands.items():
+                group.command(command)(_function(target))
+            app.add_typer(group, name=name)
+    return app
+
+
+def needed(args: list[str]) -> set[str] | None:
+    """The top-level commands `args` may run; None (all of them) when unsure.
+
+    Every argument that names a command counts, so options before the command
+    (`--db send send …`) only add commands, never miss the one that runs.
+    """
+    names = {arg for arg in args if arg in COMMANDS or arg in GROUPS}
+    if not names or any(arg in HELP_FLAGS for arg in args):
+        return None
+    return names
+
+
+@functools.cache
+def _whole_app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole command line, for tests and embedding
+        return _whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -110,4 +165,4 @@ def main() -> None:
     # points (~10 ms) and no swarmbus command uses pydantic plugins. Setting the
     # variable to an empty string turns discovery back on.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    app(prog_name="swarmbus")
+    build_app(needed(sys.argv[1:]))(prog_name="swarmbus")

@@ -14,10 +14,7 @@ from swarmbus.bus.cli.common import (
     table,
 )
 
-db_app = typer.Typer(help="Inspect and look after the database.", no_args_is_help=True)
 
-
-@db_app.command("status")
 @handle_errors
 def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Schema version, rows per table, size on disk and journal mode."""

@@ -14,8 +14,6 @@ import typer
 
 from swarmbus.bus.cli.common import handle_errors, run, state
 
-discord_app = typer.Typer(help="Run the Discord bot and register its slash commands.")
-
 
 @handle_errors
 def run_bot(ctx: typer.Context) -> None:
@@ -69,7 +67,3 @@ def _guild_id(value: str | None) -> int | None:
         return check_snowflake(value)
     except ValueError as exc:
         raise errors.UsageError(f"--guild {value!r}: {exc}") from None
-
-
-discord_app.command("run")(run_bot)
-discord_app.command("sync")(sync)

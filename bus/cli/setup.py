@@ -20,8 +20,6 @@ from swarmbus.bus.cli.common import (
     table,
 )
 
-agents_app = typer.Typer(help="List and configure the agents of the swarm.", no_args_is_help=True)
-
 
 def _default_transport() -> Literal["gui", "inbox"]:
     if sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY"):
@@ -89,7 +87,6 @@ async def _create_database(swarm):  # type: ignore[no-untyped-def]
         return await describe(db)
 
 
-@agents_app.command("list")
 @handle_errors
 def agents_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Sync the config into the registry and show every agent."""
@@ -149,7 +146,6 @@ async def _agents(swarm):  # type: ignore[no-untyped-def]
         return await registry.listing(db, swarm)
 
 
-@agents_app.command("import-coordinates")
 @handle_errors
 def import_coordinates(
     ctx: typer.Context,

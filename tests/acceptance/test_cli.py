@@ -176,8 +176,9 @@ def test_help_works_without_a_display() -> None:
         [
             sys.executable,
             "-c",
-            "import swarmbus.bus.cli, swarmbus.bus.api, sys; heavy = ('pyautogui', 'discord', "
-            "'pyperclip', 'Xlib'); print(sorted(m for m in heavy if m in sys.modules))",
+            "from swarmbus.bus.cli import app; import swarmbus.bus.api, sys; "
+            "heavy = ('pyautogui', 'discord', 'pyperclip', 'Xlib'); "
+            "print(sorted(m for m in heavy if m in sys.modules))",
         ],
         env=env,
         cwd=REPO,
