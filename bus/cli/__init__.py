@@ -15,12 +15,12 @@ import os
 import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli.common import CliState, configure_logging
+from swarmbus.bus.cli.common import CliState, configure_logging, exit_now
 
 # Each command's name and where it lives ("module:function" in this package), in help order.
 COMMANDS: dict[str, str] = {
@@ -158,11 +158,20 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def main() -> None:
+def execute(args: list[str]) -> int | str | None:
+    """Run the command line on `args`; return the exit status it ends with."""
+    try:
+        build_app(needed(args))(args, prog_name="swarmbus")
+    except SystemExit as done:
+        return done.code
+    return 0
+
+
+def main() -> NoReturn:
     """The console script."""
     # Agents run `swarmbus send` for every message, so start-up time counts:
     # pydantic's plugin discovery scans every installed distribution's entry
     # points (~10 ms) and no swarmbus command uses pydantic plugins. Setting the
     # variable to an empty string turns discovery back on.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    build_app(needed(sys.argv[1:]))(prog_name="swarmbus")
+    exit_now(execute(sys.argv[1:]))

@@ -12,11 +12,12 @@ import json
 import logging
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import anyio
 import typer
@@ -83,6 +84,28 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
             raise fail("interrupted", 130) from None
 
     return wrapper
+
+
+def exit_now(status: int | str | None) -> NoReturn:
+    """End the process without tearing the interpreter down, as mypy does.
+
+    Freeing every module and object at exit takes ~40 ms here, a fifth of a
+    `swarmbus send`. Output is flushed and logging shut down first; atexit
+    handlers are skipped (swarmbus's own only close sockets, which the OS
+    closes anyway). While another thread still runs, the exit is the normal one.
+    """
+    if threading.active_count() > 1:
+        sys.exit(status)
+    if isinstance(status, str):  # as SystemExit("message") does
+        print(status, file=sys.stderr)
+        status = 1
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: CPython's own exit status when the final flush fails
+        status = 120
+    os._exit(status or 0)
 
 
 def run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:

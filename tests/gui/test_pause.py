@@ -120,13 +120,10 @@ async def test_without_a_display_gui_messages_wait_or_take_the_inbox(
 
 NO_DISPLAY_SEND = """
 import sys
-from swarmbus.bus.cli import main
+from swarmbus.bus.cli import execute
 import swarmbus.bus.transports.gui
-sys.argv = ["swarmbus", "-c", sys.argv[1], "send", "A", "hello"]
-try:
-    main()
-except SystemExit as exc:
-    assert not exc.code, exc.code
+status = execute(["-c", sys.argv[1], "send", "A", "hello"])
+assert not status, status
 loaded = [m for m in sys.modules if m.split(".")[0] in ("pyautogui", "Xlib", "pyperclip")]
 assert not loaded, loaded
 """

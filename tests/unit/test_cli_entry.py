@@ -42,12 +42,9 @@ def test_whole_app_has_every_command_of_the_table() -> None:
 SEND_AND_LIST_CLI_MODULES = """
 import sys
 from swarmbus.bus import cli
-sys.argv = ["swarmbus", "send", "Agent-2", "hello"]
-try:
-    cli.main()
-finally:
-    loaded = (m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("swarmbus.bus.cli."))
-    print(sorted(loaded))
+assert cli.execute(["send", "Agent-2", "hello"]) == 0
+loaded = (m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("swarmbus.bus.cli."))
+print(sorted(loaded))
 """
 
 
@@ -63,3 +60,28 @@ def test_send_imports_no_other_command_module(tmp_path: Path) -> None:
     message_id, modules = result.stdout.splitlines()
     assert len(message_id) == 26  # a ULID: the message was stored
     assert modules == "['common', 'messaging', 'params']"
+
+
+def exit_in_subprocess(body: str) -> subprocess.CompletedProcess[str]:
+    code = f"import sys, threading, time\nfrom swarmbus.bus.cli.common import exit_now\n{body}"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_exit_now_flushes_buffered_output_and_keeps_the_status() -> None:
+    done = exit_in_subprocess("sys.stdout.write('x' * 1_000_000)\nexit_now(3)")
+    assert done.returncode == 3
+    assert len(done.stdout) == 1_000_000
+
+
+def test_exit_now_prints_a_message_status_and_exits_1() -> None:
+    done = exit_in_subprocess("exit_now('error: no such agent')")
+    assert (done.returncode, done.stderr) == (1, "error: no such agent\n")
+
+
+def test_exit_now_waits_for_other_threads_like_a_normal_exit() -> None:
+    body = (
+        "threading.Thread(target=lambda: (time.sleep(0.2), print('thread done'))).start()\n"
+        "exit_now(None)"
+    )
+    done = exit_in_subprocess(body)
+    assert (done.returncode, done.stdout) == (0, "thread done\n")
