@@ -33,6 +33,18 @@ def wall_ms(command: list[str], env: dict[str, str], runs: int) -> list[float]:
     return times
 
 
+# What `swarmbus send` cannot go below while it uses these libraries: import
+# them, build one pydantic model, run one event loop (and exit the same way).
+LIBRARIES_ALONE = """
+import os, sys, typer, aiosqlite, anyio, tomllib
+from pydantic import BaseModel
+class Probe(BaseModel):
+    x: int
+anyio.run(anyio.sleep, 0)
+sys.stdout.flush()
+os._exit(0)
+"""
+
 PACKAGES = ("swarmbus", "swarmbus.bus", "swarmbus.agents", "swarmbus.storage", "swarmbus.config")
 
 
@@ -52,10 +64,12 @@ def main() -> None:
     swarm = temp_swarm(agents=8, transport="inbox")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMBUS_")}
     env.pop("DISPLAY", None)
+    env.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as the console script sets it
     env["SWARMBUS_CONFIG"] = str(swarm.path)
     swarmbus = str(Path(sys.executable).with_name("swarmbus"))
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
+        "typer+pydantic+anyio+aiosqlite alone": [sys.executable, "-c", LIBRARIES_ALONE],
         "swarmbus --help": [swarmbus, "--help"],
         "swarmbus send Agent-2 'hello'": [swarmbus, "send", "Agent-2", "hello"],
     }
