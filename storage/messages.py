@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from swarmbus.storage import ids, timefmt
 from swarmbus.storage import queries as sql
@@ -66,7 +66,12 @@ class Message(BaseModel):
     broadcast_id: str | None = None
     expires_at: UtcTime | None = None
     created_at: UtcTime
-    priority_rank: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def priority_rank(self) -> int:
+        """0 for urgent to 3 for low: the database's generated column, derived the same way."""
+        return PRIORITIES.index(self.priority)
 
     @property
     def delivery_order(self) -> tuple[int, str]:

@@ -30,7 +30,7 @@ from swarmbus.bus.transports.clipboard import find_tool
 from swarmbus.bus.transports.gui_thread import GuiThread, SharedThread
 from swarmbus.bus.transports.screen_state import PauseMarker, screen_key
 from swarmbus.storage import ids, timefmt
-from swarmbus.storage.messages import PRIORITIES, Message
+from swarmbus.storage.messages import Message
 
 BATCH_SIZE = 4  # messages of one lane per claim; small, since one mouse serves all lanes
 PROBE_TTL = 5.0  # seconds a display check is trusted before it is made again
@@ -103,5 +103,4 @@ def probe_message(agent: str, body: str) -> Message:
         delivery_status="claimed",
         available_at=now,
         created_at=now,
-        priority_rank=PRIORITIES.index("normal"),
     )

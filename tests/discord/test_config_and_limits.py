@@ -160,7 +160,6 @@ def _message(n: int, content: str) -> Message:
         delivery_status="pending",
         available_at=moment,
         created_at=moment,
-        priority_rank=2,
     )
 
 

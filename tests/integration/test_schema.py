@@ -10,6 +10,7 @@ import pytest
 
 from swarmbus import errors
 from swarmbus.storage.database import Database
+from swarmbus.storage.messages import PRIORITIES
 from tests.conftest import CONTRACT_TABLES
 
 SEED = (Path(__file__).parent.parent / "data" / "seed-schema.sql").read_text()
@@ -68,6 +69,15 @@ async def _insert_message(db: Database, **overrides: object) -> None:
     columns = ", ".join(row)
     marks = ", ".join(f":{key}" for key in row)
     await db.connector.execute(f"INSERT INTO agent_messages ({columns}) VALUES ({marks})", row)
+
+
+@pytest.mark.parametrize("priority", PRIORITIES)
+async def test_message_rank_is_the_databases_generated_rank(db: Database, priority: str) -> None:
+    await _insert_message(db, message_id=f"m-{priority}", priority=priority)
+    row = await db.connector.fetch_one("SELECT priority_rank FROM agent_messages")
+    message = await db.messages.get(f"m-{priority}")
+    assert message is not None
+    assert message.priority_rank == row["priority_rank"] == PRIORITIES.index(priority)
 
 
 @pytest.mark.parametrize(

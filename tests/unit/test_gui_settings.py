@@ -86,7 +86,6 @@ def _message(body: str, tags: list[str] | None = None) -> Message:
         delivery_status="claimed",
         available_at=now,
         created_at=now,
-        priority_rank=0,
     )
 
 

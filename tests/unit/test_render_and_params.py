@@ -34,7 +34,6 @@ def _message(body: str) -> Message:
         delivery_status="claimed",
         available_at=now,
         created_at=now,
-        priority_rank=1,
     )
 
 
