@@ -84,6 +84,9 @@ class AgentConfig(_Section):
     clipboard_restore_delay: Seconds = 0.0  # after submitting, before the old clipboard returns
     paste_timeout: float = Field(default=5.0, gt=0, le=60)  # seconds for the window to read it
     message_template: MessageTemplate | None = None  # None: render.DEFAULT_GUI_TEMPLATE
+    # a message whose earlier paste was cut off (crash between paste and record):
+    # "resend" pastes it again under a "may repeat" line; "hold" dead-letters it for a person
+    on_uncertain: Literal["resend", "hold"] = "resend"
     # how often this agent promises to report its state (default: monitoring.agent_report_seconds)
     report_interval_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
 

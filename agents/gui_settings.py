@@ -48,6 +48,10 @@ def check_template(template: str) -> str:
             raise ValueError(f"{{{name}}}: format specs and conversions are not allowed")
     if [name for name, _, _ in fields].count("body") != 1:
         raise ValueError("must contain {body} exactly once (the message text)")
+    if "id" not in [name for name, _, _ in fields]:
+        raise ValueError(
+            "must contain {id} (the message id lets the agent recognise a repeated message)"
+        )
     return template
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import anyio
 
@@ -11,12 +11,31 @@ from swarmbus.agents.config import AgentConfig
 from swarmbus.bus.api import Bus
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.health import DispatchStats
+from swarmbus.bus.leases import LeaseKeeper
 from swarmbus.bus.signal import Signal
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import Transport
 from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Lane, Outcome
 from swarmbus.storage.messages import PRIORITIES
+
+
+class DatabaseClock:
+    """The database's time, carried forward from the last claim's reading of it.
+
+    Expiry is judged by the clock the database stamped `expires_at` with; a
+    host whose own clock is off must not close messages early or late.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def sync(self, db_now: datetime | None) -> None:
+        if db_now is not None:
+            self._offset = db_now - timefmt.utcnow()
+
+    def now(self) -> datetime:
+        return timefmt.utcnow() + self._offset
 
 
 @dataclass
@@ -39,6 +58,8 @@ class DispatchContext:
         self.idle.set()
         self.slots = {name: PrioritySlots(t.concurrency) for name, t in self.transports.items()}
         self.settle: GroupCommit[Outcome, str] = GroupCommit(self.bus.db.claims.settle)
+        self.leases = LeaseKeeper(self.bus.db.leases, self.bus.settings.lease_seconds)
+        self.clock = DatabaseClock()
 
     @property
     def wake(self) -> Signal:

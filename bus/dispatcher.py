@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 import anyio
 import anyio.abc
@@ -29,7 +29,6 @@ from swarmbus.bus.heartbeat import Heartbeat
 from swarmbus.bus.lanes import LaneRunner
 from swarmbus.bus.monitor import Monitor
 from swarmbus.bus.transports.base import Transport
-from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Claim, Lane
 from swarmbus.storage.messages import Message
 
@@ -102,6 +101,7 @@ class Dispatcher:
             async with anyio.create_task_group() as side:
                 if self.options.listen:
                     side.start_soon(connector.listen, self.ctx.wake.set, name="wake-up listener")
+                side.start_soon(self.ctx.leases.loop, name="lease keeper")
                 side.start_soon(self.heartbeat.loop, name="heartbeat")
                 side.start_soon(connector.upkeep, name="database upkeep")
                 side.start_soon(
@@ -143,7 +143,7 @@ class Dispatcher:
                     continue
             elif once and idle_before and claim.lanes == 0 and self.ctx.in_flight == 0:
                 return
-            marker = await self._idle_until_work(claim.next_due, poll, marker, routes.keys())
+            marker = await self._idle_until_work(claim.next_due_in, poll, marker, routes.keys())
 
     async def _claim(self, room: int, routes: dict[Lane, int]) -> Claim | None:
         """Claim, or after a database failure wait a little and return None."""
@@ -169,26 +169,31 @@ class Dispatcher:
             return None
         self.ctx.db_error = False
         self._failures = 0
+        self.ctx.clock.sync(claim.db_now)
         return claim
 
     async def _idle_until_work(
-        self, due: datetime | None, poll: float, marker: object, routes: Collection[Lane]
+        self, due_in: float | None, poll: float, marker: object, routes: Collection[Lane]
     ) -> object:
-        """Sleep until woken, until `due`, until another process wrote something,
-        or until the lanes this dispatcher can serve change (a display came back).
+        """Sleep until woken, until `due_in` seconds passed, until another process
+        wrote something, or until the lanes this dispatcher can serve change (a
+        display came back).
 
         Senders wake us through the database's announcements; looking at its
         change marker every `poll` seconds (SQLite's `data_version`) catches
         writers that did not announce. A database that cannot tell (marker
-        None) is simply claimed from again.
+        None) is simply claimed from again. `due_in` is counted on this host's
+        monotonic clock from the database's own reading, so a host whose wall
+        clock is off neither spins nor oversleeps.
         """
+        due = None if due_in is None else time.monotonic() + due_in
         while not self.ctx.stopping.is_set():
             timeout = poll
             if due is not None:
-                timeout = max(0.0, min(poll, (due - timefmt.utcnow()).total_seconds()))
+                timeout = max(0.0, min(poll, due - time.monotonic()))
             if await self.ctx.wake.wait(timeout):
                 break
-            if due is not None and timefmt.utcnow() >= due:
+            if due is not None and time.monotonic() >= due:
                 break
             if self.ctx.claimable_lanes().keys() != routes:
                 break
@@ -205,6 +210,7 @@ class Dispatcher:
         by_lane: dict[Lane, list[Message]] = {}
         for message in claim.messages:
             by_lane.setdefault((message.to_agent, message.priority_rank), []).append(message)
+        self.ctx.leases.hold(claim.token, (message.message_id for message in claim.messages))
         for lane, messages in by_lane.items():
             self.ctx.lane_started(lane, len(messages))
             group.start_soon(

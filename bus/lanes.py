@@ -1,8 +1,10 @@
 """Delivering one lane: its messages in order, one at a time, through one transport.
 
 A success is recorded before the next message when the transport is not
-idempotent (so a crash can duplicate only the message being delivered), or
-with the rest of the lane's run when it is. A failure records the attempt
+idempotent, or with the rest of the lane's run when it is. A non-idempotent
+delivery (a paste) first commits an "attempt started" mark, so a crash between
+paste and record leaves the message visibly uncertain: it is resent with a
+"may repeat" header, or held, never pasted again blind. A failure records the attempt
 (backoff, or dead letter after `max_retries`) and hands the rest of the lane
 back, so later messages wait behind it: FIFO holds within a lane, and a
 message that keeps failing blocks its lane only until it is dead-lettered.
@@ -14,17 +16,17 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import anyio
 
 from swarmbus import errors
 from swarmbus.agents.config import BusConfig
+from swarmbus.bus import render
 from swarmbus.bus.context import DispatchContext
+from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.retry import backoff_delay
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult, Transport, TransportPaused
-from swarmbus.storage import timefmt
 from swarmbus.storage.claims import Outcome
 from swarmbus.storage.messages import Message
 
@@ -43,7 +45,6 @@ class LaneWork:
     transport: Transport
     slots: PrioritySlots
     acks: list[Outcome] = field(default_factory=list)
-    renewed_at: float = field(default_factory=time.monotonic)
 
 
 class LaneRunner:
@@ -54,7 +55,11 @@ class LaneRunner:
         self.settings = context.bus.settings
 
     async def run(self, token: str, lane: list[Message], reclaimed: frozenset[str]) -> None:
-        """Deliver one claimed lane run, holding one slot of its transport."""
+        """Deliver one claimed lane run, holding one slot of its transport.
+
+        The lease keeper has held the run's leases since the claim, and renews
+        them while the lane waits for its slot as much as while it delivers.
+        """
         key = (lane[0].to_agent, lane[0].priority_rank)
         transport = self.ctx.route(self.ctx.bus.agents[lane[0].to_agent])
         try:
@@ -74,18 +79,24 @@ class LaneRunner:
             self.ctx.stats.errors += 1
             logger.warning("lane %s/%s stopped: %s", *key, exc, extra={"action": "lane_failed"})
         finally:
+            self.ctx.leases.drop(message.message_id for message in lane)
             self.ctx.lane_finished(key, len(lane))
 
     async def _deliver(self, work: LaneWork) -> None:
         for index, message in enumerate(work.lane):
             if index:
                 await work.slots.yield_to_better(message.delivery_order)
-            if self.ctx.stopping.is_set():
+            if self.ctx.stopping.is_set() or self._lost(message):
                 return await self._stop_early(work, index)
-            await self._keep_lease(work, index)
-            if message.expires_at is not None and message.expires_at <= timefmt.utcnow():
+            if message.expires_at is not None and message.expires_at <= self.ctx.clock.now():
                 work.acks.append(Outcome(message.message_id, work.token, expired=True))
                 continue
+            if not work.transport.idempotent:
+                verdict = await self._before_touching(work, message)
+                if verdict == "held":
+                    continue
+                if verdict == "lost":
+                    return await self._stop_early(work, index)
             try:
                 result, elapsed_ms = await self._attempt(work, message)
             except TransportPaused as paused:
@@ -96,19 +107,57 @@ class LaneRunner:
                     paused.reason,
                     extra={"action": "transport_paused"},
                 )
-                return await self._stop_early(work, index)
+                return await self._stop_early(work, index, touched=paused.touched)
             if not await self._record(work, message, result, elapsed_ms):
                 return await self._stop_early(work, index + 1)
-        await self._flush(work.acks)
+        await self._flush(work)
         return None
+
+    def _lost(self, message: Message) -> bool:
+        if not self.ctx.leases.is_lost(message.message_id):
+            return False
+        self.ctx.stats.lost_claims += 1
+        return True
+
+    async def _before_touching(self, work: LaneWork, message: Message) -> str:
+        """For a delivery that cannot be repeated safely: 'go', 'held' or 'lost'.
+
+        A message whose earlier attempt was cut off is held as a dead letter when
+        its agent says `on_uncertain = "hold"`; otherwise the attempt mark is
+        committed first, and only while the claim still holds the message.
+        """
+        await self._flush(work)
+        leases = self.ctx.bus.db.leases
+        agent = self.ctx.bus.agents[message.to_agent]
+        if message.attempt_started_at is not None and agent.on_uncertain == "hold":
+            self.ctx.leases.drop([message.message_id])
+            reason = render.uncertain_reason(message)
+            with anyio.CancelScope(shield=True):
+                held = await leases.hold(message.message_id, work.token, reason)
+            if held:
+                self.ctx.stats.dead_lettered += 1
+                logger.warning("message %s held: %s", message.message_id, reason)
+            return "held"
+        lease = self.settings.lease_seconds
+        if await leases.begin_attempt(message.message_id, work.token, self.ctx.name, lease):
+            return "go"
+        logger.warning(
+            "message %s: lease lost before delivery; another dispatcher has it",
+            message.message_id,
+            extra={"action": "lease_lost"},
+        )
+        self.ctx.leases.drop([message.message_id])
+        self.ctx.stats.lost_claims += 1
+        return "lost"
 
     async def _attempt(self, work: LaneWork, message: Message) -> tuple[DeliveryResult, int]:
         agent = self.ctx.bus.agents[message.to_agent]
         redelivery = message.message_id in work.reclaimed
         self.ctx.stats.redeliveries += redelivery
+        request = DeliveryRequest(message, agent, redelivery, message.attempt_started_at)
         started = time.perf_counter()
         try:
-            result = await work.transport.deliver(DeliveryRequest(message, agent, redelivery))
+            result = await work.transport.deliver(request)
         except TransportPaused:
             raise
         except Exception as exc:  # a transport bug must not take the dispatcher down
@@ -134,58 +183,63 @@ class LaneRunner:
         if result.ok and work.transport.idempotent:
             work.acks.append(outcome)
             return True
-        await self._flush(work.acks)
-        if result.ok:
-            self._count([await self.ctx.settle.submit(outcome)])
-            return True
-        retry_at = timefmt.utcnow() + timedelta(seconds=retry_delay(self.settings, message))
-        settled = await self.ctx.settle.submit(dataclasses.replace(outcome, retry_at=retry_at))
-        self._count([settled], message, result.error)
-        return False
+        await self._flush(work)
+        if not result.ok:
+            outcome = dataclasses.replace(outcome, retry_delay=retry_delay(self.settings, message))
+        self.ctx.leases.drop([message.message_id])
+        # What happened on the screen is recorded even when a shutdown's grace ran
+        # out meanwhile: an unrecorded paste would be pasted again by the next run.
+        with anyio.CancelScope(shield=True):
+            settled = await self.ctx.settle.submit(outcome)
+        count_results(self.ctx.stats, [settled], message, result.error)
+        return result.ok
 
-    async def _keep_lease(self, work: LaneWork, index: int) -> None:
-        """Renew the lease of a long lane before a third of it is left."""
-        if time.monotonic() - work.renewed_at < self.settings.lease_seconds / 3:
-            return
-        rest = [m.message_id for m in work.lane[index:]]
-        await self.ctx.bus.db.claims.renew(work.token, rest, self.settings.lease_seconds)
-        work.renewed_at = time.monotonic()
+    async def _stop_early(self, work: LaneWork, index: int, *, touched: bool = False) -> None:
+        await self._flush(work)
+        rest = work.lane[index:]
+        await self._release(work.token, rest, [rest[0].message_id] if touched and rest else [])
 
-    async def _stop_early(self, work: LaneWork, index: int) -> None:
-        await self._flush(work.acks)
-        await self._release(work.token, work.lane[index:])
-
-    async def _flush(self, acks: list[Outcome]) -> None:
-        if acks:
-            results = await self.ctx.settle.submit_many(acks)
-            acks.clear()
-            self._count(results)
-
-    async def _release(self, token: str, rest: list[Message]) -> None:
-        if rest:
+    async def _flush(self, work: LaneWork) -> None:
+        if work.acks:
+            acks, work.acks = work.acks, []
+            self.ctx.leases.drop(ack.message_id for ack in acks)
             with anyio.CancelScope(shield=True):
-                released = await self.ctx.bus.db.claims.release(token, [m.message_id for m in rest])
+                results = await self.ctx.settle.submit_many(acks)
+            count_results(self.ctx.stats, results)
+
+    async def _release(
+        self, token: str, rest: list[Message], touched: list[str] | None = None
+    ) -> None:
+        if rest:
+            ids = [m.message_id for m in rest]
+            self.ctx.leases.drop(ids)
+            with anyio.CancelScope(shield=True):
+                released = await self.ctx.bus.db.claims.release(token, ids, touched or [])
             self.ctx.stats.released += released
 
-    def _count(
-        self, results: list[str], message: Message | None = None, error: str | None = None
-    ) -> None:
-        stats = self.ctx.stats
-        for result in results:
-            if result in RESULT_COUNTERS:
-                setattr(stats, RESULT_COUNTERS[result], getattr(stats, RESULT_COUNTERS[result]) + 1)
-            elif result in ("retrying", "failed"):
-                stats.failed_attempts += 1
-            if result == "failed":
-                stats.dead_lettered += 1
-                if message is not None:
-                    logger.warning(
-                        "message %s to %s dead-lettered: %s",
-                        message.message_id,
-                        message.to_agent,
-                        error,
-                        extra={"action": "dead_letter"},
-                    )
+
+def count_results(
+    stats: DispatchStats,
+    results: list[str],
+    message: Message | None = None,
+    error: str | None = None,
+) -> None:
+    """Add settled outcomes to the dispatcher's counters; log each dead letter."""
+    for result in results:
+        if result in RESULT_COUNTERS:
+            setattr(stats, RESULT_COUNTERS[result], getattr(stats, RESULT_COUNTERS[result]) + 1)
+        elif result in ("retrying", "failed"):
+            stats.failed_attempts += 1
+        if result == "failed":
+            stats.dead_lettered += 1
+            if message is not None:
+                logger.warning(
+                    "message %s to %s dead-lettered: %s",
+                    message.message_id,
+                    message.to_agent,
+                    error,
+                    extra={"action": "dead_letter"},
+                )
 
 
 def retry_delay(settings: BusConfig, message: Message) -> float:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from swarmbus.agents.config import AgentConfig
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.requests import Envelope
 from swarmbus.bus.signal import Signal
-from swarmbus.storage import timefmt
 from swarmbus.storage.database import Database
 from swarmbus.storage.messages import DeliveryMethod, NewMessage, Stored
 
@@ -54,9 +52,6 @@ def compose(
     key = envelope.idempotency_key
     if key is not None and broadcast_id is not None:
         key = f"{key}/{agent.name}"  # one key per row: the unique index is (sender, key)
-    expires_at = None
-    if envelope.expires_in is not None:
-        expires_at = timefmt.utcnow() + timedelta(seconds=envelope.expires_in)
     return NewMessage(
         from_agent=envelope.from_agent,
         to_agent=agent.name,
@@ -68,5 +63,5 @@ def compose(
         max_retries=max_retries,
         idempotency_key=key,
         broadcast_id=broadcast_id,
-        expires_at=expires_at,
+        expires_in=envelope.expires_in,
     )

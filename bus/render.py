@@ -2,12 +2,14 @@
 
 The body always arrives exactly as sent; around it goes a small header so the
 receiving agent knows who wrote, and the message id, so it can recognise a
-duplicate after a redelivery.
+duplicate after a redelivery. A paste that may repeat an earlier, interrupted
+one says so in a line of its own above everything else.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from swarmbus.storage import timefmt
 from swarmbus.storage.messages import Message
@@ -18,9 +20,31 @@ DEFAULT_GUI_TEMPLATE = (
 )
 
 
-def gui_text(message: Message, template: str | None = None) -> str:
+def uncertain_reason(message: Message) -> str:
+    """Why a message may already have been delivered: its last attempt never finished."""
+    started = message.attempt_started_at
+    when = timefmt.to_text(started) if started else "an unknown time"
+    by = f" by {message.attempt_by}" if message.attempt_by else ""
+    return (
+        f"an earlier attempt at message {message.message_id} was interrupted at {when}{by} "
+        f"and may have been delivered"
+    )
+
+
+def repeat_notice(message_id: str, interrupted_at: datetime) -> str:
+    """The line above a paste that may repeat an earlier, interrupted one."""
+    return (
+        f"[swarmbus] this may repeat message {message_id}: an earlier attempt was "
+        f"interrupted at {timefmt.to_text(interrupted_at)}"
+    )
+
+
+def gui_text(
+    message: Message, template: str | None = None, uncertain_since: datetime | None = None
+) -> str:
     """What is pasted into a chat window: the agent's template (see
-    `agents.gui_settings.TEMPLATE_FIELDS`) filled in, the body exactly as sent."""
+    `agents.gui_settings.TEMPLATE_FIELDS`, which always includes {id}) filled in,
+    the body exactly as sent; below a "may repeat" line when `uncertain_since`."""
     values = {
         "sender": message.from_agent,
         "recipient": message.to_agent,
@@ -30,7 +54,10 @@ def gui_text(message: Message, template: str | None = None) -> str:
         "sent_at": timefmt.to_text(message.sent_at),
         "body": message.content,
     }
-    return (template or DEFAULT_GUI_TEMPLATE).format_map(values)
+    text = (template or DEFAULT_GUI_TEMPLATE).format_map(values)
+    if uncertain_since is None:
+        return text
+    return f"{repeat_notice(message.message_id, uncertain_since)}\n{text}"
 
 
 def inbox_document(message: Message) -> str:

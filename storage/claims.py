@@ -5,6 +5,10 @@ order, and ids increase in commit order (see `ids`), so a lane is FIFO in send
 order. A claim takes, from each lane, the run of messages at its head that are
 ready now, under one lease and one token; every later update names that token
 and only touches rows the claim still holds.
+
+Every time here comes from the database's clock (`now()` on PostgreSQL), never
+the host's: a machine whose clock runs fast must not take over live leases or
+deliver backed-off messages early.
 """
 
 from __future__ import annotations
@@ -31,19 +35,20 @@ _MESSAGES = TypeAdapter(list[Message])
 class Claim:
     """Messages taken under one lease, in delivery order.
 
-    `next_due` is the earliest moment a lane that was not ready becomes ready
-    (a backoff ending or a lease running out); `more` says the claim stopped at
-    its limit with more messages ready; `lanes` counts lanes with messages in
-    play; `reclaimed` names messages taken over from an expired lease, whose
-    earlier delivery may have landed.
+    `next_due_in` is how many seconds after the claim a lane that was not ready
+    becomes ready (a backoff ending or a lease running out); `more` says the
+    claim stopped at its limit with more messages ready; `lanes` counts lanes
+    with messages in play; `reclaimed` names messages taken over from an
+    expired lease; `db_now` is the database's clock at the claim.
     """
 
     token: str
     messages: list[Message]
-    next_due: datetime | None = None
+    next_due_in: float | None = None
     more: bool = False
     lanes: int = 0
     reclaimed: frozenset[str] = frozenset()
+    db_now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,7 @@ class Outcome:
     coordinates: Mapping[str, Any] | None = None
     coordinate_validation_status: CoordinateStatus | None = None
     error: str | None = None
-    retry_at: datetime | None = None
+    retry_delay: float = 0.0  # seconds of backoff before the next attempt, after a failure
     expired: bool = False
 
     @property
@@ -68,12 +73,13 @@ class Outcome:
 @dataclass(frozen=True)
 class _ReadyRuns:
     rows: list[Row]
-    next_due: datetime | None
+    next_due_in: float | None
     lanes: int
+    db_now: datetime
 
 
 class ClaimRepository:
-    """The SQL that claims, renews, settles and releases messages."""
+    """The SQL that claims, settles and releases messages (leases: `storage.leases`)."""
 
     def __init__(self, connector: Connector) -> None:
         self._db = connector
@@ -95,50 +101,30 @@ class ClaimRepository:
         token = ids.new_id()
         if not lanes or limit <= 0:
             return Claim(token, [])
-        moment = timefmt.utcnow()
         async with self._db.transaction() as tx:
             heads = await tx.fetch_all(
                 self._q["lane_heads"],
                 {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
             )
-            ready = _ready_runs(heads, lanes, timefmt.to_text(moment))
+            if not heads:
+                return Claim(token, [])
+            ready = _ready_runs(heads, lanes)
             chosen = ready.rows[:limit]
-            if not chosen:
-                return Claim(token, [], ready.next_due, False, ready.lanes)
-            lease = timefmt.text_after(lease_seconds, moment)
-            rows = await self._take(tx, chosen, token, claimed_by, lease)
-        messages = sorted(
-            _MESSAGES.validate_python(rows), key=lambda message: message.delivery_order
-        )
-        reclaimed = frozenset(r["message_id"] for r in chosen if r["delivery_status"] == "claimed")
-        return Claim(
-            token, messages, ready.next_due, len(ready.rows) > limit, ready.lanes, reclaimed
-        )
+            rows = await self._take(tx, chosen, token, claimed_by, lease_seconds) if chosen else []
+        return _claim_of(token, rows, ready, limit)
 
     async def _take(
-        self, tx: Statements, chosen: list[Row], token: str, claimed_by: str, lease: str
+        self, tx: Statements, chosen: list[Row], token: str, claimed_by: str, lease: float
     ) -> list[Row]:
         return await tx.fetch_all(
             self._q["claim_messages"],
             {
                 "message_ids": json.dumps([row["message_id"] for row in chosen]),
-                "lease_expires_at": lease,
+                "lease_seconds": float(lease),
                 "claim_token": token,
                 "claimed_by": claimed_by,
             },
         )
-
-    async def renew(self, token: str, message_ids: Sequence[str], lease_seconds: float) -> int:
-        """Extend the lease on messages this claim still holds; return how many."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(
-                self._q["renew_leases"],
-                {
-                    "message_ids": json.dumps(list(message_ids)),
-                    "claim_token": token,
-                    "lease_expires_at": timefmt.text_after(lease_seconds),
-                },
-            )
 
     async def settle(self, outcomes: Sequence[Outcome]) -> list[str]:
         """Record deliveries, failed attempts and expiries in one transaction.
@@ -148,75 +134,87 @@ class ClaimRepository:
         claim no longer held the message (its lease ran out and another
         dispatcher took it), in which case nothing was written.
         """
-        now = timefmt.now_text()
         async with self._db.transaction() as tx:
-            held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered], now)
-            return [await self._settle_one(tx, outcome, now, held) for outcome in outcomes]
+            held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered])
+            return [await self._settle_one(tx, outcome, held) for outcome in outcomes]
 
-    async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome], now: str) -> set[str]:
+    async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome]) -> set[str]:
         if not outcomes:
             return set()
         rows = await tx.fetch_all(
             self._q["mark_delivered"],
-            {"now": now, "outcomes": json.dumps([_delivered_json(o) for o in outcomes])},
+            {"outcomes": json.dumps([_delivered_json(o) for o in outcomes])},
         )
         return {row["message_id"] for row in rows}
 
-    async def _settle_one(self, tx: Statements, outcome: Outcome, now: str, held: set[str]) -> str:
+    async def _settle_one(self, tx: Statements, outcome: Outcome, held: set[str]) -> str:
         if outcome.delivered:
             return "delivered" if outcome.message_id in held else "lost"
         if outcome.expired:
             changed = await tx.execute(
                 self._q["mark_expired"],
-                {"message_id": outcome.message_id, "claim_token": outcome.claim_token, "now": now},
+                {"message_id": outcome.message_id, "claim_token": outcome.claim_token},
             )
             return "expired" if changed else "lost"
-        row = await tx.fetch_one(self._q["record_failure"], _failure_params(outcome, now))
+        row = await tx.fetch_one(self._q["record_failure"], _failure_params(outcome))
         return "lost" if row is None else str(row["delivery_status"])
 
-    async def release(self, token: str, message_ids: Sequence[str]) -> int:
-        """Hand claimed messages back without counting an attempt."""
+    async def release(
+        self, token: str, message_ids: Sequence[str], touched: Sequence[str] = ()
+    ) -> int:
+        """Hand claimed messages back without counting an attempt.
+
+        Their attempt marks are cleared, except on `touched`: messages whose
+        delivery was cut off after it reached the screen, which stay uncertain.
+        """
         if not message_ids:
             return 0
+        params = {
+            "message_ids": json.dumps(list(message_ids)),
+            "touched": json.dumps(list(touched)),
+            "claim_token": token,
+        }
         async with self._db.transaction() as tx:
-            return await tx.execute(
-                self._q["release_claims"],
-                {"message_ids": json.dumps(list(message_ids)), "claim_token": token},
-            )
+            return await tx.execute(self._q["release_claims"], params)
 
     async def expire_waiting(self) -> int:
         """Close every waiting message whose expiry passed; return how many."""
         async with self._db.transaction() as tx:
-            return await tx.execute(self._q["expire_waiting"], {"now": timefmt.now_text()})
+            return await tx.execute(self._q["expire_waiting"])
 
     async def requeue(
         self, message_id: str | None = None, to_agent: str | None = None
     ) -> list[str]:
         """Give dead letters fresh attempts: one by id, or all (of one recipient)."""
-        now = timefmt.now_text()
         async with self._db.transaction() as tx:
             if message_id is not None:
-                changed = await tx.execute(
-                    self._q["requeue_message"], {"message_id": message_id, "now": now}
-                )
+                changed = await tx.execute(self._q["requeue_message"], {"message_id": message_id})
                 requeued = [message_id] if changed else []
             else:
-                rows = await tx.fetch_all(
-                    self._q["requeue_all_failed"], {"to_agent": to_agent, "now": now}
-                )
+                rows = await tx.fetch_all(self._q["requeue_all_failed"], {"to_agent": to_agent})
                 requeued = sorted(row["message_id"] for row in rows)
             if requeued:
                 await tx.announce()
         return requeued
 
 
-def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _ReadyRuns:
-    """From each lane's head rows, keep the leading run that is ready now.
+def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Claim:
+    messages = sorted(_MESSAGES.validate_python(rows), key=lambda m: m.delivery_order)
+    chosen = ready.rows[:limit]
+    reclaimed = frozenset(r["message_id"] for r in chosen if r["delivery_status"] == "claimed")
+    more = len(ready.rows) > limit
+    return Claim(token, messages, ready.next_due_in, more, ready.lanes, reclaimed, ready.db_now)
+
+
+def _ready_runs(heads: list[Row], batch: Mapping[Lane, int]) -> _ReadyRuns:
+    """From each lane's head rows, keep the leading run that is ready now (by the
+    database's clock, which every row carries as `db_now`).
 
     A lane whose first row is not its true head (`lane_head`, reported where
     rows can be skipped because another dispatcher holds them locked) is left
     alone entirely: taking its later rows would break its order.
     """
+    now_text = heads[0]["db_now"]
     lanes: dict[Lane, list[Row]] = {}
     for row in heads:
         lanes.setdefault((row["to_agent"], row["priority_rank"]), []).append(row)
@@ -233,8 +231,14 @@ def _ready_runs(heads: list[Row], batch: Mapping[Lane, int], now_text: str) -> _
                 break
             chosen.append(row)
     chosen.sort(key=lambda r: (r["priority_rank"], r["message_id"]))
-    due_at = None if next_due is None else timefmt.from_text(next_due)
-    return _ReadyRuns(chosen, due_at, len(lanes))
+    due_in = None
+    if next_due is not None:
+        due_in = (_time(next_due) - _time(now_text)).total_seconds()
+    return _ReadyRuns(chosen, due_in, len(lanes), _time(now_text))
+
+
+def _time(text: str) -> datetime:
+    return timefmt.from_text(text)
 
 
 def _due(row: Row) -> str:
@@ -253,13 +257,12 @@ def _delivered_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _failure_params(outcome: Outcome, now: str) -> dict[str, Any]:
+def _failure_params(outcome: Outcome) -> dict[str, Any]:
     return {
         "message_id": outcome.message_id,
         "claim_token": outcome.claim_token,
         "last_error": outcome.error,
-        "now": now,
-        "retry_at": timefmt.to_text(outcome.retry_at or timefmt.utcnow()),
+        "retry_delay": float(outcome.retry_delay),
         "pyautogui_coordinates": dump_json(dict(outcome.coordinates))
         if outcome.coordinates is not None
         else None,

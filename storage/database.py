@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from swarmbus.storage.checks import IntegrationTestRepository
     from swarmbus.storage.claims import ClaimRepository
     from swarmbus.storage.commands import CommandRepository
+    from swarmbus.storage.leases import LeaseRepository
     from swarmbus.storage.messages import MessageRepository
     from swarmbus.storage.systems import SystemRepository
     from swarmbus.storage.workspaces import WorkspaceRepository
@@ -52,6 +53,7 @@ class Database(AsyncResource):
 
     def __init__(self, connector: Connector) -> None:
         self.connector = connector
+        self.location = connector.location
 
     @cached_property
     def workspaces(self) -> WorkspaceRepository:
@@ -70,6 +72,12 @@ class Database(AsyncResource):
         from swarmbus.storage.claims import ClaimRepository
 
         return ClaimRepository(self.connector)
+
+    @cached_property
+    def leases(self) -> LeaseRepository:
+        from swarmbus.storage.leases import LeaseRepository
+
+        return LeaseRepository(self.connector)
 
     @cached_property
     def systems(self) -> SystemRepository:
@@ -94,10 +102,6 @@ class Database(AsyncResource):
         from swarmbus.storage.checks import IntegrationTestRepository
 
         return IntegrationTestRepository(self.connector)
-
-    @property
-    def location(self) -> str:
-        return self.connector.location
 
     async def close(self) -> None:
         await self.connector.close()

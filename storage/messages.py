@@ -66,6 +66,10 @@ class Message(BaseModel):
     broadcast_id: str | None = None
     expires_at: UtcTime | None = None
     created_at: UtcTime
+    # set while a non-idempotent delivery (a paste) is under way; left behind by a cut-off one
+    attempt_started_at: UtcTime | None = None
+    attempt_by: str | None = None
+    attempt_token: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -93,7 +97,7 @@ class NewMessage:
     max_retries: int = 3
     idempotency_key: str | None = None
     broadcast_id: str | None = None
-    expires_at: datetime | None = None
+    expires_in: float | None = None  # seconds from the moment it is stored, by the database's clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +123,6 @@ class MessageRepository:
         A message whose (sender, idempotency key) is already stored, or appears
         earlier in the same batch, is not stored again: it gets the first id.
         """
-        now = timefmt.now_text()
         async with self._db.transaction() as tx:
             known = await self._known_keys(tx, messages)
             await tx.fetch_one(self._q["lock_message_ids"])
@@ -135,7 +138,7 @@ class MessageRepository:
                 if message.idempotency_key is not None:
                     known[key] = message_id
                 results.append(Stored(message_id, created=True))
-                params.append(_insert_params(message, message_id, now))
+                params.append(_insert_params(message, message_id))
             if params:
                 await tx.execute_many(self._q["insert_message"], params)
                 await tx.announce()
@@ -215,7 +218,7 @@ class MessageRepository:
         return [Message.model_validate(row) for row in rows]
 
 
-def _insert_params(message: NewMessage, message_id: str, now: str) -> dict[str, Any]:
+def _insert_params(message: NewMessage, message_id: str) -> dict[str, Any]:
     return {
         "message_id": message_id,
         "from_agent": message.from_agent,
@@ -223,11 +226,10 @@ def _insert_params(message: NewMessage, message_id: str, now: str) -> dict[str, 
         "priority": message.priority,
         "tags": dump_json(list(message.tags)) if message.tags else "[]",
         "content": message.content,
-        "sent_at": now,
         "delivery_method": message.delivery_method,
         "max_retries": message.max_retries,
         "coordinate_validation_status": message.coordinate_validation_status,
         "idempotency_key": message.idempotency_key,
         "broadcast_id": message.broadcast_id,
-        "expires_at": timefmt.to_text(message.expires_at) if message.expires_at else None,
+        "expires_in": message.expires_in,
     }

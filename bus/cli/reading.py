@@ -105,7 +105,15 @@ def _fields(message: Any) -> list[tuple[str, Any]]:
         ("last error", message.last_error or "-"),
         ("broadcast", message.broadcast_id or "-"),
         ("expires", message.expires_at or "-"),
+        ("unfinished attempt", _attempt(message)),
     ]
+
+
+def _attempt(message: Any) -> str:
+    """An attempt that started and never recorded its outcome (it may have landed)."""
+    if message.attempt_started_at is None:
+        return "-"
+    return f"started {message.attempt_started_at} by {message.attempt_by or '?'}"
 
 
 async def _get(swarm: Any, message_id: str) -> Any:

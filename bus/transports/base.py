@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from swarmbus.agents.config import AgentConfig
@@ -22,13 +23,16 @@ from swarmbus.storage.messages import CoordinateStatus, DeliveryMethod, Message
 class DeliveryRequest:
     """One delivery attempt.
 
-    `redelivery` is set when an earlier attempt may already have landed (the
-    message was reclaimed from a dispatcher whose lease ran out).
+    `redelivery` is set when the message was reclaimed from a dispatcher whose
+    lease ran out. `uncertain_since` is set when an earlier non-idempotent
+    attempt started at that time and never recorded its outcome: it may have
+    landed, so a repeat must say so.
     """
 
     message: Message
     agent: AgentConfig
     redelivery: bool = False
+    uncertain_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +53,15 @@ class DeliveryResult:
 class TransportPaused(Exception):
     """Raised by a transport that must stop delivering until a person resumes it.
 
-    The dispatcher hands the message back untouched (no attempt is counted).
+    The dispatcher hands the message back (no attempt is counted). `touched`
+    says the delivery had already reached the screen (clicked or pasted), so
+    the message may have landed in part: it stays marked uncertain.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, touched: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.touched = touched
 
 
 class Transport(Protocol):

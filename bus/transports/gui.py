@@ -74,9 +74,10 @@ class GuiTransport:
 
     async def deliver(self, request: DeliveryRequest) -> DeliveryResult:
         """Paste one message; a started delivery finishes even if the caller is cancelled."""
-        job = gui_desk.GuiJob(
-            request.agent, render.gui_text(request.message, request.agent.message_template)
+        text = render.gui_text(
+            request.message, request.agent.message_template, request.uncertain_since
         )
+        job = gui_desk.GuiJob(request.agent, text)
         if self._thread is None:
             self._thread = self._shared.acquire()
         with anyio.CancelScope(shield=True):

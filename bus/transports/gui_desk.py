@@ -133,6 +133,7 @@ class _Attempt:
         self.check = TargetCheck(desk.display, job.agent)
         self.typing = job.agent.input_method == "type"
         self.details: dict[str, Any] = {}
+        self.touched = False  # whether text may have reached the window
 
     def run(self) -> DeliveryResult:
         try:
@@ -147,7 +148,8 @@ class _Attempt:
         except (TargetRefused, ScreenBusy) as refused:
             return self._result(str(refused))
         except self.desk.gui.FailSafeException:
-            raise TransportPaused(self.desk.pause.set(FAILSAFE_REASON).describe()) from None
+            reason = self.desk.pause.set(FAILSAFE_REASON).describe()
+            raise TransportPaused(reason, touched=self.touched) from None
         return self._result(None)
 
     def _drive(self) -> None:
@@ -161,6 +163,7 @@ class _Attempt:
         if self.agent.clear_before_paste:
             self.desk.gui.hotkey("command" if MAC else "ctrl", "a")
             self.desk.gui.press("backspace")
+        self.touched = True
         if self.typing:
             self._type()
             self._submit()

@@ -12,8 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from swarmbus.bus.cli import app
+from swarmbus.storage import migrations
 
 REPO = Path(__file__).parents[2]
+LATEST = migrations.latest_version("sqlite")
 runner = CliRunner()
 
 
@@ -61,11 +63,11 @@ def test_agents_list_and_db_status(swarm_dir: Path) -> None:
     assert agents[0]["transport"] == "inbox"
     assert agents[0]["inbox"].endswith("inboxes/Agent-1")
     status = run_json(swarm_dir, "db", "status")
-    assert status["schema_version"] == status["latest_version"] == 1
+    assert status["schema_version"] == status["latest_version"] == LATEST
     assert status["journal_mode"] == "wal"
     assert status["row_counts"]["agent_workspaces"] == 8
     table = swarmbus("db", "status", cwd=swarm_dir)
-    assert "schema version 1" in table.stdout
+    assert f"schema version {LATEST}" in table.stdout
     assert "agent_messages" in table.stdout
 
 

@@ -13,6 +13,12 @@ from swarmbus.bus.api import Bus
 from tests.gui.conftest import NEUTRAL_POINT, drain, pointer_at
 from tests.gui.xserver import Receiver
 
+BODY_FIRST = "{body}\n\n(id {id})"  # the body leads the paste; the id is always there
+
+
+def body_first(body: str, message_id: str) -> str:
+    return f"{body}\n\n(id {message_id})"
+
 
 def read_clipboard() -> str:
     return subprocess.run(
@@ -114,26 +120,26 @@ async def test_text_starting_with_a_slash_or_bang_arrives_as_is(
     gui_swarm: Callable[..., Swarm], receiver: Receiver
 ) -> None:
     x, y = receiver.point
-    swarm = gui_swarm({"Agent-1": {"x": x, "y": y, "message_template": "{body}"}})
+    swarm = gui_swarm({"Agent-1": {"x": x, "y": y, "message_template": BODY_FIRST}})
     async with await Bus.open(swarm) as bus:
-        for body in ("/compact now", "!ls -la\n/second line"):
-            await bus.send("Agent-9", "Agent-1", body)
+        bodies = ("/compact now", "!ls -la\n/second line")
+        ids = [await bus.send("Agent-9", "Agent-1", body) for body in bodies]
         await drain(bus)
-    assert receiver.submissions() == ["/compact now", "!ls -la\n/second line"]
+    assert receiver.submissions() == [body_first(b, i) for b, i in zip(bodies, ids, strict=True)]
 
 
 async def test_typing_fallback_types_ascii_and_refuses_what_it_cannot_type(
     gui_swarm: Callable[..., Swarm], receiver: Receiver
 ) -> None:
     x, y = receiver.point
-    settings = {"x": x, "y": y, "input_method": "type", "message_template": "{body}"}
+    settings = {"x": x, "y": y, "input_method": "type", "message_template": BODY_FIRST}
     swarm = gui_swarm({"Agent-1": settings}, max_retries=0)
     async with await Bus.open(swarm) as bus:
         typed = await bus.send("Agent-9", "Agent-1", "typed, two lines:\n  second (ok)")
         refused = await bus.send("Agent-9", "Agent-1", "café — “quoted”")
         await drain(bus)
         typed_row, refused_row = await bus.get(typed), await bus.get(refused)
-    assert receiver.submissions() == ["typed, two lines:\n  second (ok)"]
+    assert receiver.submissions() == [body_first("typed, two lines:\n  second (ok)", typed)]
     assert typed_row.delivery_method == "pyautogui_typing"
     assert refused_row.delivery_status == "failed"
     assert "typing cannot enter 'é', '—', '“', '”'" in (refused_row.last_error or "")
@@ -144,10 +150,10 @@ async def test_a_draft_in_the_box_is_merged_or_replaced(
     gui_swarm: Callable[..., Swarm], receiver: Receiver, clear: bool
 ) -> None:
     x, y = receiver.point
-    settings = {"x": x, "y": y, "message_template": "{body}", "clear_before_paste": clear}
+    settings = {"x": x, "y": y, "message_template": BODY_FIRST, "clear_before_paste": clear}
     receiver.command("draft", "half-typed draft ")
     async with await Bus.open(gui_swarm({"Agent-1": settings})) as bus:
-        await bus.send("Agent-9", "Agent-1", "the message")
+        message_id = await bus.send("Agent-9", "Agent-1", "the message")
         await drain(bus)
-    expected = "the message" if clear else "half-typed draft the message"
+    expected = ("" if clear else "half-typed draft ") + body_first("the message", message_id)
     assert receiver.submissions() == [expected]

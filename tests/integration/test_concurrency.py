@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from swarmbus.agents.config import Swarm
+from swarmbus.storage import migrations
 from swarmbus.storage.database import describe, open_database
 from tests.conftest import write_swarm
 from tests.processes import swarmbus, worker
@@ -52,4 +53,4 @@ def test_many_processes_create_the_same_fresh_database(tmp_path: Path) -> None:
         for opener in openers:
             out, err = opener.communicate(timeout=120)
             assert opener.returncode == 0, err
-            assert json.loads(out)["schema_version"] == 1
+            assert json.loads(out)["schema_version"] == migrations.latest_version("sqlite")

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import timedelta
 
 import anyio
 
 from swarmbus import errors
 from swarmbus.agents import config as swarm_config
 from swarmbus.bus.api import Bus
+from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.storage import timefmt
 from swarmbus.storage.systems import SystemStatus
 
 
@@ -80,6 +84,33 @@ async def send_and_hang(config: str, to: str) -> None:
     await anyio.sleep(3600)
 
 
+def skew_clock(seconds: float) -> None:
+    """Make this process's clock (the one swarmbus reads) run `seconds` ahead."""
+    real = timefmt.utcnow
+    timefmt.utcnow = lambda: real() + timedelta(seconds=seconds)  # type: ignore[assignment]
+
+
+async def dispatch_skewed(config: str, skew: float, seconds: float) -> None:
+    """Dispatch with a memory transport for `seconds` on a skewed clock; print what it got."""
+    skew_clock(skew)
+    swarm = swarm_config.load(config)
+    transport = MemoryTransport(concurrency=1)
+    async with await Bus.open(swarm) as bus:
+        dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(monitor=False))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(dispatcher.run)
+            await anyio.sleep(seconds)
+            dispatcher.stop()
+    print(json.dumps({"delivered": [m.message_id for m in transport.delivered]}))
+
+
+async def send_skewed(config: str, skew: float, to: str, body: str) -> None:
+    """Send one message on a skewed clock; print its id."""
+    skew_clock(skew)
+    async with await Bus.open(swarm_config.load(config)) as bus:
+        print(await bus.send("skewed", to, body))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "produce":
@@ -87,6 +118,10 @@ if __name__ == "__main__":
         anyio.run(produce, args[0], int(args[1]), args[2], int(args[3]), pace)
     elif command == "send-and-hang":
         anyio.run(send_and_hang, args[0], args[1])
+    elif command == "dispatch-skewed":
+        anyio.run(dispatch_skewed, args[0], float(args[1]), float(args[2]))
+    elif command == "send-skewed":
+        anyio.run(send_skewed, args[0], float(args[1]), args[2], args[3])
     elif command == "write-mix":
         anyio.run(write_mix, args[0], float(args[1]), args[2])
     else:

@@ -16,9 +16,12 @@ import pytest
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.storage import backup as copier
+from swarmbus.storage import migrations
 from tests.conftest import CONTRACT_TABLES
 from tests.operations.conftest import acli, acli_json, execute, rows
 from tests.processes import dispatcher, worker
+
+LATEST = migrations.latest_version("sqlite")
 
 
 def dump(path: Path | str) -> dict[str, list[tuple[object, ...]]]:
@@ -63,7 +66,7 @@ async def test_backup_under_load_then_restore_row_by_row(
     copy.parent.mkdir()
     result = await acli(swarm, "db", "backup", str(copy))
     assert result.exit_code == 0, result.output
-    assert "verified (integrity ok, schema version 1)" in result.stdout
+    assert f"verified (integrity ok, schema version {LATEST})" in result.stdout
     taken = dump(copy)
     assert taken["core_systems_status"], "the dispatcher's heartbeat is in the copy"
     await wait_for(lambda: delivered(swarm.database) > delivered(copy))  # delivery went on
@@ -117,7 +120,7 @@ def prepare_sources(folder: Path, swarm: Swarm) -> None:
     execute(
         folder / "newer.db",
         "PRAGMA journal_mode = DELETE",
-        "INSERT INTO schema_migrations (version, description, checksum) VALUES (2, 'x', 'x')",
+        "INSERT INTO schema_migrations (version, description, checksum) VALUES (99, 'x', 'x')",
     )
 
 
@@ -130,7 +133,7 @@ BAD_INPUTS = [
         ["db", "restore", "{tmp}/other.db"],
         "is not a swarmbus database (it has no schema_migrations)",
     ),
-    (["db", "restore", "{tmp}/newer.db"], "has schema version 2, but this swarmbus knows"),
+    (["db", "restore", "{tmp}/newer.db"], "has schema version 99, but this swarmbus knows"),
     (["db", "restore", "{tmp}/nothing.db"], "nothing.db: no such file"),
     (["db", "prune", "--older-than", "soon"], "--older-than 'soon' is not allowed"),
     (["db", "prune", "--older-than", "0"], "--older-than '0' is not allowed"),
@@ -174,7 +177,7 @@ async def test_backup_reports_progress_step_by_step(
     result = await copier.backup(
         Path(swarm.database),
         tmp_path / "copy.db",
-        1,
+        LATEST,
         lambda done, total: seen.append((done, total)),
     )
     assert len(seen) > 2

@@ -39,7 +39,7 @@ def test_settings_are_read(tmp_path: Path) -> None:
         tmp_path,
         'input_method = "type"\nsubmit_key = "ctrl+enter"\npaste_key = "ctrl+shift+v"\n'
         "clear_before_paste = true\nsubmit_delay = 0.2\nclipboard_restore_delay = 1\n"
-        'message_template = "{sender}: {body}"\n',
+        'message_template = "{sender} ({id}): {body}"\n',
     ).agents["A"]
     assert (agent.input_method, agent.submit_key, agent.paste_key) == (
         "type",
@@ -58,8 +58,9 @@ def test_settings_are_read(tmp_path: Path) -> None:
         ('input_method = "morse"\n', "input_method = 'morse': Input should be 'paste' or 'type'"),
         ("submit_delay = -1\n", "submit_delay = -1: Input should be greater than or equal to 0"),
         ("clear_before_paste = 1\n", "clear_before_paste = 1: Input should be a valid boolean"),
-        ('message_template = "hi {who} {body}"\n', "unknown field {who}; allowed: {sender}"),
-        ('message_template = "no body here"\n', "must contain {body} exactly once"),
+        ('message_template = "hi {who} {id} {body}"\n', "unknown field {who}; allowed: {sender}"),
+        ('message_template = "no body here {id}"\n', "must contain {body} exactly once"),
+        ('message_template = "{sender}: {body}"\n', "must contain {id} (the message id lets"),
         ('message_template = "{body} {"\n', "not a valid template"),
         ('message_template = "{body!r}"\n', "{body}: format specs and conversions are not"),
         ('message_template = "{body:>9}"\n', "{body}: format specs and conversions are not"),

@@ -98,15 +98,15 @@ WHERE from_agent = :from_agent
   AND idempotency_key IN (SELECT jsonb_array_elements_text(:keys::jsonb));
 
 -- name: insert_message
--- Store one new message, ready at once.
+-- Store one new message, ready at once; times come from the server's clock, not the host's.
 INSERT INTO agent_messages (
     message_id, from_agent, to_agent, priority, tags, content, sent_at, created_at,
     status, delivery_method, delivery_status, max_retries, coordinate_validation_status,
     available_at, idempotency_key, broadcast_id, expires_at
 ) VALUES (
-    :message_id, :from_agent, :to_agent, :priority, :tags, :content, :sent_at, :sent_at,
+    :message_id, :from_agent, :to_agent, :priority, :tags, :content, now(), now(),
     'pending', :delivery_method, 'pending', :max_retries, :coordinate_validation_status,
-    :sent_at, :idempotency_key, :broadcast_id, :expires_at
+    now(), :idempotency_key, :broadcast_id, now() + :expires_in::float8 * interval '1 second'
 );
 
 -- name: announce_messages
@@ -116,8 +116,9 @@ SELECT pg_notify('swarmbus_messages', '') AS announced;
 -- name: lane_heads
 -- For each given lane, its first :per_lane messages in play, row-locked with SKIP
 -- LOCKED, and the lane's true head: when a locked row was skipped, the two differ
--- and the claim leaves the lane alone (another dispatcher is at work on it).
-SELECT m.*, head.message_id AS lane_head
+-- and the claim leaves the lane alone (another dispatcher is at work on it). With the
+-- server's clock: leases and backoffs are judged by it, never by a host's.
+SELECT m.*, head.message_id AS lane_head, now() AS db_now
 FROM jsonb_array_elements(:lanes::jsonb) AS lane
 CROSS JOIN LATERAL (
     SELECT min(h.message_id) AS message_id FROM agent_messages AS h
@@ -138,28 +139,50 @@ CROSS JOIN LATERAL (
 -- name: claim_messages
 -- Take the chosen messages under a lease; the token makes later updates conditional.
 UPDATE agent_messages
-SET delivery_status = 'claimed', lease_expires_at = :lease_expires_at,
+SET delivery_status = 'claimed',
+    lease_expires_at = now() + :lease_seconds::float8 * interval '1 second',
     claim_token = :claim_token, claimed_by = :claimed_by
 WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
 RETURNING *;
 
 -- name: renew_leases
--- Extend the lease of messages this claim still holds.
-UPDATE agent_messages SET lease_expires_at = :lease_expires_at
-WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
-  AND claim_token = :claim_token;
+-- Extend the leases of held messages, given as a JSON list of [id, claim token];
+-- returns the ids still held (a missing one was taken over by another dispatcher).
+UPDATE agent_messages AS m SET lease_expires_at = now() + :lease_seconds::float8 * interval '1 second'
+FROM jsonb_array_elements(:holds::jsonb) AS h
+WHERE m.message_id = h.value ->> 0 AND m.claim_token = h.value ->> 1
+RETURNING m.message_id;
+
+-- name: begin_attempt
+-- Before a non-idempotent delivery touches the screen: mark the attempt as started and
+-- extend the lease, only if this claim still holds the message (no row: the lease was lost).
+UPDATE agent_messages
+SET attempt_started_at = now(), attempt_by = :claimed_by, attempt_token = :claim_token,
+    lease_expires_at = now() + :lease_seconds::float8 * interval '1 second'
+WHERE message_id = :message_id AND claim_token = :claim_token
+RETURNING message_id;
+
+-- name: hold_uncertain
+-- Dead-letter a message whose earlier attempt was interrupted (the agent's on_uncertain =
+-- "hold"): a person decides whether to retry it. The attempt mark stays, as evidence.
+UPDATE agent_messages
+SET delivery_status = 'failed', status = 'failed', processed_at = now(),
+    last_error = :last_error, lease_expires_at = NULL, claim_token = NULL
+WHERE message_id = :message_id AND claim_token = :claim_token
+RETURNING message_id;
 
 -- name: mark_delivered
 -- Record successful deliveries given as a JSON list of outcomes, only where this
 -- claim still holds the message; returns the ids that were recorded.
 UPDATE agent_messages AS m
-SET delivery_status = 'delivered', status = 'delivered', processed_at = :now,
+SET delivery_status = 'delivered', status = 'delivered', processed_at = now(),
     delivery_time_ms = (o.value ->> 'ms')::integer,
     delivery_method = coalesce(o.value ->> 'method', m.delivery_method),
     pyautogui_coordinates = coalesce(nullif(o.value -> 'coordinates', 'null'::jsonb),
                                      m.pyautogui_coordinates),
     coordinate_validation_status = coalesce(o.value ->> 'cvs', m.coordinate_validation_status),
-    lease_expires_at = NULL, claim_token = NULL
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 FROM jsonb_array_elements(:outcomes::jsonb) AS o
 WHERE m.message_id = o.value ->> 'id' AND m.claim_token = o.value ->> 'token'
 RETURNING m.message_id;
@@ -171,49 +194,60 @@ SET retry_count = retry_count + 1,
     last_error = :last_error,
     delivery_status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'retrying' END,
     status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'pending' END,
-    processed_at = CASE WHEN retry_count + 1 > max_retries THEN :now::timestamptz END,
-    available_at = :retry_at,
+    processed_at = CASE WHEN retry_count + 1 > max_retries THEN now() END,
+    available_at = now() + :retry_delay::float8 * interval '1 second',
     pyautogui_coordinates = coalesce(:pyautogui_coordinates::jsonb, pyautogui_coordinates),
     coordinate_validation_status = coalesce(:coordinate_validation_status::text,
                                             coordinate_validation_status),
-    lease_expires_at = NULL, claim_token = NULL
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed'
 RETURNING message_id, delivery_status, retry_count;
 
 -- name: mark_expired
 -- A claimed message whose expiry passed is closed as expired, not delivered.
 UPDATE agent_messages
-SET delivery_status = 'expired', status = 'expired', processed_at = :now,
-    lease_expires_at = NULL, claim_token = NULL
+SET delivery_status = 'expired', status = 'expired', processed_at = now(),
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed';
 
 -- name: expire_waiting
 -- Close every waiting message whose expiry has passed.
 UPDATE agent_messages
-SET delivery_status = 'expired', status = 'expired', processed_at = :now
+SET delivery_status = 'expired', status = 'expired', processed_at = now()
 WHERE delivery_status IN ('pending', 'retrying')
-  AND expires_at IS NOT NULL AND expires_at <= :now;
+  AND expires_at IS NOT NULL AND expires_at <= now();
 
 -- name: release_claims
--- Hand claimed messages back untouched (shutdown, or a lane stopped early).
-UPDATE agent_messages
-SET delivery_status = CASE WHEN retry_count > 0 THEN 'retrying' ELSE 'pending' END,
-    lease_expires_at = NULL, claim_token = NULL, claimed_by = NULL
-WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
-  AND claim_token = :claim_token;
+-- Hand claimed messages back untouched (shutdown, or a lane stopped early). An attempt
+-- mark stays only on the ids in :touched (a paste cut off after the screen was touched).
+UPDATE agent_messages AS m
+SET delivery_status = CASE WHEN m.retry_count > 0 THEN 'retrying' ELSE 'pending' END,
+    lease_expires_at = NULL, claim_token = NULL, claimed_by = NULL,
+    attempt_started_at = CASE WHEN r.touched THEN m.attempt_started_at END,
+    attempt_by = CASE WHEN r.touched THEN m.attempt_by END,
+    attempt_token = CASE WHEN r.touched THEN m.attempt_token END
+FROM (
+    SELECT id, id IN (SELECT jsonb_array_elements_text(:touched::jsonb)) AS touched
+    FROM jsonb_array_elements_text(:message_ids::jsonb) AS id
+) AS r
+WHERE m.message_id = r.id AND m.claim_token = :claim_token;
 
 -- name: requeue_message
 -- Give a dead letter a fresh set of attempts.
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
-    available_at = :now
+    available_at = now(),
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE message_id = :message_id AND delivery_status = 'failed';
 
 -- name: requeue_all_failed
 -- Give every dead letter (optionally of one recipient) a fresh set of attempts.
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
-    available_at = :now
+    available_at = now(),
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE delivery_status = 'failed' AND (:to_agent::text IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
 

@@ -86,21 +86,23 @@ WHERE from_agent = :from_agent
   AND idempotency_key IN (SELECT value FROM json_each(:keys));
 
 -- name: insert_message
--- Store one new message, ready at once (or when :available_at says).
+-- Store one new message, ready at once; times come from the database's clock.
 INSERT INTO agent_messages (
     message_id, from_agent, to_agent, priority, tags, content, sent_at, created_at,
     status, delivery_method, delivery_status, max_retries, coordinate_validation_status,
     available_at, idempotency_key, broadcast_id, expires_at
-) VALUES (
-    :message_id, :from_agent, :to_agent, :priority, :tags, :content, :sent_at, :sent_at,
+) SELECT
+    :message_id, :from_agent, :to_agent, :priority, :tags, :content, t.now, t.now,
     'pending', :delivery_method, 'pending', :max_retries, :coordinate_validation_status,
-    :sent_at, :idempotency_key, :broadcast_id, :expires_at
-);
+    t.now, :idempotency_key, :broadcast_id,
+    CASE WHEN :expires_in IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :expires_in)) END
+FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now) AS t;
 
 -- name: lane_heads
--- For each given (recipient, priority rank) lane, its first :per_lane messages still in play.
+-- For each given (recipient, priority rank) lane, its first :per_lane messages still in
+-- play, with the database's clock (leases and backoffs are judged by it, never the host's).
 SELECT m.message_id, m.to_agent, m.priority_rank, m.delivery_status, m.available_at,
-       m.lease_expires_at
+       m.lease_expires_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS db_now
 FROM json_each(:lanes) AS lane
 JOIN agent_messages AS m ON m.message_id IN (
     SELECT message_id FROM agent_messages
@@ -114,27 +116,52 @@ JOIN agent_messages AS m ON m.message_id IN (
 -- name: claim_messages
 -- Take the chosen messages under a lease; the token makes later updates conditional.
 UPDATE agent_messages
-SET delivery_status = 'claimed', lease_expires_at = :lease_expires_at,
+SET delivery_status = 'claimed',
+    lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :lease_seconds)),
     claim_token = :claim_token, claimed_by = :claimed_by
 WHERE message_id IN (SELECT value FROM json_each(:message_ids))
 RETURNING *;
 
 -- name: renew_leases
--- Extend the lease of messages this claim still holds.
-UPDATE agent_messages SET lease_expires_at = :lease_expires_at
-WHERE message_id IN (SELECT value FROM json_each(:message_ids))
-  AND claim_token = :claim_token;
+-- Extend the leases of held messages, given as a JSON list of [id, claim token];
+-- returns the ids still held (a missing one was taken over by another dispatcher).
+UPDATE agent_messages SET lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :lease_seconds))
+FROM (
+    SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS token
+    FROM json_each(:holds)
+) AS h
+WHERE agent_messages.message_id = h.id AND agent_messages.claim_token = h.token
+RETURNING agent_messages.message_id;
+
+-- name: begin_attempt
+-- Before a non-idempotent delivery touches the screen: mark the attempt as started and
+-- extend the lease, only if this claim still holds the message (no row: the lease was lost).
+UPDATE agent_messages
+SET attempt_started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), attempt_by = :claimed_by, attempt_token = :claim_token,
+    lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :lease_seconds))
+WHERE message_id = :message_id AND claim_token = :claim_token
+RETURNING message_id;
+
+-- name: hold_uncertain
+-- Dead-letter a message whose earlier attempt was interrupted (the agent's on_uncertain =
+-- "hold"): a person decides whether to retry it. The attempt mark stays, as evidence.
+UPDATE agent_messages
+SET delivery_status = 'failed', status = 'failed', processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    last_error = :last_error, lease_expires_at = NULL, claim_token = NULL
+WHERE message_id = :message_id AND claim_token = :claim_token
+RETURNING message_id;
 
 -- name: mark_delivered
 -- Record successful deliveries given as a JSON list of outcomes, only where this
 -- claim still holds the message; returns the ids that were recorded.
 UPDATE agent_messages
-SET delivery_status = 'delivered', status = 'delivered', processed_at = :now,
+SET delivery_status = 'delivered', status = 'delivered', processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
     delivery_time_ms = o.ms,
     delivery_method = coalesce(o.method, agent_messages.delivery_method),
     pyautogui_coordinates = coalesce(o.coordinates, agent_messages.pyautogui_coordinates),
     coordinate_validation_status = coalesce(o.cvs, agent_messages.coordinate_validation_status),
-    lease_expires_at = NULL, claim_token = NULL
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 FROM (
     SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.token') AS token,
            json_extract(value, '$.ms') AS ms, json_extract(value, '$.method') AS method,
@@ -155,49 +182,60 @@ SET retry_count = retry_count + 1,
     last_error = :last_error,
     delivery_status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'retrying' END,
     status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'pending' END,
-    processed_at = CASE WHEN retry_count + 1 > max_retries THEN :now END,
-    available_at = :retry_at,
+    processed_at = CASE WHEN retry_count + 1 > max_retries THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END,
+    available_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :retry_delay)),
     pyautogui_coordinates = coalesce(:pyautogui_coordinates, pyautogui_coordinates),
     coordinate_validation_status = coalesce(:coordinate_validation_status,
                                             coordinate_validation_status),
-    lease_expires_at = NULL, claim_token = NULL
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed'
 RETURNING message_id, delivery_status, retry_count;
 
 -- name: mark_expired
 -- A claimed message whose expiry passed is closed as expired, not delivered.
 UPDATE agent_messages
-SET delivery_status = 'expired', status = 'expired', processed_at = :now,
-    lease_expires_at = NULL, claim_token = NULL
+SET delivery_status = 'expired', status = 'expired', processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE message_id = :message_id AND claim_token = :claim_token AND delivery_status = 'claimed';
 
 -- name: expire_waiting
 -- Close every waiting message whose expiry has passed.
 UPDATE agent_messages
-SET delivery_status = 'expired', status = 'expired', processed_at = :now
+SET delivery_status = 'expired', status = 'expired', processed_at = t.now
+FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now) AS t
 WHERE delivery_status IN ('pending', 'retrying')
-  AND expires_at IS NOT NULL AND expires_at <= :now;
+  AND expires_at IS NOT NULL AND expires_at <= t.now;
 
 -- name: release_claims
--- Hand claimed messages back untouched (shutdown, or a lane stopped early).
+-- Hand claimed messages back untouched (shutdown, or a lane stopped early). An attempt
+-- mark stays only on the ids in :touched (a paste cut off after the screen was touched).
 UPDATE agent_messages
 SET delivery_status = CASE WHEN retry_count > 0 THEN 'retrying' ELSE 'pending' END,
-    lease_expires_at = NULL, claim_token = NULL, claimed_by = NULL
-WHERE message_id IN (SELECT value FROM json_each(:message_ids))
-  AND claim_token = :claim_token;
+    lease_expires_at = NULL, claim_token = NULL, claimed_by = NULL,
+    attempt_started_at = CASE WHEN touched.id IS NULL THEN NULL ELSE attempt_started_at END,
+    attempt_by = CASE WHEN touched.id IS NULL THEN NULL ELSE attempt_by END,
+    attempt_token = CASE WHEN touched.id IS NULL THEN NULL ELSE attempt_token END
+FROM json_each(:message_ids) AS released
+LEFT JOIN (SELECT value AS id FROM json_each(:touched)) AS touched ON touched.id = released.value
+WHERE agent_messages.message_id = released.value
+  AND agent_messages.claim_token = :claim_token;
 
 -- name: requeue_message
 -- Give a dead letter a fresh set of attempts.
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
-    available_at = :now
+    available_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE message_id = :message_id AND delivery_status = 'failed';
 
 -- name: requeue_all_failed
 -- Give every dead letter (optionally of one recipient) a fresh set of attempts.
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
-    available_at = :now
+    available_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE delivery_status = 'failed' AND (:to_agent IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
 
