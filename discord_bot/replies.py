@@ -28,7 +28,7 @@ async def reply(
     invocation.shown = clip(shown_text(content, embed), RESPONSE_CHARS)
     async with invocation.answering:
         # the answer to a deferral replaces the public "thinking" message: never ephemeral
-        invocation.ephemeral = ephemeral and not invocation.result.get("deferred")
+        invocation.ephemeral = ephemeral and not invocation.deferred
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)
         else:
@@ -47,7 +47,7 @@ async def defer_if_slow(interaction: discord.Interaction[Any], delay: float) -> 
     async with invocation.answering:
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=True)
-            invocation.result["deferred"] = True
+            invocation.deferred = True
 
 
 async def edit_reply(interaction: discord.Interaction[Any], content: str) -> None:

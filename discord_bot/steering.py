@@ -97,7 +97,7 @@ async def send(
         priority=args.priority,
         tags=("discord",),
     )
-    invocation.result = {"message_id": message_id}
+    invocation.record(message_id=message_id)
     await reply(
         interaction, f"📨 Message `{message_id}` for **{args.agent}** stored ({args.priority})."
     )
@@ -122,7 +122,7 @@ async def broadcast(
     sent = await context.bus.broadcast(
         sender, args.message, priority=args.priority, tags=("discord",)
     )
-    invocation.result = {"broadcast_id": sent.broadcast_id, "message_ids": sent.message_ids}
+    invocation.record(broadcast_id=sent.broadcast_id, message_ids=sent.message_ids)
     names = ", ".join(sent.message_ids)
     await reply(
         interaction,
@@ -148,7 +148,7 @@ async def retry(
             f"no message has id {args.message_id.strip()!r}; /messages lists ids"
         ) from None
     invocation.agent_id = message.to_agent
-    invocation.result = {"message_id": message.message_id}
+    invocation.record(message_id=message.message_id)
     await reply(
         interaction,
         f"🔁 Message `{message.message_id}` for **{message.to_agent}** requeued with "

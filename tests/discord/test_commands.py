@@ -61,6 +61,7 @@ async def _check_delivered_send(bus: Bus, reply: Reply, transport: MemoryTranspo
     assert row.response_data == {
         "message_id": message.message_id,
         "outcome": "delivered",
+        "deferred": False,
         "ephemeral": False,
     }
     assert row.discord_bot_response == reply.text
