@@ -41,7 +41,7 @@ class Invocation:
     agent_id: str = SWARM_AGENT
     priority: int = 1
     shown: str = ""  # what the user saw
-    ephemeral: bool = False
+    ephemeral: bool = True  # shown only to the invoker (the tree applies public_replies)
     deferred: bool = False  # acknowledged with "thinking…" before the answer was ready
     result: dict[str, Any] = field(default_factory=dict)  # what the command produced
     after: Callable[[], Awaitable[None]] | None = None  # runs once the row is written

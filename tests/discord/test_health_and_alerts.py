@@ -49,6 +49,7 @@ async def test_heartbeat_row_of_a_bot_not_yet_connected(driven: Bot) -> None:
     settings = row.system_configuration or {}
     assert (settings["heartbeat_seconds"], settings["allowed_users"]) == (15.0, 1)
     assert (settings["allowed_roles"], settings["readers"]) == (1, 1)
+    assert settings["public_replies"] is False
 
 
 async def test_heartbeat_row_of_a_connected_bot(driven: Bot) -> None:
@@ -93,7 +94,7 @@ async def test_a_locked_database_delays_the_row_but_fails_nothing(
     async with make_bot(discord=fast_busy + _allow_alice()) as (bot, harness, bus):
         with locked(bus):
             reply = await harness.invoke("messages", ALICE)  # reads only: WAL lets it through
-            assert not reply.first.ephemeral  # the user got the answer
+            assert reply.embed["title"] == "Messages"  # the user got the answer
             assert bot.context.ledger.pending == 1
             assert bot.context.ledger.failures >= 1
             assert await ledger(bus) == []
