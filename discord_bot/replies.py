@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from swarmbus.discord_bot.invocation import RESPONSE_CHARS, Invocation, invocation_of
+from swarmbus.discord_bot.redaction import hide_paths, hide_paths_in_embed
 from swarmbus.discord_bot.text import CONTENT_LIMIT, clip
 
 SHOWN_PRIVATELY = "🔒 The answer was shown only to whoever ran the command."
@@ -30,14 +31,16 @@ async def reply(
     """Send the response (or a follow-up, if the response was already sent or deferred).
 
     `ephemeral=None` follows the invocation's default (the config's choice).
+    Server paths are hidden from what is sent, and from what the ledger says
+    was shown (its error column keeps the full text).
     """
     invocation = invocation_of(interaction)
     private = invocation.ephemeral if ephemeral is None else ephemeral
     kwargs: dict[str, Any] = {"ephemeral": private}
     if content:
-        kwargs["content"] = content = clip(content, CONTENT_LIMIT)
+        kwargs["content"] = content = clip(hide_paths(content), CONTENT_LIMIT)
     if embed is not None:
-        kwargs["embed"] = embed
+        kwargs["embed"] = embed = hide_paths_in_embed(embed)
     invocation.shown = clip(shown_text(content, embed), RESPONSE_CHARS)
     async with invocation.answering:
         if interaction.response.is_done():
@@ -78,8 +81,8 @@ async def defer_if_slow(interaction: discord.Interaction[Any], delay: float) -> 
 
 
 async def edit_reply(interaction: discord.Interaction[Any], content: str) -> None:
-    """Replace the text of the response (the /send outcome)."""
-    content = clip(content, CONTENT_LIMIT)
+    """Replace the text of the response (the /send outcome), server paths hidden."""
+    content = clip(hide_paths(content), CONTENT_LIMIT)
     await interaction.edit_original_response(content=content)
     invocation_of(interaction).shown = clip(content, RESPONSE_CHARS)
 

@@ -26,9 +26,10 @@ from swarmbus.discord_bot.arguments import (
 from swarmbus.discord_bot.context import context_of
 from swarmbus.discord_bot.invocation import PRIORITY_RANKS, invocation_of
 from swarmbus.discord_bot.outcome import watch_delivery
+from swarmbus.discord_bot.redaction import hide_paths
 from swarmbus.discord_bot.replies import reply
 from swarmbus.discord_bot.text import clip, inline
-from swarmbus.storage.messages import Priority
+from swarmbus.storage.messages import Message, Priority
 
 CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 _UNSAFE_SENDER = re.compile(r"[^A-Za-z0-9_.-]")
@@ -64,13 +65,16 @@ async def dead_letter_choices(
     failed = await context.bus.db.messages.list(status="failed", limit=100)
     typed = current.strip().upper()
     return [
-        app_commands.Choice(
-            name=clip(f"{m.message_id} → {m.to_agent}: {inline(m.last_error or '', 60)}", 100),
-            value=m.message_id,
-        )
+        app_commands.Choice(name=_dead_letter_label(m), value=m.message_id)
         for m in failed
         if m.message_id.startswith(typed)
     ][:CHOICES_LIMIT]
+
+
+def _dead_letter_label(message: Message) -> str:
+    """`ID → agent: error`, as one choice line (Discord allows 100 characters)."""
+    error = inline(message.last_error or "", 60)
+    return clip(hide_paths(f"{message.message_id} → {message.to_agent}: {error}"), 100)
 
 
 @app_commands.describe(
