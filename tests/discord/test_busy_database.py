@@ -7,9 +7,7 @@ not the default.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -20,24 +18,12 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
 from swarmbus.discord_bot.context import BotOptions
 from swarmbus.storage.retrying import RETRIES
-from tests.discord.conftest import ALICE, ALLOWLIST, ledger
+from tests.discord.conftest import ALICE, ALLOWLIST, ledger, write_lock
 
 BUSY_TIMEOUT_MS = 120  # not the default 5000
 SHORT_BUSY = f"[database]\nbusy_timeout_ms = {BUSY_TIMEOUT_MS}\n"
 REAL_WAIT = f"tried {RETRIES + 1} times, waiting {BUSY_TIMEOUT_MS} ms each time"
 NEVER_DEFER = BotOptions(services=False, defer_after_seconds=60)  # the error is the reply
-
-
-@contextmanager
-def write_lock(database: str) -> Iterator[None]:
-    """Hold the write lock from another connection, as a long writer in another process would."""
-    holder = sqlite3.connect(database, isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")
-        yield
-        holder.execute("ROLLBACK")
-    finally:
-        holder.close()
 
 
 async def test_the_bot_reports_the_configured_wait(make_bot: Callable[..., Any]) -> None:

@@ -8,13 +8,12 @@ writer; the lock goes away once Discord was told "thinking…".
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from swarmbus.bus.api import Bus
 from swarmbus.discord_bot.context import BotOptions
-from tests.discord.conftest import ALICE, ALLOWLIST, dead_letter, ledger
+from tests.discord.conftest import ALICE, ALLOWLIST, dead_letter, ledger, write_lock
 from tests.discord.harness import Harness, Reply
 
 SLOW_BUS = "[database]\nbusy_timeout_ms = 20000\n" + ALLOWLIST  # waits for the lock, never fails
@@ -23,19 +22,17 @@ DEFER_AT_ONCE = BotOptions(services=False, outcome_poll_seconds=0.02, defer_afte
 
 async def invoke_behind_a_lock(harness: Harness, bus: Bus, name: str, **options: Any) -> Reply:
     """Run /name while another connection holds the write lock until the bot deferred."""
-    holder = sqlite3.connect(bus.db.location, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
+    with write_lock(bus.db.location) as holder:
 
-    async def release_once_deferred() -> None:
-        await harness.webhook.deferred.wait()
-        holder.execute("ROLLBACK")
+        async def release_once_deferred() -> None:
+            await harness.webhook.deferred.wait()
+            holder.execute("ROLLBACK")
 
-    release = asyncio.get_running_loop().create_task(release_once_deferred())
-    try:
-        return await harness.invoke(name, ALICE, **options)
-    finally:
-        await asyncio.wait_for(release, 10)
-        holder.close()
+        release = asyncio.get_running_loop().create_task(release_once_deferred())
+        try:
+            return await harness.invoke(name, ALICE, **options)
+        finally:
+            await asyncio.wait_for(release, 10)
 
 
 async def test_a_deferred_send_keeps_deferred_and_its_result(

@@ -21,10 +21,19 @@ from swarmbus.discord_bot.context import BotOptions
 from swarmbus.discord_bot.redaction import SERVER_PATH, hide_paths, hide_paths_in_embed
 from swarmbus.storage.systems import SystemStatus
 from swarmbus.storage.workspaces import Report
-from tests.discord.conftest import ALERT_CHANNEL, ALICE, WAIT_FOR_DELIVERY, dead_letter, ledger
-from tests.discord.conftest import dispatching as delivering
+from tests.discord.conftest import (
+    ALERT_CHANNEL,
+    ALICE,
+    WAIT_FOR_DELIVERY,
+    dead_letter,
+    dispatching,
+    ledger,
+    write_lock,
+)
 from tests.discord.harness import Reply
-from tests.discord.test_busy_database import NEVER_DEFER, SHORT_BUSY, write_lock
+
+SHORT_BUSY = "[database]\nbusy_timeout_ms = 50\n"
+NEVER_DEFER = BotOptions(services=False, defer_after_seconds=60)  # the error is the reply
 
 INBOX = "/home/ops/swarm/inbox/Agent-1"
 WINDOWS_INBOX = r"C:\Users\Jo Doe\swarm\inbox"
@@ -151,7 +160,7 @@ async def test_the_send_outcome_alerts_and_autocomplete_name_no_inbox(
     async with make_bot(discord=section, options=options, bus={"max_retries": 0}) as running:
         bot, harness, bus = running
         failing = MemoryTransport(fail=lambda message, attempt: f"cannot write {INBOX}/m.md")
-        async with delivering(bus, failing):
+        async with dispatching(bus, failing):
             reply = await harness.invoke("send", ALICE, agent="Agent-1", message="hi")
         assert f"❌ Failed after 1 attempts: cannot write {SERVER_PATH}" in reply.text
         assert_no_path(reply, INBOX)

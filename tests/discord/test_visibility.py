@@ -81,9 +81,12 @@ async def test_refusals_and_errors_are_private_always(
             assert (row.response_data or {})["ephemeral"] is True
 
 
-async def test_a_deferral_is_as_private_as_the_answer(make_bot: Callable[..., Any]) -> None:
+async def test_a_deferral_is_as_private_as_the_answer(
+    make_bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with make_bot(options=DEFER_AT_ONCE) as (_bot, harness, bus):
-        slow = _slow_until_deferred(harness, bus)
+        slow = _SlowRuns(harness, bus, fail=False)
+        monkeypatch.setattr(bus.db.audits, "runs", slow)
         reply = await harness.invoke("compliance", ALICE)
         assert slow.called
         assert reply.callback_type == 5
@@ -94,10 +97,11 @@ async def test_a_deferral_is_as_private_as_the_answer(make_bot: Callable[..., An
 
 
 async def test_an_error_after_a_public_deferral_stays_private(
-    make_bot: Callable[..., Any],
+    make_bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with make_bot(discord=PUBLIC, options=DEFER_AT_ONCE) as (_bot, harness, bus):
-        slow = _slow_until_deferred(harness, bus, fail=True)
+        slow = _SlowRuns(harness, bus, fail=True)
+        monkeypatch.setattr(bus.db.audits, "runs", slow)
         reply = await harness.invoke("compliance", ALICE)
         assert slow.called
         assert reply.callback_type == 5
@@ -126,12 +130,6 @@ class _SlowRuns:
         if self.fail:
             raise errors.StorageError("the audit table is being rebuilt")
         return await self.real(limit)
-
-
-def _slow_until_deferred(harness: Harness, bus: Bus, fail: bool = False) -> _SlowRuns:
-    slow = _SlowRuns(harness, bus, fail)
-    bus.db.audits.runs = slow  # type: ignore[method-assign]
-    return slow
 
 
 def test_public_replies_must_be_true_or_false() -> None:
