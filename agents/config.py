@@ -23,6 +23,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -168,7 +169,9 @@ class DiscordConfig(_Section):
     `users`/`roles` may use every command; `readers` may also use the read-only
     ones; an entry in `commands` replaces both for that one command. Nothing
     configured means every command is refused. The bot token is never read
-    from this file, only from the environment.
+    from this file, only from the environment. Replies are shown only to the
+    invoker unless `public_replies` is set: whoever reads the channel need not
+    be on any allowlist.
     """
 
     users: list[Snowflake] = []
@@ -181,6 +184,14 @@ class DiscordConfig(_Section):
     heartbeat_seconds: float = Field(default=15.0, gt=0, le=3600)
     alert_poll_seconds: float = Field(default=10.0, gt=0, le=3600)
     alert_min_interval_seconds: float = Field(default=30.0, ge=0, le=86_400)
+    public_replies: bool = False  # True: answers are posted for the whole channel to read
+
+    @field_validator("public_replies", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
 
     @model_validator(mode="before")
     @classmethod

@@ -8,6 +8,7 @@ Modules, one job each:
 - `auth`: who may run what; `credentials`: the token from the environment;
 - `invocation`, `ledger`, `failures`: one `discord_commands` row per invocation;
 - `replies`, `embeds`, `text`: what the user sees, inside Discord's limits;
+- `redaction`: no server path in anything the bot sends;
 - `outcome`: the /send delivery report; `heartbeat`, `stats`, `alerts`: health;
 - `context`: what all of them share.
 """

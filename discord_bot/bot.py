@@ -17,6 +17,7 @@ from swarmbus.discord_bot.commands import build_commands
 from swarmbus.discord_bot.context import BotContext, BotOptions
 from swarmbus.discord_bot.heartbeat import Gateway, Heartbeat
 from swarmbus.discord_bot.invocation import SUCCESS
+from swarmbus.discord_bot.redaction import hide_paths
 from swarmbus.discord_bot.text import CONTENT_LIMIT, clip
 from swarmbus.discord_bot.tree import SwarmTree
 
@@ -79,12 +80,12 @@ class SwarmBot(discord.Client):
         )
 
     async def post_alert(self, text: str) -> None:
-        """Post one alert message in the configured channel."""
+        """Post one alert message in the configured channel (server paths hidden)."""
         channel_id = self.context.config.alert_channel_id
         if channel_id is None:
             return
         channel = self.get_partial_messageable(channel_id)
-        await channel.send(clip(text, CONTENT_LIMIT))
+        await channel.send(clip(hide_paths(text), CONTENT_LIMIT))
 
     async def close(self) -> None:
         """Stop the loops and follow-ups, mark the row inactive, then disconnect."""

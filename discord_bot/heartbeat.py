@@ -119,6 +119,7 @@ def configuration(config: DiscordConfig) -> dict[str, Any]:
         "alert_min_interval_seconds": config.alert_min_interval_seconds,
         "outcome_timeout_seconds": config.outcome_timeout_seconds,
         "alert_channel": config.alert_channel_id is not None,
+        "public_replies": config.public_replies,
         "allowed_users": len(config.users),
         "allowed_roles": len(config.roles),
         "readers": len(config.readers.users) + len(config.readers.roles),

@@ -41,15 +41,24 @@ class Invocation:
     agent_id: str = SWARM_AGENT
     priority: int = 1
     shown: str = ""  # what the user saw
-    ephemeral: bool = False
-    result: dict[str, Any] = field(default_factory=dict)
+    ephemeral: bool = True  # shown only to the invoker (the tree applies public_replies)
+    deferred: bool = False  # acknowledged with "thinking…" before the answer was ready
+    result: dict[str, Any] = field(default_factory=dict)  # what the command produced
     after: Callable[[], Awaitable[None]] | None = None  # runs once the row is written
     answering: asyncio.Lock = field(default_factory=asyncio.Lock)  # reply vs. the deferral
     deferral: asyncio.Task[None] | None = None  # acknowledges a slow command in time
 
+    def record(self, **values: Any) -> None:
+        """Add to what the command produced (merged, so nothing recorded earlier is lost)."""
+        self.result.update(values)
+
     def response_data(self) -> dict[str, Any]:
-        """The row's `response_data`: what the command produced, and how it answered."""
-        return {**self.result, "ephemeral": self.ephemeral}
+        """The row's `response_data`: what the command produced, and how it answered.
+
+        How it answered comes from the invocation's own fields, never from
+        `result`, so a command cannot overwrite it.
+        """
+        return {**self.result, "deferred": self.deferred, "ephemeral": self.ephemeral}
 
 
 @dataclass(frozen=True)

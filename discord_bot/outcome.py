@@ -42,7 +42,7 @@ async def watch_delivery(
             extra={"action": "send_outcome_edit_failed"},
         )
         return
-    invocation.result["outcome"] = message.delivery_status
+    invocation.record(outcome=message.delivery_status)
     await context.ledger.update_response(
         invocation.command_id, invocation.shown, invocation.response_data()
     )

@@ -26,9 +26,10 @@ from swarmbus.discord_bot.arguments import (
 from swarmbus.discord_bot.context import context_of
 from swarmbus.discord_bot.invocation import PRIORITY_RANKS, invocation_of
 from swarmbus.discord_bot.outcome import watch_delivery
+from swarmbus.discord_bot.redaction import hide_paths
 from swarmbus.discord_bot.replies import reply
 from swarmbus.discord_bot.text import clip, inline
-from swarmbus.storage.messages import Priority
+from swarmbus.storage.messages import Message, Priority
 
 CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 _UNSAFE_SENDER = re.compile(r"[^A-Za-z0-9_.-]")
@@ -64,13 +65,16 @@ async def dead_letter_choices(
     failed = await context.bus.db.messages.list(status="failed", limit=100)
     typed = current.strip().upper()
     return [
-        app_commands.Choice(
-            name=clip(f"{m.message_id} → {m.to_agent}: {inline(m.last_error or '', 60)}", 100),
-            value=m.message_id,
-        )
+        app_commands.Choice(name=_dead_letter_label(m), value=m.message_id)
         for m in failed
         if m.message_id.startswith(typed)
     ][:CHOICES_LIMIT]
+
+
+def _dead_letter_label(message: Message) -> str:
+    """`ID → agent: error`, as one choice line (Discord allows 100 characters)."""
+    error = inline(message.last_error or "", 60)
+    return clip(hide_paths(f"{message.message_id} → {message.to_agent}: {error}"), 100)
 
 
 @app_commands.describe(
@@ -97,7 +101,7 @@ async def send(
         priority=args.priority,
         tags=("discord",),
     )
-    invocation.result = {"message_id": message_id}
+    invocation.record(message_id=message_id)
     await reply(
         interaction, f"📨 Message `{message_id}` for **{args.agent}** stored ({args.priority})."
     )
@@ -122,7 +126,7 @@ async def broadcast(
     sent = await context.bus.broadcast(
         sender, args.message, priority=args.priority, tags=("discord",)
     )
-    invocation.result = {"broadcast_id": sent.broadcast_id, "message_ids": sent.message_ids}
+    invocation.record(broadcast_id=sent.broadcast_id, message_ids=sent.message_ids)
     names = ", ".join(sent.message_ids)
     await reply(
         interaction,
@@ -148,7 +152,7 @@ async def retry(
             f"no message has id {args.message_id.strip()!r}; /messages lists ids"
         ) from None
     invocation.agent_id = message.to_agent
-    invocation.result = {"message_id": message.message_id}
+    invocation.record(message_id=message.message_id)
     await reply(
         interaction,
         f"🔁 Message `{message.message_id}` for **{message.to_agent}** requeued with "

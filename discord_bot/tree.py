@@ -35,6 +35,7 @@ class SwarmTree(app_commands.CommandTree[Any]):
                 await interaction.response.autocomplete([])
             return allowed
         invocation = begin(interaction)
+        invocation.ephemeral = not context.config.public_replies
         if not allowed:
             raise NotAllowed(name, interaction.user.id)
         delay = context.options.defer_after_seconds

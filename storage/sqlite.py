@@ -41,6 +41,7 @@ CHECKPOINT_EVERY = 1.0  # seconds between a dispatcher's background checkpoints
 
 Synchronous = Literal["normal", "full"]
 T = TypeVar("T")
+_Translate = Callable[[sqlite3.Error], errors.StorageError]
 
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
@@ -53,8 +54,14 @@ def _is_busy(exc: BaseException) -> bool:
     ).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
 
 
-def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
-    """Map a driver error to the swarmbus error a caller can act on."""
+def translate(
+    exc: sqlite3.Error, location: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> errors.StorageError:
+    """Map a driver error to the swarmbus error a caller can act on.
+
+    `busy_timeout_ms` is the connection's own setting, so a busy error says
+    how long each try really waited.
+    """
     name = getattr(exc, "sqlite_errorname", "")
     if isinstance(exc, sqlite3.IntegrityError):
         kind = errors.DuplicateKey if "UNIQUE" in name or "PRIMARY" in name else None
@@ -63,7 +70,7 @@ def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
     if _is_busy(exc):
         return errors.DatabaseBusy(
             f"database {location} stayed locked by another process; try again "
-            f"(waited {BUSY_TIMEOUT_MS / 1000:g} s, {RETRIES + 1} times)"
+            f"(tried {RETRIES + 1} times, waiting {_duration(busy_timeout_ms)} each time)"
         )
     if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
         return errors.DatabaseUnavailable(f"{location} is not a readable SQLite database ({exc})")
@@ -72,18 +79,24 @@ def translate(exc: sqlite3.Error, location: str) -> errors.StorageError:
     return errors.StorageError(f"{location}: {exc}")
 
 
+def _duration(milliseconds: int) -> str:
+    """A busy timeout for people: 250 ms, 5 s, 2.5 s."""
+    return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:g} s"
+
+
 class _Statements:
     """Statement helpers over the raw connection; translation of driver errors."""
 
     _conn: aiosqlite.Connection
     dialect = "sqlite"
     location: str
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS
 
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         try:
             return list(await self._conn.execute_fetchall(query, params or {}))
         except sqlite3.Error as exc:
-            raise translate(exc, self.location) from exc
+            raise self._error(exc) from exc
 
     async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
         rows = await self.fetch_all(query, params)
@@ -93,18 +106,21 @@ class _Statements:
         try:
             cursor = await self._conn.execute(query, params or {})
         except sqlite3.Error as exc:
-            raise translate(exc, self.location) from exc
+            raise self._error(exc) from exc
         return cursor.rowcount
 
     async def execute_many(self, query: str, params: Iterable[Params]) -> int:
         try:
             cursor = await self._conn.executemany(query, params)
         except sqlite3.Error as exc:
-            raise translate(exc, self.location) from exc
+            raise self._error(exc) from exc
         return cursor.rowcount
 
     async def announce(self) -> None:
         sqlite_wakeup.notify(self.location)
+
+    def _error(self, exc: sqlite3.Error) -> errors.StorageError:
+        return translate(exc, self.location, self.busy_timeout_ms)
 
     async def execute_script(self, script: str) -> None:
         # sqlite3's executescript() would COMMIT the open transaction first, so
@@ -130,9 +146,10 @@ def split_statements(script: str) -> list[str]:
 
 
 class _Transaction(_Statements):
-    def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, location: str, busy_timeout_ms: int) -> None:
         self._conn = conn
         self.location = location
+        self.busy_timeout_ms = busy_timeout_ms
         self.announced = False
 
     async def announce(self) -> None:
@@ -150,9 +167,12 @@ class SqliteConnector(_Statements, ConnectorLifecycle):
     idle_poll = IDLE_POLL
     _handle_attribute = "_conn_or_none"
 
-    def __init__(self, conn: aiosqlite.Connection, location: str) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, location: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         self._conn_or_none: aiosqlite.Connection | None = conn
         self.location = location
+        self.busy_timeout_ms = busy_timeout_ms
         self._lock = anyio.Lock()
 
     @property
@@ -212,15 +232,15 @@ class SqliteConnector(_Statements, ConnectorLifecycle):
         async with self._lock:
             conn = self._conn
             try:
-                await retry_busy(lambda: _run(conn, "BEGIN IMMEDIATE", self.location))
-                transaction = _Transaction(conn, self.location)
+                await retry_busy(lambda: _run(conn, "BEGIN IMMEDIATE", self._error))
+                transaction = _Transaction(conn, self.location, self.busy_timeout_ms)
                 yield transaction
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await _rollback(conn)
                 raise
             with anyio.CancelScope(shield=True):
-                await _commit(conn, self.location)
+                await _commit(conn, self._error)
             if transaction.announced:
                 sqlite_wakeup.notify(self.location)
 
@@ -279,7 +299,7 @@ async def connect(
     except sqlite3.Error as exc:
         raise translate(exc, location) from exc
     conn.row_factory = _dict_row
-    connector = SqliteConnector(conn, location)
+    connector = SqliteConnector(conn, location, int(busy_timeout_ms))
     try:
         # Connection settings only; nothing here writes to the file.
         for pragma in (
@@ -307,19 +327,19 @@ def _check_location(path: Path, location: str) -> None:
         raise errors.DatabaseUnavailable(f"cannot open database {location}: it is a directory")
 
 
-async def _run(conn: aiosqlite.Connection, statement: str, location: str) -> None:
+async def _run(conn: aiosqlite.Connection, statement: str, error: _Translate) -> None:
     try:
         await conn.execute(statement)
     except sqlite3.Error as exc:
-        raise translate(exc, location) from exc
+        raise error(exc) from exc
 
 
-async def _commit(conn: aiosqlite.Connection, location: str) -> None:
+async def _commit(conn: aiosqlite.Connection, error: _Translate) -> None:
     try:
         await conn.execute("COMMIT")
     except sqlite3.Error as exc:
         await _rollback(conn)
-        raise translate(exc, location) from exc
+        raise error(exc) from exc
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import anyio
@@ -96,6 +97,19 @@ async def dead_letter(bus: Bus, agent: str = "Agent-1", text: str = "doomed") ->
     await drain(bus, MemoryTransport(fail=lambda m, attempt: "window closed"))
     assert (await bus.get(message_id)).delivery_status == "failed"
     return message_id
+
+
+@contextmanager
+def write_lock(database: str) -> Iterator[sqlite3.Connection]:
+    """Hold the write lock from another connection, as a long writer in another process would."""
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        yield holder
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+    finally:
+        holder.close()
 
 
 @asynccontextmanager

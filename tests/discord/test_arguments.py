@@ -99,7 +99,7 @@ async def test_bad_arguments_get_one_ephemeral_line(
     assert (row.execution_status, row.command_validation_status) == ("failed", "invalid")
     assert row.error_message == line
     assert row.discord_bot_response == line
-    assert row.response_data == {"ephemeral": True}
+    assert row.response_data == {"deferred": False, "ephemeral": True}
     assert bot.context.stats.failed == 1
     assert bot.context.stats.unexpected == 0
 

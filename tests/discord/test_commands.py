@@ -41,7 +41,7 @@ async def test_send_stores_the_message_and_edits_in_its_delivery(
 async def _check_delivered_send(bus: Bus, reply: Reply, transport: MemoryTransport) -> None:
     [message] = await bus.db.messages.list()
     assert reply.callback_type == 4
-    assert not reply.first.ephemeral
+    assert reply.first.ephemeral  # the acknowledgement is for the sender only
     stored = f"📨 Message `{message.message_id}` for **Agent-2** stored (high)."
     assert reply.first.content == stored
     assert len(reply.edits) == 1
@@ -61,7 +61,8 @@ async def _check_delivered_send(bus: Bus, reply: Reply, transport: MemoryTranspo
     assert row.response_data == {
         "message_id": message.message_id,
         "outcome": "delivered",
-        "ephemeral": False,
+        "deferred": False,
+        "ephemeral": True,
     }
     assert row.discord_bot_response == reply.text
     assert (row.user_id, row.user_name) == (str(ALICE.user_id), "alice")
@@ -271,4 +272,4 @@ async def test_a_slow_command_is_deferred_in_time_then_answered(
         assert reply.embed["description"] == "No compliance audit has run yet."
         [row] = await ledger(bus)
         assert row.execution_status == "success"
-        assert row.response_data == {"deferred": True, "ephemeral": False}
+        assert row.response_data == {"deferred": True, "ephemeral": True}

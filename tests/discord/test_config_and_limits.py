@@ -170,6 +170,7 @@ def test_the_readme_example_is_a_valid_discord_section() -> None:
     config = parse(example)
     assert config.users == [123456789012345678]
     assert config.alert_channel_id == 234567890123456789
+    assert config.public_replies is False
     assert config.allowlist("send") == [Allowlist(users=[123456789012345678])]
     tunables = ("outcome_timeout_seconds", "heartbeat_seconds", "alert_poll_seconds")
     for name in (*tunables, "alert_min_interval_seconds"):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from swarmbus.bus.api import Bus
 from swarmbus.discord_bot.context import BotOptions
 from swarmbus.discord_bot.heartbeat import Gateway
 from swarmbus.storage import timefmt
 from swarmbus.storage.systems import SystemStatus
-from tests.discord.conftest import ALERT_CHANNEL, ALICE, BOB, Bot, dead_letter, ledger
+from tests.discord.conftest import (
+    ALERT_CHANNEL,
+    ALICE,
+    BOB,
+    Bot,
+    dead_letter,
+    ledger,
+    write_lock,
+)
 from tests.discord.harness import pretend_connected
 
 
@@ -49,6 +54,7 @@ async def test_heartbeat_row_of_a_bot_not_yet_connected(driven: Bot) -> None:
     settings = row.system_configuration or {}
     assert (settings["heartbeat_seconds"], settings["allowed_users"]) == (15.0, 1)
     assert (settings["allowed_roles"], settings["readers"]) == (1, 1)
+    assert settings["public_replies"] is False
 
 
 async def test_heartbeat_row_of_a_connected_bot(driven: Bot) -> None:
@@ -74,26 +80,14 @@ async def test_the_gateway_snapshot_of_an_offline_client(driven: Bot) -> None:
     assert Gateway.latency(float("nan")) is None
 
 
-@contextmanager
-def locked(bus: Bus) -> Iterator[None]:
-    """Hold the database's write lock from another connection, as a busy process would."""
-    other = sqlite3.connect(bus.db.location, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        yield
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
-
-
 async def test_a_locked_database_delays_the_row_but_fails_nothing(
     make_bot: Callable[..., Any],
 ) -> None:
     fast_busy = "[database]\nbusy_timeout_ms = 20\n"
     async with make_bot(discord=fast_busy + _allow_alice()) as (bot, harness, bus):
-        with locked(bus):
+        with write_lock(bus.db.location):
             reply = await harness.invoke("messages", ALICE)  # reads only: WAL lets it through
-            assert not reply.first.ephemeral  # the user got the answer
+            assert reply.embed["title"] == "Messages"  # the user got the answer
             assert bot.context.ledger.pending == 1
             assert bot.context.ledger.failures >= 1
             assert await ledger(bus) == []
