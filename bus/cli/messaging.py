@@ -118,9 +118,14 @@ def body_of(message: str | None, file: Path | None) -> str:
 def _options(
     priority: str, tags: list[str] | None, key: str | None, expires_in: str | None
 ) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from swarmbus.bus.requests import MAX_EXPIRY_SECONDS
+
     expiry = None
     if expires_in is not None:
-        expiry = parse_duration(expires_in, what="--expires-in").total_seconds()
+        longest = timedelta(seconds=MAX_EXPIRY_SECONDS)
+        expiry = parse_duration(expires_in, what="--expires-in", maximum=longest).total_seconds()
     return {"priority": priority, "tags": tags or [], "idempotency_key": key, "expires_in": expiry}
 
 
