@@ -19,8 +19,17 @@ from swarmbus.bus.cli.common import (
     table,
 )
 from swarmbus.bus.cli.params import parse_since
+from swarmbus.printable import visible
 
 PREVIEW_WIDTH = 40  # characters of a body shown in tables
+RawOption = Annotated[
+    bool,
+    typer.Option(
+        "--raw",
+        help="Print the body exactly, control characters included, even on a terminal "
+        "(on a terminal they are shown as escapes by default).",
+    ),
+]
 
 
 @handle_errors
@@ -75,6 +84,7 @@ async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
 def show(
     ctx: typer.Context,
     message_id: Annotated[str, typer.Argument(help="The message id.")],
+    raw: RawOption = False,
     as_json: bool = JsonOption,
 ) -> None:
     """Show one message: its routing, its delivery history and its exact body."""
@@ -84,9 +94,21 @@ def show(
         return
     out = console()
     for label, value in _fields(message):
-        out.print(f"{label:<12} {value}", markup=False)
+        out.print(f"{label:<12} {visible(str(value))}", markup=False)
     print()
-    sys.stdout.write(message.content + ("" if message.content.endswith("\n") else "\n"))
+    write_body(message.content, raw)
+
+
+def write_body(body: str, raw: bool, *, end_line: bool = True) -> None:
+    """The exact body into a pipe or file (or with --raw); escaped on a terminal.
+
+    Any sender chooses the body, so printed raw on a terminal its escape
+    sequences would drive the operator's screen. `end_line` ends an
+    unterminated last line.
+    """
+    if not raw and sys.stdout.isatty():
+        body = visible(body, keep_lines=True)
+    sys.stdout.write(body + ("\n" if end_line and not body.endswith("\n") else ""))
 
 
 def _fields(message: Any) -> list[tuple[str, Any]]:
@@ -151,6 +173,7 @@ def inbox(
     ctx: typer.Context,
     agent: Annotated[str, typer.Argument(help="The inbox agent.")],
     message_id: Annotated[str | None, typer.Argument(help="Print this message's body.")] = None,
+    raw: RawOption = False,
     as_json: bool = JsonOption,
 ) -> None:
     """List an inbox agent's files in delivery order, or print one message."""
@@ -162,7 +185,7 @@ def inbox(
         match = next((e for e in entries if e["id"] == wanted), None)
         if match is None:
             raise errors.UnknownMessage(f"no message {message_id!r} in {agent}'s inbox {folder}")
-        print_json(match) if as_json else sys.stdout.write(match["body"])
+        print_json(match) if as_json else write_body(match["body"], raw, end_line=False)
         return
     if as_json:
         print_json(entries)

@@ -79,7 +79,7 @@ def test_durations_out_of_range_name_the_range(text: str) -> None:
 
 def test_a_duration_range_of_the_caller() -> None:
     assert parse_duration("365d", maximum=timedelta(days=365)) == timedelta(days=365)
-    with pytest.raises(errors.UsageError, match="'366d' is not allowed; .* from 1ms to 365d"):
+    with pytest.raises(errors.UsageError, match=r"'366d' is not allowed; .* from 1ms to 365d"):
         parse_duration("366d", maximum=timedelta(days=365))
 
 
