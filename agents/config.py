@@ -26,13 +26,14 @@ from pydantic import (
     model_validator,
 )
 
-from swarmbus import errors
+from swarmbus import errors, fsutil
 from swarmbus.agents.auditor.rules import AuditRules
 from swarmbus.agents.gui_settings import KeyCombo, MessageTemplate, Seconds
 
 CONFIG_FILE_NAME = "swarmbus.toml"
 CONFIG_ENV = "SWARMBUS_CONFIG"
 DATABASE_ENV = "SWARMBUS_DB"
+MAX_CONFIG_BYTES = 1 << 20  # a config of hundreds of agents takes a few tens of KiB
 AGENT_NAME_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
@@ -268,12 +269,21 @@ def load(
 
 
 def read_text(path: Path) -> str:
-    """The config file's text, or one `ConfigError` line saying why it cannot be read."""
+    """The config file's text, or one `ConfigError` line saying why it cannot be read.
+
+    At most `MAX_CONFIG_BYTES` (+1) are read, so `--config /dev/zero` or a huge
+    file is refused without filling memory.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        return fsutil.read_file_at_most(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise errors.ConfigError(
             f"{path}: config file not found; run 'swarmbus init' or pass --config PATH"
+        ) from None
+    except fsutil.TooLarge:
+        raise errors.ConfigError(
+            f"{path}: config file is larger than {fsutil.size_text(MAX_CONFIG_BYTES)}, "
+            f"the most a swarmbus.toml may hold"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise errors.ConfigError(f"{path}: cannot read config file ({exc})") from None

@@ -22,6 +22,9 @@ from swarmbus.bus.cli.params import parse_since
 from swarmbus.printable import visible
 
 PREVIEW_WIDTH = 40  # characters of a body shown in tables
+# The largest body a swarm may allow (bus.max_message_bytes) plus room for the header:
+# a bigger file in an inbox folder is not a message swarmbus wrote, and is not read whole.
+MAX_INBOX_FILE_BYTES = 16 * 1024 * 1024 + 64 * 1024
 RawOption = Annotated[
     bool,
     typer.Option(
@@ -201,13 +204,15 @@ def inbox(
 
 def inbox_entries(folder: Path) -> list[dict[str, Any]]:
     """Every readable message file in an inbox folder, in delivery order."""
+    from swarmbus import fsutil
     from swarmbus.bus import render
 
     entries = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         try:
-            header, body = render.parse_inbox_document(path.read_text(encoding="utf-8"))
-        except (ValueError, OSError, UnicodeDecodeError):
+            text = fsutil.read_file_at_most(path, MAX_INBOX_FILE_BYTES).decode("utf-8")
+            header, body = render.parse_inbox_document(text)
+        except (ValueError, OSError, UnicodeDecodeError, fsutil.TooLarge):
             continue
         entries.append({"file": str(path), **header, "body": body})
     return entries

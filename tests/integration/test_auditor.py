@@ -259,3 +259,15 @@ async def test_swarmbus_passes_its_own_default_rules(
         if "waived" in v
     ]
     assert all(folder == "bus" and name.startswith("cli/") for name, _ in waived), waived
+
+
+async def test_huge_files_and_endless_links_are_skipped_unread(bus: Bus, tmp_path: Path) -> None:
+    root = write(tmp_path / "t", {"good.py": "x = 1\n"})
+    (root / "big.md").write_text("line\n" * (files.MAX_SOURCE_BYTES // 5 + 1))
+    os.symlink("/dev/zero", root / "zero.py")
+    report = await audit(bus, root)
+    assert sorted(report.skipped) == [
+        ("big.md", "larger than 16 MiB"),
+        ("zero.py", "larger than 16 MiB"),
+    ]
+    assert [row.component_name for row in report.file_rows] == ["good.py"]
