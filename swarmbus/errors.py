@@ -61,6 +61,10 @@ class DatabaseUnavailable(StorageError):
     exit_code = 2
 
 
+class DatabaseMissing(DatabaseUnavailable):
+    """There is no swarmbus database there; run 'swarmbus init' to create one."""
+
+
 class SchemaTooNew(DatabaseUnavailable):
     """The database was written by a newer swarmbus; upgrade swarmbus to open it."""
 

@@ -86,7 +86,7 @@ async def _summary(swarm: Any) -> dict[str, Any]:
     from swarmbus.agents.auditor.runner import audit_summary
     from swarmbus.storage.database import open_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_database(swarm.database, create=False) as db:
         return await audit_summary(db)
 
 

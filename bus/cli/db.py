@@ -36,7 +36,7 @@ def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 async def _describe(location: str):  # type: ignore[no-untyped-def]
     from swarmbus.storage.database import open_database
 
-    async with await open_database(location) as db:
+    async with await open_database(location, create=False) as db:
         from swarmbus.storage.database import describe
 
         return await describe(db)

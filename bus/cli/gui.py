@@ -165,14 +165,18 @@ def resume(ctx: typer.Context) -> None:
     except errors.ConfigError as exc:
         print(f"dispatchers were not woken ({exc}); they resume with the next message sent")
         return
-    run(_wake_dispatchers, swarm.database)
+    try:
+        run(_wake_dispatchers, swarm.database)
+    except errors.DatabaseMissing as exc:
+        print(f"dispatchers were not woken ({exc})")
+        return
     print("woke the dispatchers of this swarm")
 
 
 async def _wake_dispatchers(location: str) -> None:
     from swarmbus.storage.database import open_database
 
-    async with await open_database(location) as db:
+    async with await open_database(location, create=False) as db:
         await db.connector.announce()
 
 

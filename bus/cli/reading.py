@@ -79,7 +79,7 @@ def preview(text: str, width: int = PREVIEW_WIDTH) -> str:
 async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
     from swarmbus.storage.database import open_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_database(swarm.database, create=False) as db:
         return await db.messages.list(**filters)
 
 
@@ -136,7 +136,7 @@ def _fields(message: Any) -> list[tuple[str, Any]]:
 async def _get(swarm: Any, message_id: str) -> Any:
     from swarmbus.bus.api import Bus
 
-    async with await Bus.open(swarm) as bus:
+    async with await Bus.open(swarm, create=False) as bus:
         return await bus.get(message_id)
 
 
@@ -163,9 +163,10 @@ def retry(
 
 
 async def _retry(swarm: Any, message_id: str | None, agent: str | None) -> list[str]:
+    """Requeue; a missing database has no dead letters, so it is refused, not created."""
     from swarmbus.bus.api import Bus
 
-    async with await Bus.open(swarm) as bus:
+    async with await Bus.open(swarm, create=False) as bus:
         if message_id is not None:
             return [(await bus.retry(message_id)).message_id]
         return await bus.retry_all_failed(agent)
@@ -180,7 +181,10 @@ def inbox(
     as_json: bool = JsonOption,
 ) -> None:
     """List an inbox agent's files in delivery order, or print one message."""
+    from swarmbus.storage.database import require_database
+
     swarm = state(ctx).swarm()
+    require_database(swarm.database)  # a mistyped --db is a mistake here too
     folder = swarm.inbox_dir(swarm.agent(agent))
     entries = inbox_entries(folder)
     if message_id is not None:

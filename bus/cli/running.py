@@ -131,5 +131,5 @@ async def _status(swarm: Any) -> Any:
     from swarmbus.bus.api import Bus
     from swarmbus.bus.status import status_report
 
-    async with await Bus.open(swarm) as bus:
+    async with await Bus.open(swarm, create=False) as bus:
         return await status_report(bus)

@@ -142,7 +142,7 @@ async def _agents(swarm):  # type: ignore[no-untyped-def]
     from swarmbus.agents import registry
     from swarmbus.storage.database import open_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_database(swarm.database, create=False) as db:
         return await registry.listing(db, swarm)
 
 

@@ -128,7 +128,8 @@ BAD_INPUTS = [
     (["messages", "--status", "lost"], "status 'lost' is not allowed"),
     (["messages", "--since", "yesterday"], "--since 'yesterday' is not allowed"),
     (["inbox", "Agent-2", "01M8ZZZZZZZZZZZZZZZZZZZZZZ"], "no message '01M8ZZZZZZZZZZZZZZZZZZZZZZ'"),
-    (["--db", "/nonexistent/dir/x.db", "status"], "directory /nonexistent/dir does not exist"),
+    (["--db", "/nonexistent/dir/x.db", "status"], "no swarmbus database at /nonexistent/dir/x.db"),
+    (["--db", "/no/dir/x.db", "send", "Agent-2", "hi"], "directory /no/dir does not exist"),
 ]
 
 
