@@ -39,6 +39,10 @@ class UnknownMessage(UsageError):
     """No message has that id."""
 
 
+class IdempotencyConflict(UsageError):
+    """That idempotency key was already used for a different message."""
+
+
 class StorageError(BusError):
     """The database failed."""
 
