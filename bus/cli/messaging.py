@@ -60,6 +60,7 @@ def send(  # v2-allow: parameters typer maps each parameter to a command-line op
     """Store a message for one agent and print its id once it is safely stored."""
     options = _options(priority, tag, key, expires_in)
     swarm = state(ctx).swarm()
+    check_sender(ctx, swarm, sender)
     body = body_of(message, file, swarm.config.bus.max_message_bytes)
     message_id = run(_send, swarm, (sender, to, body), options)
     if as_json:
@@ -85,6 +86,7 @@ def broadcast(  # v2-allow: parameters typer maps each parameter to a command-li
     options = _options(priority, tag, key, expires_in)
     recipients = [name.strip() for name in to.split(",") if name.strip()] if to else None
     swarm = state(ctx).swarm()
+    check_sender(ctx, swarm, sender)
     body = body_of(message, file, swarm.config.bus.max_message_bytes)
     result = run(_broadcast, swarm, (sender, body, recipients), options)
     if as_json:
@@ -99,6 +101,21 @@ def broadcast(  # v2-allow: parameters typer maps each parameter to a command-li
     print(f"broadcast {result.broadcast_id} to {len(result.message_ids)} agents")
     for agent, message_id in result.message_ids.items():
         print(f"  {agent}: {message_id}")
+
+
+def check_sender(ctx: typer.Context, swarm: Any, sender: str) -> None:
+    """Refuse a sender that is no configured agent (a typo in --from or $SWARMBUS_AGENT)."""
+    from swarmbus.bus.requests import RESERVED_SENDERS, is_known_sender
+
+    if is_known_sender(sender, swarm.agents):
+        return
+    source = ctx.get_parameter_source("sender")
+    label = f"${SENDER_ENV}" if source is not None and source.name == "ENVIRONMENT" else "--from"
+    others = " or ".join(repr(name) for name in RESERVED_SENDERS)
+    raise errors.UnknownAgent(
+        f"{label} {sender!r} is not a configured agent; configured agents: "
+        f"{', '.join(swarm.agents)} (other senders: {others}, or a name with ':' or '@')"
+    )
 
 
 def body_of(message: str | None, file: Path | None, max_bytes: int) -> str:
