@@ -300,7 +300,28 @@ def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:
     except ValidationError as exc:
         raise errors.ConfigError(describe_error(path, raw, exc)) from None
     database = env.get(DATABASE_ENV) or _resolve_database(config.database.path, path.parent)
-    return Swarm(path=path, config=config, database=database)
+    swarm = Swarm(path=path, config=config, database=database)
+    _check_inboxes(swarm)
+    return swarm
+
+
+def _check_inboxes(swarm: Swarm) -> None:
+    """Refuse two agents delivered into one folder: each would read the other's mail.
+
+    Folders are compared resolved (`a/../same`, `./same/` and a symlink to it
+    are one folder), for every agent that can be delivered to an inbox.
+    """
+    owners: dict[Path, str] = {}
+    for agent in swarm.config.agents:
+        if "inbox" not in (agent.transport, agent.fallback):
+            continue
+        folder = swarm.inbox_dir(agent).resolve()
+        if folder in owners:
+            raise errors.ConfigError(
+                f"{swarm.path}: agents {owners[folder]} and {agent.name} share the inbox "
+                f"folder {folder}; give each agent its own inbox"
+            )
+        owners[folder] = agent.name
 
 
 def _resolve_database(location: str, base: Path) -> str:
