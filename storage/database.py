@@ -167,8 +167,7 @@ async def open_database(
 
 def missing(location: str) -> errors.DatabaseMissing:
     return errors.DatabaseMissing(
-        f"no swarmbus database at {location} (run 'swarmbus init' to create one, "
-        f"or check the path)"
+        f"no swarmbus database at {location} (run 'swarmbus init' to create one, or check the path)"
     )
 
 
