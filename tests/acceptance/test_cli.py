@@ -223,3 +223,20 @@ def test_an_unknown_sender_is_refused_naming_where_it_came_from(swarm_dir: Path)
     assert typo.exit_code == 2
     assert "--from 'agent-1' is not a configured agent" in typo.stderr
     assert run_json(swarm_dir, "db", "status")["row_counts"]["agent_messages"] == 0
+
+
+def test_init_on_a_full_disk_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from swarmbus import fsutil
+
+    def full(path: Path, data: object, **_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(fsutil, "atomic_write", full)  # the database fits, the config does not
+    result = swarmbus("init", str(tmp_path), "--transport", "inbox")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path}/swarmbus.toml: No space left on device\n"
+    assert os.listdir(tmp_path) == []
