@@ -94,6 +94,11 @@ def envelope(from_agent: str, options: SendOptions) -> Envelope:
         raise errors.InvalidMessage(f"{label} {value!r} is not allowed; {rule}") from None
 
 
+def is_valid_sender(name: str) -> bool:
+    """Whether `name` has the shape of a sender (see `SENDER_RULE`)."""
+    return _SENDER.fullmatch(name) is not None
+
+
 def is_known_sender(sender: str, agents: Collection[str]) -> bool:
     """Whether a sender named on a command line (or in $SWARMBUS_AGENT) is one we know.
 
