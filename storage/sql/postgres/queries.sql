@@ -293,6 +293,10 @@ ON CONFLICT (system_id) DO UPDATE SET
     status_detail = excluded.status_detail,
     started_at = excluded.started_at;
 
+-- name: lock_systems
+-- One process at a time picks a system name: the rows it looks at may not exist yet.
+SELECT pg_advisory_xact_lock(7355610) AS locked;
+
 -- name: list_systems
 -- Every system's latest heartbeat.
 SELECT * FROM core_systems_status ORDER BY system_name, system_id;
