@@ -117,11 +117,15 @@ def probe(
     text: Annotated[str | None, typer.Option(help="The probe's text.")] = None,
 ) -> None:
     """Deliver a short probe message to an agent through the real GUI transport."""
+    from swarmbus.bus.requests import check_content
     from swarmbus.storage import timefmt
 
-    agent = _gui_agent(state(ctx).swarm(), name)
+    swarm = state(ctx).swarm()
+    agent = _gui_agent(swarm, name)
     if agent.transport != "gui":
         raise errors.UsageError(f"{name} uses the {agent.transport} transport; probes are GUI-only")
+    if text is not None:  # pasted like a message, so held to a message's limits
+        check_content(text, swarm.config.bus.max_message_bytes)
     body = text or PROBE_TEXT.format(agent=name, time=timefmt.now_text())
     result, elapsed_ms = run(_probe, agent, body)
     if not result.ok:
