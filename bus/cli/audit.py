@@ -18,6 +18,7 @@ from swarmbus.bus.cli.common import (
     state,
     table,
 )
+from swarmbus.printable import visible
 
 PROGRESS_FROM = 100  # files; smaller trees finish before a bar would be worth drawing
 
@@ -143,7 +144,7 @@ def _show_report(report: Any, summary: dict[str, Any]) -> None:
         )
     out.print(_summary_line(summary), markup=False)
     for skipped in summary["skipped"]:
-        out.print(f"skipped {skipped['file']}: {skipped['reason']}", markup=False)
+        out.print(f"skipped {visible(skipped['file'])}: {skipped['reason']}", markup=False)
 
 
 def _summary_line(summary: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from swarmbus.bus.cli.common import (
     state,
     table,
 )
+from swarmbus.printable import visible
 
 
 @handle_errors
@@ -24,7 +25,7 @@ def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         print_json(info.as_dict())
         return
     out = console()
-    out.print(f"database       {info.location}", markup=False)
+    out.print(f"database       {visible(info.location)}", markup=False)
     out.print(f"schema version {info.schema_version} (this swarmbus: {info.latest_version})")
     out.print(f"journal mode   {info.journal_mode}")
     out.print(f"size on disk   {info.size_bytes:,} bytes")

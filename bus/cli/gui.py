@@ -14,6 +14,7 @@ import typer
 
 from swarmbus import errors
 from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.printable import visible
 
 PROBE_TEXT = "swarmbus probe: if this arrived in {agent}'s chat, GUI delivery works ({time})."
 
@@ -105,7 +106,8 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         print_json([line.__dict__ for line in lines])
     for line in [] if as_json else lines:
         verdict = "ok  " if line.ok else "FAIL"
-        print(f"{verdict} {line.agent:<12} {line.point!s:<14} {line.status:<15} {line.detail}")
+        detail = visible(line.detail)  # may quote a window title, which any program sets
+        print(f"{verdict} {line.agent:<12} {line.point!s:<14} {line.status:<15} {detail}")
     if not all(line.ok for line in lines):
         raise typer.Exit(1)
 
