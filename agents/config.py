@@ -46,6 +46,8 @@ def check_agent_name(name: str) -> str:
 
 
 AgentName = Annotated[str, AfterValidator(check_agent_name)]
+MAX_PIXEL = 1_000_000  # far beyond any desktop, however many monitors; a bigger value is a typo
+Pixel = Annotated[StrictInt, Field(ge=-MAX_PIXEL, le=MAX_PIXEL)]
 Transport = Literal["gui", "inbox", "memory"]
 
 
@@ -67,8 +69,8 @@ class AgentConfig(_Section):
 
     name: AgentName
     transport: Transport = "inbox"
-    x: StrictInt | None = None
-    y: StrictInt | None = None
+    x: Pixel | None = None
+    y: Pixel | None = None
     window_title: str | None = Field(default=None, min_length=1)
     inbox: Path | None = None
     team: str = Field(default="swarm", min_length=1)

@@ -128,6 +128,12 @@ CASES = [
         "monitoring.interval_seconds",
         setup=config("inf.toml", "[bus]", "[monitoring]\ninterval_seconds = inf\n[bus]"),
     ),
+    Case(
+        "config pixel",
+        ("--config", "far.toml", "status"),
+        "agents[1] (A).x",
+        setup=write("far.toml", '[[agents]]\nname = "A"\ntransport = "gui"\nx = 1e9\ny = 0\n'),
+    ),
     # unbounded reads: at most the limit plus one byte is read
     Case("endless config", ("--config", "/dev/zero", "status"), "larger than", ulimit=MEMORY),
     Case(

@@ -56,6 +56,14 @@ BAD_CONFIGS = {
         '[bus]\nmax_retries = -1\n[[agents]]\nname = "A"\n',
         "bus.max_retries = -1: Input should be greater than or equal to 0",
     ),
+    "point off any desktop": (
+        '[[agents]]\nname = "A"\ntransport = "gui"\nx = 99999999999999999999\ny = 0\n',
+        "agents[1] (A).x = 99999999999999999999: Input should be less than or equal to 1000000",
+    ),
+    "audit limit huge": (
+        '[audit]\nfile_lines = 99999999999999999999\n[[agents]]\nname = "A"\n',
+        "audit.file_lines = 99999999999999999999: Input should be less than or equal to 1000000",
+    ),
 }
 
 
