@@ -131,8 +131,10 @@ CASES = [
     Case(
         "config pixel",
         ("--config", "far.toml", "status"),
-        "agents[1] (A).x",
-        setup=write("far.toml", '[[agents]]\nname = "A"\ntransport = "gui"\nx = 1e9\ny = 0\n'),
+        "agents[1] (A).x = 1000000001: Input should be less than or equal to 1000000",
+        setup=write(
+            "far.toml", '[[agents]]\nname = "A"\ntransport = "gui"\nx = 1000000001\ny = 0\n'
+        ),
     ),
     # unbounded reads: at most the limit plus one byte is read
     Case("endless config", ("--config", "/dev/zero", "status"), "larger than", ulimit=MEMORY),
