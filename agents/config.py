@@ -28,6 +28,7 @@ from pydantic import (
 
 from swarmbus import errors, fsutil
 from swarmbus.agents.auditor.rules import AuditRules
+from swarmbus.agents.config_errors import describe_error
 from swarmbus.agents.gui_settings import KeyCombo, MessageTemplate, Seconds
 
 CONFIG_FILE_NAME = "swarmbus.toml"
@@ -300,7 +301,7 @@ def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:
     try:
         config = SwarmConfig.model_validate(raw)
     except ValidationError as exc:
-        raise errors.ConfigError(describe_error(path, raw, exc)) from None
+        raise errors.ConfigError(describe_error(path, raw, exc, SwarmConfig)) from None
     database = env.get(DATABASE_ENV) or _resolve_database(config.database.path, path.parent)
     swarm = Swarm(path=path, config=config, database=database)
     _check_inboxes(swarm)
@@ -334,68 +335,3 @@ def _resolve_database(location: str, base: Path) -> str:
         return location
     path = Path(location).expanduser()
     return str(path if path.is_absolute() else base / path)
-
-
-def describe_error(path: Path, raw: Any, exc: ValidationError) -> str:
-    """Turn pydantic's first error into `file: key = value: what is allowed`."""
-    problems = exc.errors(include_url=False)
-    first = problems[0]
-    loc = list(first["loc"])
-    key = _key_name(loc, raw)
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if loc and loc[-1] in _HINTS and first["type"].startswith("int"):
-        message = f"must be {_HINTS[loc[-1]]}"
-    elif first["type"] == "extra_forbidden":
-        message = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    elif first["type"] == "too_short" and loc == ["agents"]:
-        message = "no agents configured; add at least one [[agents]] table"
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    where = f"{path}: {key}" if key else f"{path}"
-    if first["type"] == "missing" or _is_table(first["input"]):
-        return f"{where}: {message}{more}"
-    return f"{where} = {first['input']!r}: {message}{more}"
-
-
-_HINTS = {
-    "x": "a whole number of pixels (negative on a monitor left of the primary one)",
-    "y": "a whole number of pixels (negative on a monitor above the primary one)",
-}
-
-
-def _is_table(value: Any) -> bool:
-    return isinstance(value, dict | list)
-
-
-def _key_name(loc: list[Any], raw: Any) -> str:
-    parts: list[str] = []
-    node = raw
-    for item in loc:
-        if isinstance(item, int):
-            label = f"[{item + 1}]"
-            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
-                name = node[item].get("name")
-                label += f" ({name})" if isinstance(name, str) else ""
-            parts.append(label)
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-        else:
-            parts.append(("." if parts else "") + str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts)
-
-
-def _allowed_keys(loc: list[Any]) -> list[str]:
-    model: type[BaseModel] = SwarmConfig
-    for item in loc[:-1]:
-        if isinstance(item, int):
-            continue
-        field = model.model_fields.get(str(item))
-        annotation = getattr(field, "annotation", None)
-        args = getattr(annotation, "__args__", ())
-        candidates = [annotation, *args]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            break
-        model = nested[0]
-    return sorted(model.model_fields)
