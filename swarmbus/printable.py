@@ -33,3 +33,18 @@ def _table(keep_lines: bool) -> dict[int, str]:
 def visible(text: str, *, keep_lines: bool = False) -> str:
     """`text` with every control character escaped (newlines and tabs kept with `keep_lines`)."""
     return text.translate(_table(keep_lines))
+
+
+@functools.cache
+def _json_table() -> dict[int, str]:
+    return {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0), *_BIDI)}
+
+
+def json_visible(document: str) -> str:
+    """JSON text with the control characters `json.dumps` leaves raw written as \\u escapes.
+
+    `json.dumps(ensure_ascii=False)` escapes C0 controls only; DEL, C1 (an
+    8-bit CSI) and bidi overrides would reach a terminal raw. As `\\u` escapes
+    the document still decodes to exactly the same values.
+    """
+    return document.translate(_json_table())

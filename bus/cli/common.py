@@ -23,7 +23,7 @@ import anyio
 import typer
 
 from swarmbus import errors
-from swarmbus.printable import visible
+from swarmbus.printable import json_visible, visible
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -132,7 +132,8 @@ def run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write(json_visible(text) + "\n")
 
 
 def console() -> Any:

@@ -6,6 +6,7 @@ exact body into a pipe, escaped on a terminal unless `--raw` asks for it.
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import subprocess
@@ -101,3 +102,12 @@ def test_on_a_terminal_the_body_is_escaped_unless_raw(
     assert "title\\x1b]0;pwned\\x07 clear" in escaped
     raw = on_a_terminal(folder, *args, "--raw")
     assert "\x1b]0;pwned\x07" in raw
+
+
+def test_json_output_escapes_what_json_leaves_raw(hostile_swarm: tuple[Path, str]) -> None:
+    folder, message_id = hostile_swarm
+    shown = swarmbus("show", message_id, "--json", cwd=folder)
+    assert shown.exit_code == 0, shown.output
+    assert_inert(shown.stdout)
+    assert "\\u009b1m" in shown.stdout
+    assert json.loads(shown.stdout)["content"] == HOSTILE  # the same value, decoded
