@@ -27,13 +27,15 @@ from pydantic import (
     model_validator,
 )
 
-from swarmbus import errors
+from swarmbus import errors, fsutil
 from swarmbus.agents.auditor.rules import AuditRules
+from swarmbus.agents.config_errors import describe_error
 from swarmbus.agents.gui_settings import KeyCombo, MessageTemplate, Seconds
 
 CONFIG_FILE_NAME = "swarmbus.toml"
 CONFIG_ENV = "SWARMBUS_CONFIG"
 DATABASE_ENV = "SWARMBUS_DB"
+MAX_CONFIG_BYTES = 1 << 20  # a config of hundreds of agents takes a few tens of KiB
 AGENT_NAME_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 
@@ -46,6 +48,8 @@ def check_agent_name(name: str) -> str:
 
 
 AgentName = Annotated[str, AfterValidator(check_agent_name)]
+MAX_PIXEL = 1_000_000  # far beyond any desktop, however many monitors; a bigger value is a typo
+Pixel = Annotated[StrictInt, Field(ge=-MAX_PIXEL, le=MAX_PIXEL)]
 Transport = Literal["gui", "inbox", "memory"]
 
 
@@ -67,8 +71,8 @@ class AgentConfig(_Section):
 
     name: AgentName
     transport: Transport = "inbox"
-    x: StrictInt | None = None
-    y: StrictInt | None = None
+    x: Pixel | None = None
+    y: Pixel | None = None
     window_title: str | None = Field(default=None, min_length=1)
     inbox: Path | None = None
     team: str = Field(default="swarm", min_length=1)
@@ -282,12 +286,21 @@ def load(
 
 
 def read_text(path: Path) -> str:
-    """The config file's text, or one `ConfigError` line saying why it cannot be read."""
+    """The config file's text, or one `ConfigError` line saying why it cannot be read.
+
+    At most `MAX_CONFIG_BYTES` (+1) are read, so `--config /dev/zero` or a huge
+    file is refused without filling memory.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        return fsutil.read_file_at_most(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise errors.ConfigError(
             f"{path}: config file not found; run 'swarmbus init' or pass --config PATH"
+        ) from None
+    except fsutil.TooLarge:
+        raise errors.ConfigError(
+            f"{path}: config file is larger than {fsutil.size_text(MAX_CONFIG_BYTES)}, "
+            f"the most a swarmbus.toml may hold"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise errors.ConfigError(f"{path}: cannot read config file ({exc})") from None
@@ -302,9 +315,30 @@ def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:
     try:
         config = SwarmConfig.model_validate(raw)
     except ValidationError as exc:
-        raise errors.ConfigError(describe_error(path, raw, exc)) from None
+        raise errors.ConfigError(describe_error(path, raw, exc, SwarmConfig)) from None
     database = env.get(DATABASE_ENV) or _resolve_database(config.database.path, path.parent)
-    return Swarm(path=path, config=config, database=database)
+    swarm = Swarm(path=path, config=config, database=database)
+    _check_inboxes(swarm)
+    return swarm
+
+
+def _check_inboxes(swarm: Swarm) -> None:
+    """Refuse two agents delivered into one folder: each would read the other's mail.
+
+    Folders are compared resolved (`a/../same`, `./same/` and a symlink to it
+    are one folder), for every agent that can be delivered to an inbox.
+    """
+    owners: dict[Path, str] = {}
+    for agent in swarm.config.agents:
+        if "inbox" not in (agent.transport, agent.fallback):
+            continue
+        folder = swarm.inbox_dir(agent).resolve()
+        if folder in owners:
+            raise errors.ConfigError(
+                f"{swarm.path}: agents {owners[folder]} and {agent.name} share the inbox "
+                f"folder {folder}; give each agent its own inbox"
+            )
+        owners[folder] = agent.name
 
 
 def _resolve_database(location: str, base: Path) -> str:
@@ -315,68 +349,3 @@ def _resolve_database(location: str, base: Path) -> str:
         return location
     path = Path(location).expanduser()
     return str(path if path.is_absolute() else base / path)
-
-
-def describe_error(path: Path, raw: Any, exc: ValidationError) -> str:
-    """Turn pydantic's first error into `file: key = value: what is allowed`."""
-    problems = exc.errors(include_url=False)
-    first = problems[0]
-    loc = list(first["loc"])
-    key = _key_name(loc, raw)
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if loc and loc[-1] in _HINTS and first["type"].startswith("int"):
-        message = f"must be {_HINTS[loc[-1]]}"
-    elif first["type"] == "extra_forbidden":
-        message = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    elif first["type"] == "too_short" and loc == ["agents"]:
-        message = "no agents configured; add at least one [[agents]] table"
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    where = f"{path}: {key}" if key else f"{path}"
-    if first["type"] == "missing" or _is_table(first["input"]):
-        return f"{where}: {message}{more}"
-    return f"{where} = {first['input']!r}: {message}{more}"
-
-
-_HINTS = {
-    "x": "a whole number of pixels (negative on a monitor left of the primary one)",
-    "y": "a whole number of pixels (negative on a monitor above the primary one)",
-}
-
-
-def _is_table(value: Any) -> bool:
-    return isinstance(value, dict | list)
-
-
-def _key_name(loc: list[Any], raw: Any) -> str:
-    parts: list[str] = []
-    node = raw
-    for item in loc:
-        if isinstance(item, int):
-            label = f"[{item + 1}]"
-            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
-                name = node[item].get("name")
-                label += f" ({name})" if isinstance(name, str) else ""
-            parts.append(label)
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-        else:
-            parts.append(("." if parts else "") + str(item))
-            node = node.get(item) if isinstance(node, dict) else None
-    return "".join(parts)
-
-
-def _allowed_keys(loc: list[Any]) -> list[str]:
-    model: type[BaseModel] = SwarmConfig
-    for item in loc[:-1]:
-        if isinstance(item, int):
-            continue
-        field = model.model_fields.get(str(item))
-        annotation = getattr(field, "annotation", None)
-        args = getattr(annotation, "__args__", ())
-        candidates = [annotation, *args]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            break
-        model = nested[0]
-    return sorted(model.model_fields)

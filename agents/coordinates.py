@@ -16,10 +16,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from swarmbus import errors
+from swarmbus import errors, fsutil
 from swarmbus.agents.config import AgentName
 from swarmbus.agents.config_file import agent_table, edit_config
 
+MAX_COORDINATES_BYTES = 1 << 20  # a few hundred bytes per agent
 Point = Annotated[list[StrictInt], Field(min_length=2, max_length=2)]
 
 
@@ -48,9 +49,12 @@ class ImportResult:
 def read_coordinates(path: Path) -> dict[str, CoordinateEntry]:
     """Parse and validate a coordinates file."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(fsutil.read_file_at_most(path, MAX_COORDINATES_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise errors.UsageError(f"{path}: coordinates file not found") from None
+    except fsutil.TooLarge:
+        size = fsutil.size_text(MAX_COORDINATES_BYTES)
+        raise errors.UsageError(f"{path}: coordinates file is larger than {size}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise errors.UsageError(f"{path}: cannot read coordinates file ({exc})") from None
     except json.JSONDecodeError as exc:

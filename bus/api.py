@@ -45,12 +45,17 @@ class Bus(AsyncResource):
         self.sent: Signal = self.outbox.sent
 
     @classmethod
-    async def open(cls, swarm: Swarm) -> Bus:
-        """Open the swarm's database (migrating it) and sync the agent registry."""
+    async def open(cls, swarm: Swarm, *, create: bool = True) -> Bus:
+        """Open the swarm's database (migrating it) and sync the agent registry.
+
+        `create=False` for callers that only read: a missing database is then
+        refused (`DatabaseMissing`) instead of created empty.
+        """
         db = await open_database(
             swarm.database,
             synchronous=swarm.config.database.synchronous,
             busy_timeout_ms=swarm.config.database.busy_timeout_ms,
+            create=create,
         )
         try:
             await registry.sync(db, swarm)

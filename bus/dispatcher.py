@@ -76,6 +76,10 @@ class Dispatcher:
         )
         self.heartbeat = Heartbeat(self.ctx, self.options.max_in_flight)
         self._failures = 0  # claims failed in a row
+        # While claims fail in a row: when the first one failed (time.monotonic()) and why the
+        # last one did. `swarmbus run --once` gives up on a database that stays unusable.
+        self.failing_since: float | None = None
+        self.last_claim_error: str | None = None
         self.lanes = LaneRunner(self.ctx)
         self.monitor = Monitor(self.ctx) if self.options.monitor else None
 
@@ -158,6 +162,8 @@ class Dispatcher:
             self.ctx.db_error = True
             self.stats.errors += 1
             self._failures += 1
+            self.failing_since = self.failing_since or time.monotonic()
+            self.last_claim_error = str(exc)
             delay = min(CLAIM_RETRY_MAX, 0.1 * 2**self._failures)
             logger.warning(
                 "claim failed (%s); trying again in %.1f s",
@@ -169,6 +175,7 @@ class Dispatcher:
             return None
         self.ctx.db_error = False
         self._failures = 0
+        self.failing_since = None
         self.ctx.clock.sync(claim.db_now)
         return claim
 

@@ -188,5 +188,5 @@ async def _record(db: Database, rows: list[IntegrationTest]) -> DoctorReport:
 
 async def history(database: str, limit: int) -> list[dict[str, Any]]:
     """The latest doctor runs, newest first, with their counts."""
-    async with await open_database(database) as db:
+    async with await open_database(database, create=False) as db:
         return await db.checks.runs(limit)

@@ -4,10 +4,12 @@ the latest audit (test_type core_systems, messaging, discord, v2_compliance)."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
+from pathlib import Path
 
 from swarmbus import errors
 from swarmbus.agents import desktop, registry
-from swarmbus.agents.config import AgentConfig, Swarm
 from swarmbus.bus.checkup import Check, Outcome, Patient, failed, passed, skipped
 from swarmbus.storage import timefmt
 from swarmbus.storage.systems import STALE_AFTER_INTERVALS, SystemStatus
@@ -54,27 +56,49 @@ async def _config(patient: Patient) -> Outcome:
     await registry.sync(patient.db, swarm)
     listed = {row.agent_id for row in await patient.db.workspaces.list()}
     unregistered = [a.name for a in swarm.config.agents if a.name not in listed]
-    unusable = [
-        a.name for a in swarm.config.agents if a.transport == "inbox" and _bad_inbox(swarm, a)
-    ]
+    problems = {
+        a.name: problem
+        for a in swarm.config.agents
+        if a.transport == "inbox" and (problem := inbox_problem(swarm.inbox_dir(a)))
+    }
     actual = {
         "path": str(swarm.path),
         "agents": len(swarm.config.agents),
         "unregistered": unregistered,
-        "unusable_inboxes": unusable,
+        "unusable_inboxes": list(problems),
+        "inbox_problems": problems,
     }
-    if unregistered or unusable:
-        return failed(f"not registered: {unregistered}; unusable inboxes: {unusable}", **actual)
+    if unregistered or problems:
+        why = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
+        return failed(f"not registered: {unregistered}; unusable inboxes: {why or '[]'}", **actual)
     return passed(f"{swarm.path}: {len(swarm.config.agents)} agents, all registered", **actual)
 
 
-def _bad_inbox(swarm: Swarm, agent: AgentConfig) -> bool:
-    """An inbox folder that is a file, or under a file, cannot take deliveries."""
-    folder = swarm.inbox_dir(agent)
-    for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            return not candidate.is_dir()
-    return True
+def inbox_problem(folder: Path) -> str | None:
+    """Why a delivery cannot land in `folder`, found by doing what the inbox transport does.
+
+    Missing folders are made, a probe file is written, synced and removed, and
+    the folders made are removed again: nothing is left behind. A folder that
+    only looks fine (read-only, a full disk, no permission) fails here.
+    """
+    made: list[Path] = []
+    try:
+        for missing in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+            missing.mkdir()
+            made.append(missing)
+        handle, probe = tempfile.mkstemp(prefix=".swarmbus-doctor-", suffix=".probe", dir=folder)
+        try:
+            os.write(handle, b"swarmbus doctor: can this inbox take a delivery?\n")
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+            os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write in {exc.filename or folder}: {exc.strerror or exc}"
+    finally:
+        for folder_made in reversed(made):
+            folder_made.rmdir()
+    return None
 
 
 async def _gui_points(patient: Patient) -> Outcome:
@@ -111,7 +135,9 @@ async def _discord(patient: Patient, systems: list[SystemStatus]) -> Outcome:
     return passed("token present and well-formed (not sent anywhere)", well_formed=True)
 
 
-def _heartbeat_checks(systems: list[SystemStatus]) -> list[Check]:
+def _heartbeat_checks(every: list[SystemStatus]) -> list[Check]:
+    """One check per system, but none for those stopped long ago (they are history)."""
+    systems = [system for system in every if not system.long_stopped()]
     if not systems:
         return [
             Check(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from swarmbus import errors
 from swarmbus.agents.config import AgentConfig
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.requests import Envelope
@@ -24,7 +25,10 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.sent = Signal()  # set after every commit, for in-process dispatchers
-        self._sends: GroupCommit[NewMessage, Stored] = GroupCommit(self.store_all)
+        # A conflicting key fails its own send only, not the others sharing its transaction.
+        self._sends: GroupCommit[NewMessage, Stored] = GroupCommit(
+            self.store_all, isolate=(errors.ConstraintViolation, errors.IdempotencyConflict)
+        )
 
     async def store(self, message: NewMessage) -> Stored:
         """Store one message, sharing a transaction with concurrent callers."""

@@ -7,7 +7,7 @@ is allowed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Annotated, Any, TypedDict
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -16,6 +16,8 @@ from swarmbus import errors
 from swarmbus.storage.messages import PRIORITIES, Priority
 
 SENDER_RULE = "1-64 letters, digits, '_', '.', ':', '@' or '-'"
+# Plain senders that are not agents: the CLI's default, and the GUI probe's sender.
+RESERVED_SENDERS = ("person", "swarmbus")
 TAG_RULE = "1-32 letters, digits, '_', '.', ':' or '-'"
 MAX_TAGS = 16
 MAX_KEY_LENGTH = 200
@@ -90,6 +92,22 @@ def envelope(from_agent: str, options: SendOptions) -> Envelope:
         if name == "tags" and len(problem["loc"]) == 1:  # the list itself, not one tag
             raise errors.InvalidMessage(f"{len(value)} tags are too many; {rule}") from None
         raise errors.InvalidMessage(f"{label} {value!r} is not allowed; {rule}") from None
+
+
+def is_valid_sender(name: str) -> bool:
+    """Whether `name` has the shape of a sender (see `SENDER_RULE`)."""
+    return _SENDER.fullmatch(name) is not None
+
+
+def is_known_sender(sender: str, agents: Collection[str]) -> bool:
+    """Whether a sender named on a command line (or in $SWARMBUS_AGENT) is one we know.
+
+    A configured agent, a reserved plain name, or an identity that can never
+    be an agent's name because it has ':' or '@' in it (`discord:alice`,
+    `ci@build-3`). Anything else is most likely a mistyped agent name, and
+    the replies to it would go nowhere.
+    """
+    return sender in agents or sender in RESERVED_SENDERS or any(c in sender for c in ":@")
 
 
 def check_content(content: str, max_bytes: int) -> str:

@@ -51,6 +51,7 @@ class StatusReport:
     totals: dict[str, int]
     systems: list[SystemLine]
     unrouted: dict[str, int] = field(default_factory=dict)  # messages for unconfigured agents
+    stopped_long_ago: int = 0  # systems stopped over a day ago, left out of `systems`
 
     @property
     def dead_letters(self) -> int:
@@ -76,8 +77,11 @@ async def status_report(bus: Bus) -> StatusReport:
         agent: sum(n for s, n in queue.items() if s in ACTIVE_STATUSES)
         for agent, queue in per_agent.items()
     }
-    systems = [_system_line(s) for s in await bus.db.systems.list()]
-    return StatusReport(agents, totals, systems, {a: n for a, n in unrouted.items() if n})
+    now = timefmt.utcnow()
+    rows = await bus.db.systems.list()
+    systems = [_system_line(s) for s in rows if not s.long_stopped(now)]
+    unrouted = {a: n for a, n in unrouted.items() if n}
+    return StatusReport(agents, totals, systems, unrouted, len(rows) - len(systems))
 
 
 def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:

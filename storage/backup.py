@@ -60,6 +60,29 @@ class BackupResult:
     schema_version: int
 
 
+def part_of(candidate: Path, live: Path) -> str | None:
+    """Which file of the live database `candidate` is, or None when it is none of them.
+
+    Resolved paths catch `./x.db`, `../dir/x.db` and symbolic links; `samefile`
+    catches a hard link. The write-ahead log and the other side files count:
+    a backup written over the log, or a restore from it, would damage the live file.
+    """
+    names = {"": "the database itself", "-wal": "its write-ahead log"}
+    names |= {"-shm": "its shared-memory file", "-journal": "its rollback journal"}
+    for suffix, name in names.items():
+        part = Path(f"{live}{suffix}")
+        if candidate.resolve() == part.resolve() or _same_existing(candidate, part):
+            return name
+    return None
+
+
+def _same_existing(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:  # either is missing: they cannot be the same file
+        return False
+
+
 def size_on_disk(path: Path) -> int:
     """The file plus its write-ahead log, in bytes."""
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
@@ -181,10 +204,23 @@ async def restore(live: Path, source: Path, latest: int) -> Path | None:
     await anyio.to_thread.run_sync(examine, source, latest)
     kept = None
     if await anyio.Path(live).exists():
-        kept = Path(f"{live}.bak")
+        kept = kept_path(live, source)
         await backup(live, kept, latest)  # replaces an older .bak only once verified
     await anyio.to_thread.run_sync(_copy_into, source, live)
     logger.info("restored %s from %s", live, source, extra={"action": "restore"})
+    return kept
+
+
+def kept_path(live: Path, source: Path) -> Path:
+    """Where a restore keeps the database it replaces: `<live>.bak`.
+
+    Unless the backup being restored is that very `.bak` (undoing a restore):
+    keeping the current file there would overwrite the backup before it is
+    read, so it goes to `<live>.<UTC time>.bak` instead.
+    """
+    kept = Path(f"{live}.bak")
+    if source.resolve() == kept.resolve() or _same_existing(source, kept):
+        kept = Path(f"{live}.{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.bak")
     return kept
 
 

@@ -140,17 +140,25 @@ async def open_database(
     synchronous: Synchronous = "normal",
     busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     migrate: bool = True,
+    create: bool = True,
 ) -> Database:
-    """Open (creating if needed) and migrate the database at `location`.
+    """Open and migrate the database at `location`; with `create`, make it if there is none.
 
     A path or ``sqlite:///path`` opens SQLite; ``postgresql://…`` opens
     PostgreSQL. A database written by a newer swarmbus is refused before
-    anything is written.
+    anything is written. Without `create`, a missing file, or one (or a
+    PostgreSQL database) without swarmbus's schema, is refused with
+    `DatabaseMissing`, and nothing is created: commands that only read must
+    not turn a mistyped path into an empty swarm.
     """
+    if not create:
+        require_database(location)
     connector = await _connect(os.fspath(location), synchronous, busy_timeout_ms)
     try:
         # Checked before WAL is switched on: a refused database stays byte for byte as it was.
-        await migrations.ensure_supported(connector)
+        version = await migrations.ensure_supported(connector)
+        if not create and version == 0:
+            raise missing(connector.location)
         if connector.dialect == "sqlite":
             await enable_wal(connector)  # type: ignore[arg-type]
         if migrate:
@@ -159,6 +167,24 @@ async def open_database(
         await connector.close()
         raise
     return Database(connector)
+
+
+def missing(location: str) -> errors.DatabaseMissing:
+    return errors.DatabaseMissing(
+        f"no swarmbus database at {location} (run 'swarmbus init' to create one, or check the path)"
+    )
+
+
+def require_database(location: str | os.PathLike[str]) -> None:
+    """Refuse a database file that is not there (PostgreSQL is only checked once connected)."""
+    from swarmbus.storage import postgres
+
+    text = os.fspath(location)
+    if text == ":memory:" or postgres.is_postgres_url(text):
+        return
+    path = sqlite_path(text)
+    if not path.is_file():
+        raise missing(str(path))
 
 
 async def _connect(location: str, synchronous: Synchronous, busy_timeout_ms: int) -> Connector:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from swarmbus import errors
 from swarmbus.storage import ids, timefmt
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector
@@ -101,6 +102,19 @@ class NewMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Keyed:
+    """The message first stored under a (sender, idempotency key), and what it asked for."""
+
+    message_id: str
+    to_agent: str
+    content: str
+
+    def repeated_by(self, message: NewMessage) -> bool:
+        """Whether `message` asks for the same thing (the same recipient and body)."""
+        return (self.to_agent, self.content) == (message.to_agent, message.content)
+
+
+@dataclass(frozen=True, slots=True)
 class Stored:
     """The outcome of storing one message: its id, and whether it was new."""
 
@@ -122,6 +136,8 @@ class MessageRepository:
 
         A message whose (sender, idempotency key) is already stored, or appears
         earlier in the same batch, is not stored again: it gets the first id.
+        If it asks for something else under that key (another recipient or
+        body), `IdempotencyConflict` rolls the whole transaction back.
         """
         async with self._db.transaction() as tx:
             known = await self._known_keys(tx, messages)
@@ -133,10 +149,10 @@ class MessageRepository:
             for message, message_id in zip(messages, fresh, strict=True):
                 key = (message.from_agent, message.idempotency_key)
                 if message.idempotency_key is not None and key in known:
-                    results.append(Stored(known[key], created=False))
+                    results.append(Stored(_repeat_of(known[key], message), created=False))
                     continue
                 if message.idempotency_key is not None:
-                    known[key] = message_id
+                    known[key] = Keyed(message_id, message.to_agent, message.content)
                 results.append(Stored(message_id, created=True))
                 params.append(_insert_params(message, message_id))
             if params:
@@ -146,19 +162,20 @@ class MessageRepository:
 
     async def _known_keys(
         self, tx: Any, messages: Sequence[NewMessage]
-    ) -> dict[tuple[str, str | None], str]:
+    ) -> dict[tuple[str, str | None], Keyed]:
         by_sender: dict[str, set[str]] = {}
         for message in messages:
             if message.idempotency_key is not None:
                 by_sender.setdefault(message.from_agent, set()).add(message.idempotency_key)
-        known: dict[tuple[str, str | None], str] = {}
+        known: dict[tuple[str, str | None], Keyed] = {}
         for sender, keys in by_sender.items():
             rows = await tx.fetch_all(
                 self._q["find_idempotent"],
                 {"from_agent": sender, "keys": json.dumps(sorted(keys))},
             )
             for row in rows:
-                known[(sender, row["idempotency_key"])] = row["message_id"]
+                keyed = Keyed(row["message_id"], row["to_agent"], row["content"])
+                known[(sender, row["idempotency_key"])] = keyed
         return known
 
     # ------------------------------------------------------------ reading
@@ -216,6 +233,17 @@ class MessageRepository:
         params = {"since": timefmt.to_text(since), "after_id": after_id, "limit": limit}
         rows = await self._db.fetch_all(self._q["dead_letters_since"], params)
         return [Message.model_validate(row) for row in rows]
+
+
+def _repeat_of(first: Keyed, message: NewMessage) -> str:
+    """The first message's id for a true repeat; `IdempotencyConflict` for another request."""
+    if first.repeated_by(message):
+        return first.message_id
+    raise errors.IdempotencyConflict(
+        f"idempotency key {message.idempotency_key!r} was already used by message "
+        f"{first.message_id} (to {first.to_agent}) with a different recipient or body; "
+        f"a repeat must ask for the same message, a new message needs a new key"
+    )
 
 
 def _insert_params(message: NewMessage, message_id: str) -> dict[str, Any]:

@@ -54,13 +54,53 @@ def compile_query(query: str) -> tuple[str, tuple[str, ...]]:
     return _PARAM.sub(bind, query), tuple(names)
 
 
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^@/?#]*)@")
+INSTALL_HINT = "pip install 'swarmbus[postgres]'"
+
+
 def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    netloc += f":{parts.port}" if parts.port else ""
+    """The URL without its password (or query), for messages and logs.
+
+    Never raises: the URL is only taken apart, not checked (a bad port or
+    host stays as it was written, for the error that names it).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [IPv6 bracket: drop whatever stands before '@'
+        return _USERINFO.sub(lambda m: m[1] + m[2].partition(":")[0] + "@", url).split("?")[0]
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    netloc = f"{userinfo.partition(':')[0]}@{hostport}" if at else hostport
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that cannot be parsed, or whose port is no number from 1 to 65535."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise errors.DatabaseUnavailable(f"database URL {redacted(url)!r}: {exc}") from None
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        text = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+        raise errors.DatabaseUnavailable(
+            f"database URL {redacted(url)!r}: port {text!r} is not allowed; "
+            f"use a number from 1 to 65535"
+        )
+
+
+def driver(location: str) -> Any:
+    """asyncpg, or one line saying how to install it (it comes with the `postgres` extra)."""
+    try:
+        import asyncpg
+    except ImportError:
+        raise errors.DatabaseUnavailable(
+            f"database {location} is PostgreSQL, whose driver (asyncpg) is not installed; "
+            f"install it with: {INSTALL_HINT}"
+        ) from None
+    return asyncpg
 
 
 def translate(exc: BaseException, location: str) -> errors.StorageError:
@@ -322,9 +362,9 @@ def is_postgres_url(location: str) -> bool:
 
 async def connect(url: str) -> PostgresConnector:
     """Open a pool on `url` (postgresql://user@host:port/database)."""
-    import asyncpg
-
+    check_url(url)
     location = redacted(url)
+    asyncpg = driver(location)
     try:
         pool = await asyncpg.create_pool(
             url,

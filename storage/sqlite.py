@@ -76,6 +76,8 @@ def translate(
         return errors.DatabaseUnavailable(f"{location} is not a readable SQLite database ({exc})")
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
         return errors.DatabaseUnavailable(f"cannot write database {location} ({exc})")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return errors.StorageError(f"cannot write database {location} ({exc}; is the disk full?)")
     return errors.StorageError(f"{location}: {exc}")
 
 

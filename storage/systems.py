@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -17,6 +18,7 @@ SYSTEM_NAMES: tuple[SystemName, ...] = ("messaging", "discord", "coordination", 
 SystemState = Literal["active", "inactive", "error", "maintenance"]
 STALE_AFTER_INTERVALS = 3  # a heartbeat older than this many intervals is stale
 STALE_MARK = "stale:"  # status_detail prefix of a row the monitor marked (mark_system_stale)
+STOPPED_SHOWN_SECONDS = 86_400  # a system stopped longer ago drops out of status and doctor
 
 
 class SystemStatus(BaseModel):
@@ -51,6 +53,14 @@ class SystemStatus(BaseModel):
         limit = self.heartbeat_interval_seconds * STALE_AFTER_INTERVALS
         return self.age_seconds(now) > limit
 
+    def is_free(self, now: datetime | None = None) -> bool:
+        """Whether a new writer may take this row over: it stopped, or went silent."""
+        return self.system_status == "inactive" or self.is_stale(now)
+
+    def long_stopped(self, now: datetime | None = None) -> bool:
+        """Stopped cleanly over a day ago: history, no longer part of the swarm's picture."""
+        return self.system_status == "inactive" and self.age_seconds(now) > STOPPED_SHOWN_SECONDS
+
 
 class SystemRepository:
     """All SQL on `core_systems_status`."""
@@ -72,6 +82,29 @@ class SystemRepository:
         async with self._db.transaction() as tx:
             await tx.execute(self._q["upsert_system"], params)
         self._reported[status.system_id] = status.error_count
+
+    async def claim(
+        self, candidates: Sequence[str], starting: Callable[[str], SystemStatus]
+    ) -> str | None:
+        """Take the first of `candidates` whose row is missing or free; None if none is.
+
+        In one transaction, the taken row gets `starting(system_id)` as its first
+        heartbeat (its error_count history kept), so no concurrent caller takes it too.
+        """
+        now = timefmt.utcnow()
+        async with self._db.transaction() as tx:
+            await tx.fetch_all(self._q["lock_systems"])
+            rows = await tx.fetch_all(self._q["list_systems"])
+            existing = {row["system_id"]: SystemStatus.model_validate(row) for row in rows}
+            for system_id in candidates:
+                if system_id not in existing or existing[system_id].is_free(now):
+                    first = starting(system_id)
+                    await tx.execute(
+                        self._q["upsert_system"], {**row_params(first), "error_delta": 0}
+                    )
+                    self._reported[system_id] = first.error_count
+                    return system_id
+        return None
 
     async def list(self) -> list[SystemStatus]:
         rows = await self._db.fetch_all(self._q["list_systems"])

@@ -39,6 +39,10 @@ class UnknownMessage(UsageError):
     """No message has that id."""
 
 
+class IdempotencyConflict(UsageError):
+    """That idempotency key was already used for a different message."""
+
+
 class StorageError(BusError):
     """The database failed."""
 
@@ -59,6 +63,10 @@ class DatabaseUnavailable(StorageError):
     """The database cannot be opened."""
 
     exit_code = 2
+
+
+class DatabaseMissing(DatabaseUnavailable):
+    """There is no swarmbus database there; run 'swarmbus init' to create one."""
 
 
 class SchemaTooNew(DatabaseUnavailable):

@@ -31,7 +31,7 @@ class FileResult:
     violations: list[Violation] = field(default_factory=list)
     imports: set[str] = field(default_factory=set)
     plan: dict[str, Any] = field(default_factory=dict)  # the `refactoring_plan` JSON
-    skipped: str | None = None  # why the file is not a component (binary)
+    skipped: str | None = None  # why the file is not a component (binary, huge)
 
 
 def analyze(source: files.SourceFile, rules: AuditRules) -> FileResult:
@@ -51,7 +51,7 @@ def _measure(source: files.SourceFile, rules: AuditRules) -> tuple[FileResult, l
     try:
         text = files.read_text(source.path)
     except files.Unreadable as problem:
-        if problem.binary:
+        if problem.skip:
             return FileResult(source, skipped=problem.reason), []
         violation = Violation("unreadable", 1, "<file>", problem.reason, "UTF-8 text")
         return FileResult(source, violations=[violation]), []

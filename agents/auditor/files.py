@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pathspec
 
-from swarmbus import errors
+from swarmbus import errors, fsutil
 from swarmbus.agents.auditor.rules import AuditRules
 
 BINARY_SNIFF = 8192  # bytes checked for a NUL to call a file binary
+MAX_SOURCE_BYTES = 16 * 1024 * 1024  # a bigger file is generated or data: skipped, not read whole
+MAX_GITIGNORE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,16 @@ class SourceFile:
 
 
 class Unreadable(Exception):
-    """A file the auditor cannot read as text; `reason` says why."""
+    """A file the auditor cannot read as text; `reason` says why.
 
-    def __init__(self, reason: str, binary: bool = False) -> None:
+    `skip`: the file is no source at all (binary, huge), so it is no component;
+    otherwise it is one with an `unreadable` violation.
+    """
+
+    def __init__(self, reason: str, skip: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.binary = binary
+        self.skip = skip
 
 
 def discover(root: Path, rules: AuditRules) -> list[SourceFile]:
@@ -96,9 +102,10 @@ class _GitIgnores:
         ignore_file = folder / ".gitignore"
         if ignore_file.is_file():
             try:
-                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
+                data = fsutil.read_file_at_most(ignore_file, MAX_GITIGNORE_BYTES)
+            except (OSError, fsutil.TooLarge):
                 return
+            lines = data.decode("utf-8", errors="replace").splitlines()
             self.specs.append((folder, pathspec.GitIgnoreSpec.from_lines(lines)))
 
     def ignored(self, path: Path, is_dir: bool = False) -> bool:
@@ -112,13 +119,19 @@ class _GitIgnores:
 
 
 def read_text(path: Path) -> str:
-    """The file's text; raise `Unreadable` for binary, non-UTF-8 or unreachable files."""
+    """The file's text; raise `Unreadable` for binary, huge, non-UTF-8 or unreachable files.
+
+    A huge file (or a link to an endless device) is read only up to the limit
+    and skipped like a binary one.
+    """
     try:
-        data = path.read_bytes()
+        data = fsutil.read_file_at_most(path, MAX_SOURCE_BYTES)
+    except fsutil.TooLarge:
+        raise Unreadable(f"larger than {fsutil.size_text(MAX_SOURCE_BYTES)}", skip=True) from None
     except OSError as exc:
         raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
     if b"\x00" in data[:BINARY_SNIFF]:
-        raise Unreadable("binary file", binary=True)
+        raise Unreadable("binary file", skip=True)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -54,6 +54,7 @@ DEFAULT_EXCLUDE = (
 _WAIVER = re.compile(r"#\s*v2-allow:\s*([a-z_]+(?:,[a-z_]+)*)(?:\s+(\S.*))?$")
 
 Limit = StrictInt
+MAX_LIMIT = 1_000_000  # lines, parameters, levels: any real limit is far below
 
 
 class AuditRules(BaseModel):
@@ -61,12 +62,12 @@ class AuditRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    file_lines: Limit = Field(default=400, ge=1)
-    class_lines: Limit = Field(default=200, ge=1)
-    function_lines: Limit = Field(default=30, ge=1)
-    parameters: Limit = Field(default=5, ge=0)
-    nesting: Limit = Field(default=4, ge=1)
-    class_methods: Limit = Field(default=10, ge=1)
+    file_lines: Limit = Field(default=400, ge=1, le=MAX_LIMIT)
+    class_lines: Limit = Field(default=200, ge=1, le=MAX_LIMIT)
+    function_lines: Limit = Field(default=30, ge=1, le=MAX_LIMIT)
+    parameters: Limit = Field(default=5, ge=0, le=MAX_LIMIT)
+    nesting: Limit = Field(default=4, ge=1, le=MAX_LIMIT)
+    class_methods: Limit = Field(default=10, ge=1, le=MAX_LIMIT)
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
 

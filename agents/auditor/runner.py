@@ -11,10 +11,10 @@ from typing import Any
 import anyio.to_thread
 
 from swarmbus import errors
-from swarmbus.agents.auditor import components, files
+from swarmbus.agents.auditor import files
 from swarmbus.agents.auditor.analysis import FileResult, Progress, analyze_all
 from swarmbus.agents.auditor.graph import ImportGraph
-from swarmbus.agents.auditor.rules import AuditRules, Violation
+from swarmbus.agents.auditor.rules import AuditRules
 from swarmbus.agents.auditor.scoring import verdict
 from swarmbus.storage import ids
 from swarmbus.storage.audits import ComplianceAudit
@@ -66,13 +66,23 @@ class AuditRequest:
 async def run_audit(
     db: Database, request: AuditRequest, progress: Progress | None = None
 ) -> AuditReport:
-    """Audit `request.root`, the database and the systems; store every row in one transaction."""
+    """Audit the files under `request.root`; store one row per file, all in one transaction.
+
+    A tree with no Python file in it is refused (`UsageError`) and nothing is
+    stored: the V2 rules measure Python, and a score of 100 for an empty or
+    mistyped folder would read as a clean bill of health.
+    """
     if request.agent is not None and await db.workspaces.get(request.agent) is None:
         raise errors.UnknownAgent(f"unknown agent {request.agent!r} for --agent")
     sources = await anyio.to_thread.run_sync(files.discover, request.root, request.rules)
     results = await anyio.to_thread.run_sync(analyze_all, sources, request.rules, progress)
+    if not any(r.source.is_python and r.skipped is None for r in results):
+        raise errors.UsageError(
+            f"nothing to audit in {request.root}: no Python file there "
+            f"({len(sources)} {'file' if len(sources) == 1 else 'files'} matched the [audit] "
+            f"include patterns)"
+        )
     report = build_report(results, request, ids.new_id())
-    report.rows.extend(await _component_rows(db, request.auditor, report.run_id))
     await db.audits.record_run(report.rows)
     if request.agent is not None and report.file_rows:
         score = statistics.fmean(row.compliance_score for row in report.file_rows)
@@ -110,45 +120,6 @@ def _file_row(result: FileResult, graph: ImportGraph, auditor: str, run_id: str)
         if module and outcome.refactoring_required
         else [],
         refactoring_plan=result.plan,
-        run_id=run_id,
-    )
-
-
-async def _component_rows(db: Database, auditor: str, run_id: str) -> list[ComplianceAudit]:
-    rows = [
-        _finding_row(
-            db.location, "database", await components.database_findings(db), auditor, run_id
-        )
-    ]
-    for system in await db.systems.list():
-        rows.append(
-            _finding_row(
-                system.system_id, "service", components.service_findings(system), auditor, run_id
-            )
-        )
-    return rows
-
-
-def _finding_row(
-    name: str, kind: str, findings: list[components.Finding], auditor: str, run_id: str
-) -> ComplianceAudit:
-    violations = [Violation(*finding) for finding in findings]
-    outcome = verdict(violations)
-    return ComplianceAudit(
-        component_name=name,
-        component_type=kind,  # type: ignore[arg-type]
-        compliance_score=outcome.score,
-        violations_found=outcome.counted,
-        violations_details=[v.as_dict() for v in violations],
-        auditor_agent=auditor,
-        integration_impact={},
-        refactoring_required=outcome.refactoring_required,
-        refactoring_priority=outcome.priority,  # type: ignore[arg-type]
-        estimated_refactoring_cycles=outcome.cycles,
-        integration_dependencies_affected=[],
-        refactoring_plan={
-            "steps": [{"action": f"fix_{v.rule}", "symbol": v.symbol} for v in violations]
-        },
         run_id=run_id,
     )
 

@@ -22,6 +22,12 @@ import typer
 
 from swarmbus import __version__
 from swarmbus.bus.cli.common import CliState, configure_logging, exit_now
+from swarmbus.printable import visible
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer, on the click distribution
+    from click import exceptions as click_errors  # type: ignore[no-redef]
 
 # Each command's name and where it lives ("module:function" in this package), in help order.
 COMMANDS: dict[str, str] = {
@@ -160,12 +166,44 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def execute(args: list[str]) -> int | str | None:
-    """Run the command line on `args`; return the exit status it ends with."""
+    """Run the command line on `args`; return the exit status it ends with.
+
+    click's own errors (an unknown option or command, a value of the wrong type
+    or out of range, a missing argument) become one `error:` line and exit 2,
+    as every swarmbus error does, instead of click's usage box.
+    """
     try:
-        build_app(needed(args))(args, prog_name="swarmbus")
+        status = build_app(needed(args))(args, prog_name="swarmbus", standalone_mode=False)
     except SystemExit as done:
         return done.code
-    return 0
+    except click_errors.NoArgsIsHelpError as shown:  # `swarmbus`, `swarmbus db`: the help
+        shown.show()
+        return shown.exit_code
+    except click_errors.UsageError as exc:
+        print(f"error: {visible(usage_line(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except click_errors.ClickException as exc:
+        print(f"error: {visible(' '.join(exc.format_message().split()))}", file=sys.stderr)
+        return exc.exit_code
+    except (typer.Abort, click_errors.Abort):
+        print("error: aborted", file=sys.stderr)
+        return 1
+    return status if isinstance(status, int) else 0
+
+
+def usage_line(exc: Any) -> str:
+    """click's message on one line, with what is allowed and where the help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    ctx = exc.ctx
+    if ctx is None:
+        return message
+    if isinstance(exc, click_errors.NoSuchOption) and not exc.possibilities:
+        options = [o for p in ctx.command.params for o in p.opts if o.startswith("--")]
+        message += f"; {ctx.command_path} takes {', '.join([*options, '--help'])}"
+    elif message.startswith("no such command") and "Did you mean" not in message:
+        message += f"; the commands are {', '.join(ctx.command.list_commands(ctx))}"
+    return f"{message} (see '{ctx.command_path} --help')"
 
 
 def main() -> NoReturn:

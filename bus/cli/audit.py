@@ -18,6 +18,7 @@ from swarmbus.bus.cli.common import (
     state,
     table,
 )
+from swarmbus.printable import visible
 
 PROGRESS_FROM = 100  # files; smaller trees finish before a bar would be worth drawing
 
@@ -32,7 +33,12 @@ AgentOption = Annotated[
 ]
 FailUnderOption = Annotated[
     float | None,
-    typer.Option(help="Exit 1 when the average score is below this (0-100).", min=0, max=100),
+    typer.Option(
+        help="Exit 1 when the average score (of this run, or with 'summary' of the latest "
+        "run) is below this (0-100).",
+        min=0,
+        max=100,
+    ),
 ]
 AuditorOption = Annotated[str, typer.Option(help="Recorded as auditor_agent.")]
 
@@ -46,10 +52,14 @@ def audit(  # v2-allow: parameters typer maps each parameter to a command-line o
     auditor: AuditorOption = "swarmbus",
     as_json: bool = JsonOption,
 ) -> None:
-    """Audit a codebase against the V2 size rules and store one row per component."""
+    """Audit a codebase against the V2 size rules and store one row per file."""
+    _check_options(fail_under, auditor)
     swarm = state(ctx).swarm()
     if path == "summary":
-        _show_summary(run(_summary, swarm), as_json)
+        summary = run(_summary, swarm)
+        _show_summary(summary, as_json)
+        if fail_under is not None:
+            _hold_to(summary.get("average_score"), fail_under, "the latest run's")
         return
     from swarmbus.agents.auditor.runner import AuditRequest
 
@@ -60,9 +70,28 @@ def audit(  # v2-allow: parameters typer maps each parameter to a command-line o
         print_json({**summary, "rows": [row.model_dump(mode="json") for row in report.rows]})
     else:
         _show_report(report, summary)
-    if fail_under is not None and summary["average_score"] < fail_under:
+    if fail_under is not None:
+        _hold_to(summary["average_score"], fail_under, "this run's")
+
+
+def _check_options(fail_under: float | None, auditor: str) -> None:
+    """What click's range check lets through: NaN; and an auditor name of any size."""
+    from swarmbus.bus.requests import SENDER_RULE, is_valid_sender
+
+    if fail_under is not None and not 0 <= fail_under <= 100:
+        raise errors.UsageError(
+            f"--fail-under {fail_under:g} is not allowed; use a number from 0 to 100"
+        )
+    if not is_valid_sender(auditor):
+        raise errors.UsageError(f"--auditor {auditor!r} is not allowed; names are {SENDER_RULE}")
+
+
+def _hold_to(average: float | None, fail_under: float, whose: str) -> None:
+    if average is None:
+        raise errors.BusError("no audit has run yet, so none can meet --fail-under")
+    if average < fail_under:
         raise errors.BusError(
-            f"average score {summary['average_score']} is under --fail-under {fail_under:g}"
+            f"{whose} average score {average:g} is under --fail-under {fail_under:g}"
         )
 
 
@@ -86,7 +115,7 @@ async def _summary(swarm: Any) -> dict[str, Any]:
     from swarmbus.agents.auditor.runner import audit_summary
     from swarmbus.storage.database import open_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_database(swarm.database, create=False) as db:
         return await audit_summary(db)
 
 
@@ -115,7 +144,7 @@ def _show_report(report: Any, summary: dict[str, Any]) -> None:
         )
     out.print(_summary_line(summary), markup=False)
     for skipped in summary["skipped"]:
-        out.print(f"skipped {skipped['file']}: {skipped['reason']}", markup=False)
+        out.print(f"skipped {visible(skipped['file'])}: {skipped['reason']}", markup=False)
 
 
 def _summary_line(summary: dict[str, Any]) -> str:

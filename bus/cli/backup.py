@@ -22,15 +22,17 @@ def backup(
     ctx: typer.Context, path: TargetArgument, force: ForceOption = False, as_json: bool = JsonOption
 ) -> None:
     """Copy the database while it is in use (SQLite online backup), then verify the copy."""
-    from swarmbus.storage.database import sqlite_file
+    from swarmbus.storage import backup as copier
+    from swarmbus.storage.database import require_database, sqlite_file
 
     live = sqlite_file(state(ctx).swarm().database, "db backup")
+    require_database(live)
+    if (part := copier.part_of(path, live)) is not None:
+        raise errors.UsageError(f"backup path {path} is {part} of {live}; choose another file")
     if path.is_dir():
         raise errors.UsageError(f"backup path {path} is a directory; name a file inside it")
     if path.exists() and not force:
         raise errors.UsageError(f"backup path {path} already exists; pass --force to replace it")
-    if path.resolve() == live.resolve():
-        raise errors.UsageError(f"backup path {path} is the database itself; choose another file")
     result = run(_backup, live, path, not as_json and sys.stderr.isatty())
     if as_json:
         print_json({**result.__dict__, "path": str(result.path), "verified": True})
@@ -59,10 +61,16 @@ async def _backup(live: Path, target: Path, show_progress: bool) -> Any:
 @handle_errors
 def restore(ctx: typer.Context, path: SourceArgument, as_json: bool = JsonOption) -> None:
     """Replace the database with a backup; refused while a dispatcher runs; keeps a .bak."""
+    from swarmbus.storage import backup as copier
     from swarmbus.storage.database import sqlite_file
 
     swarm = state(ctx).swarm()
     live = sqlite_file(swarm.database, "db restore")
+    if (part := copier.part_of(path, live)) is not None:
+        raise errors.UsageError(
+            f"cannot restore {live} from {path}: that is {part}; restore from a backup "
+            f"made with 'swarmbus db backup'"
+        )
     kept, version = run(_restore, swarm, live, path)
     if as_json:
         print_json(
@@ -82,8 +90,10 @@ async def _restore(swarm: Any, live: Path, source: Path) -> tuple[Path | None, i
 
     latest = migrations.latest_version("sqlite")
     examined = await anyio.to_thread.run_sync(copier.examine, source, latest)
-    async with await open_swarm_database(swarm) as db:
-        running = maintenance.live_dispatchers(await db.systems.list())
+    running = []
+    if await anyio.Path(live).exists():  # restoring onto a new path: nothing runs there yet
+        async with await open_swarm_database(swarm, create=False) as db:
+            running = maintenance.live_dispatchers(await db.systems.list())
     if running:
         names = ", ".join(s.system_id for s in running)
         raise errors.BusError(

@@ -39,7 +39,7 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 async def _check(swarm: Any) -> Any:
     from swarmbus.storage import maintenance
 
-    async with await open_swarm_database(swarm) as db:
+    async with await open_swarm_database(swarm, create=False) as db:
         return await maintenance.check(db)
 
 
@@ -73,7 +73,7 @@ def _maintain(ctx: typer.Context, operation: str, as_json: bool) -> None:
 async def _run_operation(swarm: Any, operation: Any) -> Any:
     from swarmbus.storage import maintenance
 
-    async with await open_swarm_database(swarm) as db:
+    async with await open_swarm_database(swarm, create=False) as db:
         return await maintenance.maintain(db, operation)
 
 
@@ -120,5 +120,5 @@ async def _prune(swarm: Any, age: Any, dry_run: bool) -> Any:
     from swarmbus.storage import retention, timefmt
 
     cutoff = timefmt.utcnow() - age
-    async with await open_swarm_database(swarm) as db:
+    async with await open_swarm_database(swarm, create=False) as db:
         return await (retention.count(db, cutoff) if dry_run else retention.prune(db, cutoff))

@@ -23,6 +23,7 @@ import anyio
 import typer
 
 from swarmbus import errors
+from swarmbus.printable import json_visible, visible
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,26 +65,43 @@ def configure_logging(verbose: bool) -> None:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print one error line on stderr; return the Exit to raise."""
-    print(f"error: {message}", file=sys.stderr)
+    """Print one error line on stderr; return the Exit to raise.
+
+    Control characters in the message (a newline in a file name, an ESC from a
+    value the user gave) are escaped: the line stays one line, and inert.
+    """
+    print(f"error: {visible(message)}", file=sys.stderr)
     return typer.Exit(code)
 
 
 def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
-    """Turn `BusError` into one stderr line and its exit code."""
+    """Turn `BusError` into one stderr line and its exit code.
+
+    A file-system error nobody caught below (a full disk, a folder that cannot
+    be written) is one line too, exit 1: the user can act on it, a traceback
+    does not help them.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return func(*args, **kwargs)
-        except errors.BusError as exc:
+        except (errors.BusError, OSError) as exc:
             if logging.getLogger("swarmbus").isEnabledFor(logging.DEBUG):
                 traceback.print_exc(file=sys.stderr)
-            raise fail(str(exc), exc.exit_code) from None
+            if isinstance(exc, errors.BusError):
+                raise fail(str(exc), exc.exit_code) from None
+            raise fail(describe_os_error(exc), 1) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
 
     return wrapper
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`PATH: No space left on device`, or the error as Python words it."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename else reason
 
 
 def exit_now(status: int | str | None) -> NoReturn:
@@ -114,7 +132,8 @@ def run(async_fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    text = json.dumps(data, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write(json_visible(text) + "\n")
 
 
 def console() -> Any:
@@ -128,16 +147,17 @@ def console() -> Any:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
-    """A rich table that shows its text as it is.
+    """A rich table that shows its text as it is, and never drives the terminal.
 
     Message bodies, paths and names may contain `[...]`: as rich markup they
-    would be styled away or raise. A cell that is already a rich `Text` (a
-    styled status) is kept.
+    would be styled away or raise. They may contain control characters (ESC
+    sequences from any sender): those are shown as escapes. A cell that is
+    already a rich `Text` (a styled status) is kept.
     """
     from rich.table import Table
     from rich.text import Text
 
-    result = Table(title=None if title is None else Text(title), title_justify="left")
+    result = Table(title=None if title is None else Text(visible(title)), title_justify="left")
     for column in columns:
         result.add_column(column, overflow="fold")
     for row in rows:
@@ -146,4 +166,5 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
 
 
 def _plain(cell: Any) -> str:
-    return "" if cell is None else str(cell)
+    """The cell's text with control characters shown as escapes (newlines kept)."""
+    return "" if cell is None else visible(str(cell), keep_lines=True)

@@ -62,7 +62,10 @@ async def _copy(source: str, target: str, append: bool, show_progress: bool) -> 
     from swarmbus.storage.copying import copy_database, counts
     from swarmbus.storage.database import open_database
 
-    async with await open_database(source) as origin, await open_database(target) as dest:
+    async with (
+        await open_database(source, create=False) as origin,  # a copy's source is only read
+        await open_database(target) as dest,
+    ):
         if not show_progress:
             return await copy_database(origin, dest, append)
         from rich.progress import Progress

@@ -13,6 +13,7 @@ from swarmbus.bus.cli.common import (
     state,
     table,
 )
+from swarmbus.printable import visible
 
 
 @handle_errors
@@ -24,7 +25,7 @@ def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         print_json(info.as_dict())
         return
     out = console()
-    out.print(f"database       {info.location}", markup=False)
+    out.print(f"database       {visible(info.location)}", markup=False)
     out.print(f"schema version {info.schema_version} (this swarmbus: {info.latest_version})")
     out.print(f"journal mode   {info.journal_mode}")
     out.print(f"size on disk   {info.size_bytes:,} bytes")
@@ -36,7 +37,7 @@ def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 async def _describe(location: str):  # type: ignore[no-untyped-def]
     from swarmbus.storage.database import open_database
 
-    async with await open_database(location) as db:
+    async with await open_database(location, create=False) as db:
         from swarmbus.storage.database import describe
 
         return await describe(db)

@@ -14,6 +14,7 @@ import typer
 
 from swarmbus import errors
 from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.printable import visible
 
 PROBE_TEXT = "swarmbus probe: if this arrived in {agent}'s chat, GUI delivery works ({time})."
 
@@ -105,7 +106,8 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         print_json([line.__dict__ for line in lines])
     for line in [] if as_json else lines:
         verdict = "ok  " if line.ok else "FAIL"
-        print(f"{verdict} {line.agent:<12} {line.point!s:<14} {line.status:<15} {line.detail}")
+        detail = visible(line.detail)  # may quote a window title, which any program sets
+        print(f"{verdict} {line.agent:<12} {line.point!s:<14} {line.status:<15} {detail}")
     if not all(line.ok for line in lines):
         raise typer.Exit(1)
 
@@ -117,11 +119,15 @@ def probe(
     text: Annotated[str | None, typer.Option(help="The probe's text.")] = None,
 ) -> None:
     """Deliver a short probe message to an agent through the real GUI transport."""
+    from swarmbus.bus.requests import check_content
     from swarmbus.storage import timefmt
 
-    agent = _gui_agent(state(ctx).swarm(), name)
+    swarm = state(ctx).swarm()
+    agent = _gui_agent(swarm, name)
     if agent.transport != "gui":
         raise errors.UsageError(f"{name} uses the {agent.transport} transport; probes are GUI-only")
+    if text is not None:  # pasted like a message, so held to a message's limits
+        check_content(text, swarm.config.bus.max_message_bytes)
     body = text or PROBE_TEXT.format(agent=name, time=timefmt.now_text())
     result, elapsed_ms = run(_probe, agent, body)
     if not result.ok:
@@ -165,14 +171,18 @@ def resume(ctx: typer.Context) -> None:
     except errors.ConfigError as exc:
         print(f"dispatchers were not woken ({exc}); they resume with the next message sent")
         return
-    run(_wake_dispatchers, swarm.database)
+    try:
+        run(_wake_dispatchers, swarm.database)
+    except errors.DatabaseMissing as exc:
+        print(f"dispatchers were not woken ({exc})")
+        return
     print("woke the dispatchers of this swarm")
 
 
 async def _wake_dispatchers(location: str) -> None:
     from swarmbus.storage.database import open_database
 
-    async with await open_database(location) as db:
+    async with await open_database(location, create=False) as db:
         await db.connector.announce()
 
 

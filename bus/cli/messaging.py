@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from swarmbus import errors
+from swarmbus import errors, fsutil
 from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
 from swarmbus.bus.cli.params import parse_duration
 
@@ -59,7 +59,10 @@ def send(  # v2-allow: parameters typer maps each parameter to a command-line op
 ) -> None:
     """Store a message for one agent and print its id once it is safely stored."""
     options = _options(priority, tag, key, expires_in)
-    message_id = run(_send, state(ctx).swarm(), (sender, to, body_of(message, file)), options)
+    swarm = state(ctx).swarm()
+    check_sender(ctx, swarm, sender)
+    body = body_of(message, file, swarm.config.bus.max_message_bytes)
+    message_id = run(_send, swarm, (sender, to, body), options)
     if as_json:
         print_json({"message_id": message_id, "to": to})
     else:
@@ -82,9 +85,10 @@ def broadcast(  # v2-allow: parameters typer maps each parameter to a command-li
     """Store one message per recipient, all in one transaction."""
     options = _options(priority, tag, key, expires_in)
     recipients = [name.strip() for name in to.split(",") if name.strip()] if to else None
-    result = run(
-        _broadcast, state(ctx).swarm(), (sender, body_of(message, file), recipients), options
-    )
+    swarm = state(ctx).swarm()
+    check_sender(ctx, swarm, sender)
+    body = body_of(message, file, swarm.config.bus.max_message_bytes)
+    result = run(_broadcast, swarm, (sender, body, recipients), options)
     if as_json:
         print_json(
             {
@@ -99,28 +103,63 @@ def broadcast(  # v2-allow: parameters typer maps each parameter to a command-li
         print(f"  {agent}: {message_id}")
 
 
-def body_of(message: str | None, file: Path | None) -> str:
-    """The message body from the argument, `-` (stdin) or --file: exactly one of them."""
+def check_sender(ctx: typer.Context, swarm: Any, sender: str) -> None:
+    """Refuse a sender that is no configured agent (a typo in --from or $SWARMBUS_AGENT)."""
+    from swarmbus.bus.requests import RESERVED_SENDERS, is_known_sender
+
+    if is_known_sender(sender, swarm.agents):
+        return
+    source = ctx.get_parameter_source("sender")
+    label = f"${SENDER_ENV}" if source is not None and source.name == "ENVIRONMENT" else "--from"
+    others = " or ".join(repr(name) for name in RESERVED_SENDERS)
+    raise errors.UnknownAgent(
+        f"{label} {sender!r} is not a configured agent; configured agents: "
+        f"{', '.join(swarm.agents)} (other senders: {others}, or a name with ':' or '@')"
+    )
+
+
+def body_of(message: str | None, file: Path | None, max_bytes: int) -> str:
+    """The message body from the argument, `-` (stdin) or --file: exactly one of them.
+
+    stdin and the file are read only up to `max_bytes` (+1): an endless stream
+    or a huge file is refused without filling memory. Their bytes are kept
+    exactly (no newline translation).
+    """
     if (message is None) == (file is None):
         raise errors.UsageError("give the message as an argument, '-' for stdin, or --file PATH")
-    if file is None:
-        return sys.stdin.read() if message == "-" else str(message)
+    if file is None and message != "-":
+        return str(message)
+    source = "stdin" if file is None else f"--file {file}"
     try:
-        return file.read_text(encoding="utf-8")
+        if file is None:
+            data = fsutil.read_at_most(sys.stdin.buffer, max_bytes)
+        else:
+            data = fsutil.read_file_at_most(file, max_bytes)
+        return data.decode("utf-8")
+    except fsutil.TooLarge:
+        raise errors.InvalidMessage(
+            f"{source}: message is more than {max_bytes:,} bytes; the limit is {max_bytes:,} "
+            f"bytes (bus.max_message_bytes in the config)"
+        ) from None
     except FileNotFoundError:
-        raise errors.UsageError(f"--file {file}: no such file") from None
+        raise errors.UsageError(f"{source}: no such file") from None
     except UnicodeDecodeError:
-        raise errors.UsageError(f"--file {file}: not UTF-8 text") from None
+        raise errors.UsageError(f"{source}: not UTF-8 text") from None
     except OSError as exc:
-        raise errors.UsageError(f"--file {file}: {exc.strerror}") from None
+        raise errors.UsageError(f"{source}: {exc.strerror or exc}") from None
 
 
 def _options(
     priority: str, tags: list[str] | None, key: str | None, expires_in: str | None
 ) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from swarmbus.bus.requests import MAX_EXPIRY_SECONDS
+
     expiry = None
     if expires_in is not None:
-        expiry = parse_duration(expires_in, what="--expires-in").total_seconds()
+        longest = timedelta(seconds=MAX_EXPIRY_SECONDS)
+        expiry = parse_duration(expires_in, what="--expires-in", maximum=longest).total_seconds()
     return {"priority": priority, "tags": tags or [], "idempotency_key": key, "expires_in": expiry}
 
 

@@ -19,8 +19,20 @@ from swarmbus.bus.cli.common import (
     table,
 )
 from swarmbus.bus.cli.params import parse_since
+from swarmbus.printable import visible
 
 PREVIEW_WIDTH = 40  # characters of a body shown in tables
+# The largest body a swarm may allow (bus.max_message_bytes) plus room for the header:
+# a bigger file in an inbox folder is not a message swarmbus wrote, and is not read whole.
+MAX_INBOX_FILE_BYTES = 16 * 1024 * 1024 + 64 * 1024
+RawOption = Annotated[
+    bool,
+    typer.Option(
+        "--raw",
+        help="Print the body exactly, control characters included, even on a terminal "
+        "(on a terminal they are shown as escapes by default).",
+    ),
+]
 
 
 @handle_errors
@@ -67,7 +79,7 @@ def preview(text: str, width: int = PREVIEW_WIDTH) -> str:
 async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
     from swarmbus.storage.database import open_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_database(swarm.database, create=False) as db:
         return await db.messages.list(**filters)
 
 
@@ -75,6 +87,7 @@ async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
 def show(
     ctx: typer.Context,
     message_id: Annotated[str, typer.Argument(help="The message id.")],
+    raw: RawOption = False,
     as_json: bool = JsonOption,
 ) -> None:
     """Show one message: its routing, its delivery history and its exact body."""
@@ -84,9 +97,21 @@ def show(
         return
     out = console()
     for label, value in _fields(message):
-        out.print(f"{label:<12} {value}", markup=False)
+        out.print(f"{label:<12} {visible(str(value))}", markup=False)
     print()
-    sys.stdout.write(message.content + ("" if message.content.endswith("\n") else "\n"))
+    write_body(message.content, raw)
+
+
+def write_body(body: str, raw: bool, *, end_line: bool = True) -> None:
+    """The exact body into a pipe or file (or with --raw); escaped on a terminal.
+
+    Any sender chooses the body, so printed raw on a terminal its escape
+    sequences would drive the operator's screen. `end_line` ends an
+    unterminated last line.
+    """
+    if not raw and sys.stdout.isatty():
+        body = visible(body, keep_lines=True)
+    sys.stdout.write(body + ("\n" if end_line and not body.endswith("\n") else ""))
 
 
 def _fields(message: Any) -> list[tuple[str, Any]]:
@@ -119,7 +144,7 @@ def _attempt(message: Any) -> str:
 async def _get(swarm: Any, message_id: str) -> Any:
     from swarmbus.bus.api import Bus
 
-    async with await Bus.open(swarm) as bus:
+    async with await Bus.open(swarm, create=False) as bus:
         return await bus.get(message_id)
 
 
@@ -146,9 +171,10 @@ def retry(
 
 
 async def _retry(swarm: Any, message_id: str | None, agent: str | None) -> list[str]:
+    """Requeue; a missing database has no dead letters, so it is refused, not created."""
     from swarmbus.bus.api import Bus
 
-    async with await Bus.open(swarm) as bus:
+    async with await Bus.open(swarm, create=False) as bus:
         if message_id is not None:
             return [(await bus.retry(message_id)).message_id]
         return await bus.retry_all_failed(agent)
@@ -159,10 +185,14 @@ def inbox(
     ctx: typer.Context,
     agent: Annotated[str, typer.Argument(help="The inbox agent.")],
     message_id: Annotated[str | None, typer.Argument(help="Print this message's body.")] = None,
+    raw: RawOption = False,
     as_json: bool = JsonOption,
 ) -> None:
     """List an inbox agent's files in delivery order, or print one message."""
+    from swarmbus.storage.database import require_database
+
     swarm = state(ctx).swarm()
+    require_database(swarm.database)  # a mistyped --db is a mistake here too
     folder = swarm.inbox_dir(swarm.agent(agent))
     entries = inbox_entries(folder)
     if message_id is not None:
@@ -170,7 +200,7 @@ def inbox(
         match = next((e for e in entries if e["id"] == wanted), None)
         if match is None:
             raise errors.UnknownMessage(f"no message {message_id!r} in {agent}'s inbox {folder}")
-        print_json(match) if as_json else sys.stdout.write(match["body"])
+        print_json(match) if as_json else write_body(match["body"], raw, end_line=False)
         return
     if as_json:
         print_json(entries)
@@ -186,13 +216,15 @@ def inbox(
 
 def inbox_entries(folder: Path) -> list[dict[str, Any]]:
     """Every readable message file in an inbox folder, in delivery order."""
+    from swarmbus import fsutil
     from swarmbus.bus import render
 
     entries = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         try:
-            header, body = render.parse_inbox_document(path.read_text(encoding="utf-8"))
-        except (ValueError, OSError, UnicodeDecodeError):
+            text = fsutil.read_file_at_most(path, MAX_INBOX_FILE_BYTES).decode("utf-8")
+            header, body = render.parse_inbox_document(text)
+        except (ValueError, OSError, UnicodeDecodeError, fsutil.TooLarge):
             continue
         entries.append({"file": str(path), **header, "body": body})
     return entries

@@ -50,5 +50,5 @@ async def _submit(swarm: Any, checked: Any) -> Any:
     from swarmbus.agents.reports import submit
     from swarmbus.bus.cli.opening import open_swarm_database
 
-    async with await open_swarm_database(swarm) as db:
+    async with await open_swarm_database(swarm, create=True) as db:
         return await submit(db, swarm, checked)

@@ -50,8 +50,14 @@ def init(
     path = _new_config_path(directory, force)
     text = starter_config(chosen)  # type: ignore[arg-type]
     swarm = _parse_starter(text, path, state(ctx).db)
-    info = run(_create_database, swarm)
-    atomic_write(path, text)  # only once the database exists: nothing half-written
+    new_files = _files_to_create(swarm.database)
+    try:
+        info = run(_create_database, swarm)
+        atomic_write(path, text)  # only once the database exists
+    except BaseException:  # a full disk, a read-only folder: take back what this run made
+        for made in new_files:
+            made.unlink(missing_ok=True)
+        raise
     print(f"wrote {path} ({len(swarm.config.agents)} {chosen} agents)")
     print(f"created database {info.location} (schema version {info.schema_version})")
 
@@ -65,6 +71,18 @@ def _new_config_path(directory: Path, force: bool) -> Path:
     if path.exists() and not force:
         raise errors.UsageError(f"{path} already exists; pass --force to overwrite it")
     return path
+
+
+def _files_to_create(location: str) -> list[Path]:
+    """The database's files (SQLite: the file, its log, its shared memory) not there yet."""
+    from swarmbus.storage import postgres
+    from swarmbus.storage.database import sqlite_path
+
+    if postgres.is_postgres_url(location):
+        return []
+    path = sqlite_path(location)
+    candidates = [path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))]
+    return [candidate for candidate in candidates if not candidate.exists()]
 
 
 def _parse_starter(text: str, path: Path, database: str | None) -> Any:
@@ -142,7 +160,7 @@ async def _agents(swarm):  # type: ignore[no-untyped-def]
     from swarmbus.agents import registry
     from swarmbus.storage.database import open_database
 
-    async with await open_database(swarm.database) as db:
+    async with await open_database(swarm.database, create=False) as db:
         return await registry.listing(db, swarm)
 
 

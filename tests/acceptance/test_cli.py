@@ -130,7 +130,8 @@ BAD_INPUTS = [
     (["messages", "--status", "lost"], "status 'lost' is not allowed"),
     (["messages", "--since", "yesterday"], "--since 'yesterday' is not allowed"),
     (["inbox", "Agent-2", "01M8ZZZZZZZZZZZZZZZZZZZZZZ"], "no message '01M8ZZZZZZZZZZZZZZZZZZZZZZ'"),
-    (["--db", "/nonexistent/dir/x.db", "status"], "directory /nonexistent/dir does not exist"),
+    (["--db", "/nonexistent/dir/x.db", "status"], "no swarmbus database at /nonexistent/dir/x.db"),
+    (["--db", "/no/dir/x.db", "send", "Agent-2", "hi"], "directory /no/dir does not exist"),
 ]
 
 
@@ -201,3 +202,43 @@ def test_tables_show_square_brackets_as_they_are(swarm_dir: Path) -> None:
     inbox = swarmbus("inbox", "Agent-2", cwd=swarm_dir)
     assert inbox.exit_code == 0, inbox.output
     assert body in inbox.stdout
+
+
+@pytest.mark.parametrize("sender", ["Agent-1", "person", "swarmbus", "discord:alice", "ci@build-3"])
+def test_known_senders_may_send(swarm_dir: Path, sender: str) -> None:
+    sent = swarmbus("send", "Agent-2", "hi", "--from", sender, cwd=swarm_dir)
+    assert sent.exit_code == 0, sent.output
+    assert run_json(swarm_dir, "show", sent.stdout.strip())["from_agent"] == sender
+
+
+def test_an_unknown_sender_is_refused_naming_where_it_came_from(swarm_dir: Path) -> None:
+    old = Path.cwd()
+    os.chdir(swarm_dir)
+    try:
+        from_env = runner.invoke(app, ["send", "Agent-2", "hi"], env={"SWARMBUS_AGENT": "Agent-99"})
+    finally:
+        os.chdir(old)
+    assert from_env.exit_code == 2
+    assert "$SWARMBUS_AGENT 'Agent-99' is not a configured agent" in from_env.stderr
+    assert "Agent-1, Agent-2, Agent-3" in from_env.stderr
+    typo = swarmbus("broadcast", "hi", "--from", "agent-1", cwd=swarm_dir)
+    assert typo.exit_code == 2
+    assert "--from 'agent-1' is not a configured agent" in typo.stderr
+    assert run_json(swarm_dir, "db", "status")["row_counts"]["agent_messages"] == 0
+
+
+def test_init_on_a_full_disk_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from swarmbus import fsutil
+
+    def full(path: Path, data: object, **_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(fsutil, "atomic_write", full)  # the database fits, the config does not
+    result = swarmbus("init", str(tmp_path), "--transport", "inbox")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path}/swarmbus.toml: No space left on device\n"
+    assert os.listdir(tmp_path) == []

@@ -108,6 +108,8 @@ def test_calibrate_asks_before_writing(tmp_path: Path, display: str) -> None:
     [
         (["agents", "calibrate", "Agent-7", "--seconds", "0"], "unknown agent 'Agent-7'"),
         (["agents", "test", "Agent-7"], "unknown agent 'Agent-7'"),
+        (["agents", "test", "Agent-1", "--text", "x" * 70_000], "the limit is 65,536 bytes"),
+        (["agents", "test", "Agent-1", "--text", " "], "message is empty"),
         (["agents", "check"], "no display: DISPLAY is not set"),
     ],
 )

@@ -129,7 +129,7 @@ async def test_two_runs_give_a_trend_and_the_agent_gets_its_score(bus: Bus, pack
         await audit(bus, package, agent="Nobody")
 
 
-async def test_database_and_service_components(bus: Bus, package: Path) -> None:
+async def test_only_files_are_components_of_an_audited_folder(bus: Bus, package: Path) -> None:
     await bus.db.systems.heartbeat(
         SystemStatus(
             system_id="discord@x",
@@ -142,16 +142,29 @@ async def test_database_and_service_components(bus: Bus, package: Path) -> None:
         )
     )
     report = await audit(bus, package)
-    database = next(r for r in report.rows if r.component_type == "database")
-    assert database.violations_found == 0
-    assert database.compliance_score == 100.0
-    service = next(r for r in report.rows if r.component_type == "service")
-    assert {v["rule"] for v in service.violations_details} == {
-        "heartbeat_age",
-        "health_score",
-        "error_count",
-    }
-    assert service.refactoring_required
+    assert {row.component_type for row in report.rows} == {"file"}
+    assert len(report.rows) == 6
+    stored = await bus.db.audits.runs(limit=1)
+    assert stored[0]["components"] == 6
+
+
+@pytest.mark.parametrize(
+    ("tree", "count"),
+    [({}, "0 files"), ({"README.md": "# notes\n", "app.js": "let x = 1;\n"}, "2 files")],
+)
+async def test_a_tree_without_python_is_refused_and_stores_nothing(
+    bus: Bus, tmp_path: Path, tree: dict[str, str], count: str
+) -> None:
+    root = write(tmp_path / "t", tree)
+    root.mkdir(exist_ok=True)
+    with pytest.raises(
+        errors.UsageError, match=f"nothing to audit in {root}: no Python file .*{count}"
+    ):
+        await audit(bus, root, agent="Agent-1")
+    assert await bus.db.audits.runs(limit=1) == []
+    workspace = await bus.db.workspaces.get("Agent-1")
+    assert workspace is not None
+    assert workspace.v2_compliance == 0.0
 
 
 async def test_bad_files_are_recorded_not_fatal(bus: Bus, tmp_path: Path) -> None:
@@ -232,6 +245,12 @@ def test_cli_audit_json_fail_under_and_summary(swarm: Swarm, package: Path) -> N
     summary = runner.invoke(app, [*config, "audit", "summary"])
     assert summary.exit_code == 0
     assert "since the previous run: score +0.0" in summary.stdout
+    held = runner.invoke(app, [*config, "audit", "summary", "--fail-under", "99.9"])
+    assert held.exit_code == 1
+    assert held.stderr.startswith("error: the latest run's average score ")
+    assert "is under --fail-under 99.9" in held.stderr
+    met = runner.invoke(app, [*config, "audit", "summary", "--fail-under", "50"])
+    assert met.exit_code == 0, met.output
     missing = runner.invoke(app, [*config, "audit", str(package / "nope")])
     assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
@@ -259,3 +278,15 @@ async def test_swarmbus_passes_its_own_default_rules(
         if "waived" in v
     ]
     assert all(folder == "bus" and name.startswith("cli/") for name, _ in waived), waived
+
+
+async def test_huge_files_and_endless_links_are_skipped_unread(bus: Bus, tmp_path: Path) -> None:
+    root = write(tmp_path / "t", {"good.py": "x = 1\n"})
+    (root / "big.md").write_text("line\n" * (files.MAX_SOURCE_BYTES // 5 + 1))
+    os.symlink("/dev/zero", root / "zero.py")
+    report = await audit(bus, root)
+    assert sorted(report.skipped) == [
+        ("big.md", "larger than 16 MiB"),
+        ("zero.py", "larger than 16 MiB"),
+    ]
+    assert [row.component_name for row in report.file_rows] == ["good.py"]

@@ -55,12 +55,45 @@ async def test_concurrent_sends_share_transactions_and_keep_every_message(bus: B
 
 async def test_idempotency_key_returns_the_first_id(bus: Bus) -> None:
     first = await bus.send("Agent-1", "Agent-2", "deploy", idempotency_key="deploy-42")
-    again = await bus.send("Agent-1", "Agent-2", "deploy (retry)", idempotency_key="deploy-42")
+    again = await bus.send("Agent-1", "Agent-2", "deploy", idempotency_key="deploy-42")
     other_sender = await bus.send("Agent-3", "Agent-2", "deploy", idempotency_key="deploy-42")
     assert again == first
     assert other_sender != first
     assert (await bus.get(first)).content == "deploy"
     assert (await describe(bus.db)).row_counts["agent_messages"] == 2
+
+
+@pytest.mark.parametrize(("to", "body"), [("Agent-2", "deploy (retry)"), ("Agent-3", "deploy")])
+async def test_a_key_reused_for_another_request_is_a_conflict(bus: Bus, to: str, body: str) -> None:
+    first = await bus.send("Agent-1", "Agent-2", "deploy", idempotency_key="deploy-42")
+    with pytest.raises(
+        errors.IdempotencyConflict, match=f"key 'deploy-42' was already used by message {first} "
+    ):
+        await bus.send("Agent-1", to, body, idempotency_key="deploy-42")
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 1
+
+
+async def test_a_conflict_fails_alone_in_a_shared_transaction(bus: Bus) -> None:
+    await bus.send("Agent-1", "Agent-2", "first", idempotency_key="k")
+    sent: list[str] = []
+    refused: list[Exception] = []
+
+    async def one(n: int) -> None:
+        try:
+            sent.append(await bus.send("Agent-1", "Agent-2", f"#{n}", idempotency_key=f"k{n}"))
+        except errors.IdempotencyConflict as exc:
+            refused.append(exc)
+
+    async def conflicting() -> None:
+        with pytest.raises(errors.IdempotencyConflict):
+            await bus.send("Agent-1", "Agent-2", "second", idempotency_key="k")
+
+    async with anyio.create_task_group() as tg:
+        for n in range(10):
+            tg.start_soon(one, n)
+        tg.start_soon(conflicting)
+    assert (len(sent), refused) == (10, [])
+    assert (await describe(bus.db)).row_counts["agent_messages"] == 11
 
 
 async def test_idempotency_holds_within_one_batch(bus: Bus) -> None:
@@ -87,6 +120,14 @@ async def test_broadcast_writes_one_row_per_recipient(bus: Bus) -> None:
     assert repeat.message_ids == again.message_ids
     assert repeat.broadcast_id == again.broadcast_id
     assert not repeat.created
+    before = (await describe(bus.db)).row_counts["agent_messages"]
+    with pytest.raises(errors.IdempotencyConflict, match="'standup/Agent-2'"):
+        await bus.broadcast("Agent-1", "other news", idempotency_key="standup")
+    with pytest.raises(errors.IdempotencyConflict):  # a new recipient does not slip through
+        await bus.broadcast(
+            "Agent-1", "other news", recipients=["Agent-3", "Agent-1"], idempotency_key="standup"
+        )
+    assert (await describe(bus.db)).row_counts["agent_messages"] == before
 
 
 async def test_broadcast_with_an_unknown_recipient_stores_nothing(bus: Bus) -> None:

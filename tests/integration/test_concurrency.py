@@ -38,19 +38,16 @@ def test_many_processes_create_the_same_fresh_database(tmp_path: Path) -> None:
     """The first opener migrates while the others wait; nobody sees half a schema."""
     for round_ in range(3):
         location = tmp_path / f"fresh-{round_}.db"
-        openers = [
-            swarmbus(
-                "--db",
-                str(location),
-                "--config",
-                str(write_swarm(tmp_path)),
-                "db",
-                "status",
-                "--json",
-            )
+        config = str(write_swarm(tmp_path))
+        openers = [  # a send creates the database; read commands only open an existing one
+            swarmbus("--db", str(location), "--config", config, "send", "Agent-1", "hi")
             for _ in range(8)
         ]
         for opener in openers:
-            out, err = opener.communicate(timeout=120)
+            _, err = opener.communicate(timeout=120)
             assert opener.returncode == 0, err
-            assert json.loads(out)["schema_version"] == migrations.latest_version("sqlite")
+        status = swarmbus("--db", str(location), "--config", config, "db", "status", "--json")
+        out, err = status.communicate(timeout=120)
+        assert status.returncode == 0, err
+        assert json.loads(out)["schema_version"] == migrations.latest_version("sqlite")
+        assert json.loads(out)["row_counts"]["agent_messages"] == 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
 from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.storage import migrations
 from swarmbus.storage.audits import ComplianceAudit
 from swarmbus.storage.checks import IntegrationTest
 from swarmbus.storage.commands import DiscordCommand
@@ -140,3 +142,21 @@ async def test_a_non_empty_target_needs_append(
     missing = await invoke(str(tmp_path / "nope.db"), target)
     assert missing.exit_code == 2
     assert "does not exist" in missing.stderr
+
+
+async def test_a_source_without_the_schema_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    from tests import postgres
+
+    empty = postgres.url_of(f"{postgres.PREFIX}copy_source_{os.getpid()}")
+    name = empty.rsplit("/", 1)[1]
+    await anyio.to_thread.run_sync(
+        postgres.admin, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"
+    )
+    try:
+        refused = await invoke(empty, str(tmp_path / "target.db"))
+        assert refused.exit_code == 2
+        assert refused.stderr.startswith(f"error: no swarmbus database at {empty} ")
+        async with await open_database(empty, migrate=False) as db:  # no schema made there
+            assert await migrations.current_version(db.connector) == 0
+    finally:
+        await anyio.to_thread.run_sync(postgres.drop, empty)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 
 from swarmbus import errors
@@ -132,3 +134,37 @@ async def test_reopening_is_a_no_op(tmp_path: Path) -> None:
     full = await open_database(path, synchronous="full")
     assert await pragma(full.connector, "synchronous") == 2
     await full.close()
+
+
+async def test_without_create_a_missing_or_empty_database_is_refused(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    with pytest.raises(errors.DatabaseMissing, match=f"no swarmbus database at {missing} "):
+        await open_database(missing, create=False)
+    assert os.listdir(tmp_path) == []
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(errors.DatabaseMissing, match="run 'swarmbus init'"):
+        await open_database(empty, create=False)
+    assert os.listdir(tmp_path) == ["empty.db"]
+    assert empty.read_bytes() == b""
+    async with await open_database(tmp_path / "made.db"):  # creating is the default
+        pass
+    async with await open_database(tmp_path / "made.db", create=False) as db:
+        assert (await describe(db)).schema_version == migrations.latest_version("sqlite")
+
+
+async def test_without_create_an_empty_postgres_database_is_refused() -> None:
+    from tests import postgres
+
+    url = postgres.url_of(f"{postgres.PREFIX}empty_{os.getpid()}")
+    name = url.rsplit("/", 1)[1]
+    await anyio.to_thread.run_sync(
+        postgres.admin, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"
+    )
+    try:
+        with pytest.raises(errors.DatabaseMissing, match="no swarmbus database at postgresql://"):
+            await open_database(url, create=False)
+        async with await open_database(url) as db:  # nothing was created by the refusal
+            assert (await describe(db)).schema_version == migrations.latest_version("postgres")
+    finally:
+        await anyio.to_thread.run_sync(postgres.drop, url)

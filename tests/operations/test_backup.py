@@ -184,3 +184,41 @@ async def test_backup_reports_progress_step_by_step(
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     assert seen[-1] == (result.pages, result.pages)
     assert dump(tmp_path / "copy.db") == dump(swarm.database)
+
+
+async def test_restore_onto_itself_is_refused_while_its_log_is_live(
+    swarm: Swarm, tmp_path: Path
+) -> None:
+    async with await Bus.open(swarm) as bus:
+        await bus.send("tester", "Agent-1", "history")
+        live = Path(swarm.database)
+        assert await anyio.Path(f"{live}-wal").exists()  # an open connection keeps its log
+        before = dump(live)
+        for source in (live, Path(f"{live}-wal"), tmp_path / "." / live.name):
+            refused = await acli(swarm, "db", "restore", str(source))
+            assert refused.exit_code == 2, refused.output
+            assert f"cannot restore {live} from {source}: that is " in refused.stderr
+        backup_over_log = await acli(swarm, "db", "backup", f"{live}-wal", "--force")
+        assert backup_over_log.exit_code == 2
+        assert "is its write-ahead log of" in backup_over_log.stderr
+        await bus.send("tester", "Agent-1", "still writable")
+    assert len(dump(live)["agent_messages"]) == len(before["agent_messages"]) + 1
+    assert listing(tmp_path, "*.bak") == []
+
+
+async def test_restoring_the_bak_undoes_a_restore(swarm: Swarm, tmp_path: Path) -> None:
+    async with await Bus.open(swarm) as bus:
+        await bus.send("tester", "Agent-1", "the good one")
+    copy = tmp_path / "copy.db"
+    assert (await acli(swarm, "db", "backup", str(copy))).exit_code == 0
+    async with await Bus.open(swarm) as bus:
+        await bus.send("tester", "Agent-1", "newer")
+    newer = dump(swarm.database)
+    assert (await acli(swarm, "db", "restore", str(copy))).exit_code == 0
+    bak = Path(f"{swarm.database}.bak")
+    assert dump(bak) == newer
+    undone = await acli_json(swarm, "db", "restore", str(bak))
+    assert dump(swarm.database) == newer  # the .bak was read before anything replaced it
+    assert undone["kept"].endswith(".bak")
+    assert undone["kept"] != str(bak)
+    assert len(dump(undone["kept"])["agent_messages"]) == 1

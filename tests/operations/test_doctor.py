@@ -273,3 +273,33 @@ async def test_an_unknown_environment_is_refused_before_anything_is_written(swar
         "use development, test, ci, production"
     )
     assert rows(swarm.database, "integration_tests") == []
+
+
+@pytest.mark.parametrize(
+    ("inbox", "problem"),
+    [
+        ("/sys/kernel", "cannot write in /sys/kernel"),  # there, a folder, but read-only
+        ("/proc/swarmbus-inbox", "cannot write in /proc/swarmbus-inbox"),  # cannot be made
+    ],
+)
+async def test_an_inbox_that_cannot_be_written_fails_the_config_check(
+    make_swarm: Callable[..., Swarm], inbox: str, problem: str
+) -> None:
+    swarm = make_swarm(["Agent-1"], transport="inbox")
+    swarm.path.write_text(swarm.path.read_text().replace('"inbox"', f'"inbox"\ninbox = "{inbox}"'))
+    await prepare(swarm)
+    config = by_name((await doctor(swarm))[1])["config"]
+    assert config["test_status"] == "failed"
+    assert config["actual_result"]["unusable_inboxes"] == ["Agent-1"]
+    assert problem in config["actual_result"]["inbox_problems"]["Agent-1"]
+
+
+async def test_the_inbox_probe_leaves_nothing_behind(make_swarm: Callable[..., Swarm]) -> None:
+    swarm = make_swarm(["Agent-1", "Agent-2"], transport="inbox")
+    (swarm.path.parent / "inboxes" / "Agent-1").mkdir(parents=True)
+    await prepare(swarm)
+    before = sorted(p.relative_to(swarm.path.parent) for p in swarm.path.parent.rglob("*"))
+    config = by_name((await doctor(swarm))[1])["config"]
+    assert config["test_status"] == "passed", config
+    after = sorted(p.relative_to(swarm.path.parent) for p in swarm.path.parent.rglob("*"))
+    assert [p for p in after if "inboxes" in str(p)] == [p for p in before if "inboxes" in str(p)]

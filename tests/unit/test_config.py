@@ -56,6 +56,14 @@ BAD_CONFIGS = {
         '[bus]\nmax_retries = -1\n[[agents]]\nname = "A"\n',
         "bus.max_retries = -1: Input should be greater than or equal to 0",
     ),
+    "point off any desktop": (
+        '[[agents]]\nname = "A"\ntransport = "gui"\nx = 99999999999999999999\ny = 0\n',
+        "agents[1] (A).x = 99999999999999999999: Input should be less than or equal to 1000000",
+    ),
+    "audit limit huge": (
+        '[audit]\nfile_lines = 99999999999999999999\n[[agents]]\nname = "A"\n',
+        "audit.file_lines = 99999999999999999999: Input should be less than or equal to 1000000",
+    ),
 }
 
 
@@ -164,3 +172,34 @@ def test_import_refuses_bad_files_and_writes_nothing(
     assert expected in str(caught.value)
     assert config.read_text() == original
     tomllib.loads(config.read_text())
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ('inbox = "same"', 'inbox = "same/"'),
+        ('inbox = "same"', 'inbox = "other/../same"'),
+        ('inbox = "inboxes/B"', ""),  # the second agent's default folder
+        ('inbox = "same"', 'inbox = "link"'),  # a symbolic link to the same folder
+        ('inbox = "same"', 'transport = "gui"\nx = 1\ny = 2\nfallback = "inbox"\ninbox = "same"'),
+    ],
+)
+def test_two_agents_sharing_an_inbox_folder_are_refused(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    (tmp_path / "same").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "same")
+    path = tmp_path / "swarmbus.toml"
+    path.write_text(f'[[agents]]\nname = "A"\n{first}\n[[agents]]\nname = "B"\n{second}\n')
+    with pytest.raises(errors.ConfigError, match=r"agents A and B share the inbox folder .*"):
+        swarm_config.load(path, {})
+
+
+def test_inboxes_apart_and_gui_agents_without_a_fallback_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "swarmbus.toml"
+    path.write_text(
+        '[[agents]]\nname = "A"\ninbox = "same"\n'
+        '[[agents]]\nname = "B"\ntransport = "gui"\nx = 1\ny = 2\ninbox = "same"\n'
+        '[[agents]]\nname = "C"\n'
+    )
+    assert len(swarm_config.load(path, {}).agents) == 3

@@ -69,6 +69,34 @@ def test_bad_durations_name_the_value(text: str) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["99999999999999w", "9" * 400 + "d", "3651d", "0.0001s", "1" + "0" * 309]
+)
+def test_durations_out_of_range_name_the_range(text: str) -> None:
+    with pytest.raises(errors.UsageError, match=r"is not allowed; .* from 1ms to 3650d$"):
+        parse_duration(text)
+
+
+def test_a_duration_range_of_the_caller() -> None:
+    assert parse_duration("365d", maximum=timedelta(days=365)) == timedelta(days=365)
+    with pytest.raises(errors.UsageError, match=r"'366d' is not allowed; .* from 1ms to 365d"):
+        parse_duration("366d", maximum=timedelta(days=365))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1969-12-31T23:59:59Z"],
+)
+def test_since_out_of_range_is_a_usage_error(text: str) -> None:
+    with pytest.raises(errors.UsageError, match="from 1970-01-01 to 9999-01-01"):
+        parse_since(text)
+
+
+def test_since_as_a_huge_duration_names_the_duration_range() -> None:
+    with pytest.raises(errors.UsageError, match="from 1ms to 3650d"):
+        parse_since("9" * 30)
+
+
 def test_since_accepts_durations_and_iso_times() -> None:
     assert abs((timefmt.utcnow() - parse_since("10m")).total_seconds() - 600) < 5
     assert timefmt.to_text(parse_since("2026-01-02T03:04:05Z")) == "2026-01-02T03:04:05.000Z"

@@ -92,8 +92,8 @@ SELECT pg_advisory_xact_lock(7355608) AS locked;
 SELECT max(message_id) AS message_id FROM agent_messages;
 
 -- name: find_idempotent
--- Messages a sender already stored under any of the given keys.
-SELECT message_id, idempotency_key FROM agent_messages
+-- Messages a sender already stored under any of the given keys, with what they asked for.
+SELECT message_id, idempotency_key, to_agent, content FROM agent_messages
 WHERE from_agent = :from_agent
   AND idempotency_key IN (SELECT jsonb_array_elements_text(:keys::jsonb));
 
@@ -326,6 +326,10 @@ ON CONFLICT (system_id) DO UPDATE SET
     heartbeat_interval_seconds = excluded.heartbeat_interval_seconds,
     status_detail = excluded.status_detail,
     started_at = excluded.started_at;
+
+-- name: lock_systems
+-- One process at a time picks a system name: the rows it looks at may not exist yet.
+SELECT pg_advisory_xact_lock(7355610) AS locked;
 
 -- name: list_systems
 -- Every system's latest heartbeat.
