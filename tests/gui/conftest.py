@@ -16,8 +16,8 @@ import anyio
 import pytest
 
 from swarmbus.agents import config as swarm_config
-from swarmbus.agents import screen
 from swarmbus.agents.config import Swarm
+from swarmbus.agents.desktop import x11 as screen
 from swarmbus.bus import transports
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions

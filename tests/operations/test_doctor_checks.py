@@ -16,7 +16,7 @@ import pytest
 
 from swarmbus.agents.config import Swarm
 from swarmbus.agents.desktop import on_any
-from swarmbus.agents.screen import Rect as Screen
+from swarmbus.agents.desktop.base import Rect as Screen
 from swarmbus.bus.checkup import Check, Patient
 from swarmbus.bus.doctor_database import database_checks
 from swarmbus.bus.doctor_swarm import swarm_checks
@@ -103,7 +103,9 @@ async def test_gui_points_on_a_real_screen(make_swarm: Callable[..., Swarm], dis
     swarm = gui_swarm(make_swarm, [(100, 100), (1279, 799)])
     outcome = await gui_outcome(swarm, {"DISPLAY": display})
     assert outcome.status == "passed"
-    assert outcome.actual["screens"] == [{"x": 0, "y": 0, "width": 1280, "height": 800}]
+    screen = {"x": 0, "y": 0, "width": 1280, "height": 800, "scale": 1.0}
+    assert outcome.actual["screens"] == [screen]
+    assert outcome.actual["backend"] == "x11"
 
 
 async def test_a_gui_point_off_every_screen_fails(
@@ -121,7 +123,7 @@ async def test_the_doctor_sees_the_screens_the_transport_sees(
 ) -> None:
     import dataclasses
 
-    from swarmbus.agents import screen
+    from swarmbus.agents.desktop import x11 as screen
 
     swarm = gui_swarm(make_swarm, [(100, 100), (1279, 799), (1280, 10)])
     outcome = await gui_outcome(swarm, {"DISPLAY": display})
