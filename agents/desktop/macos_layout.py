@@ -1,11 +1,14 @@
 """macOS screen geometry and window lists, as plain functions (testable on any platform).
 
-AppKit measures in points with the origin at the primary screen's bottom-left
-corner and y growing upwards; Quartz events, CGWindowList bounds and
-pyautogui use points with the origin at its top-left corner and y growing
-downwards. A screen above the primary one has a negative top there, one to
-its left a negative x. A Retina screen has two pixels per point
-(`backingScaleFactor`); pyautogui clicks in points, so points are what the
+AppKit (NSScreen) measures in points with the origin at the primary screen's
+bottom-left corner and y growing upwards; Quartz (CGDisplayBounds, events,
+CGWindowList bounds) and pyautogui use points with the origin at its top-left
+corner and y growing downwards. The backend reads Quartz, which may be asked
+from any thread; `flip_frames` turns NSScreen frames into the same numbers
+(the macOS CI job checks that both agree). A screen above the primary one has
+a negative top there, one to its left a negative x. A Retina screen has two
+pixels per point (`backingScaleFactor`, or the display mode's pixel width over
+its width in points); pyautogui clicks in points, so points are what the
 config holds, and the scale is only reported.
 """
 
@@ -43,6 +46,33 @@ def flip_frames(frames: list[ScreenFrame]) -> list[Rect]:
             frame.scale,
         )
         for frame in frames
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CGDisplay:
+    """One active display: CGDisplayBounds (top-left points) and its mode's width in pixels."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    pixel_width: int
+    main: bool = False
+
+
+def display_rects(displays: list[CGDisplay]) -> list[Rect]:
+    """The displays as `Rect`s in points, the main one first, each with its pixels per point."""
+    ordered = sorted(displays, key=lambda display: not display.main)
+    return [
+        Rect(
+            round(d.x),
+            round(d.y),
+            round(d.width),
+            round(d.height),
+            round(d.pixel_width / d.width, 4) if d.width else 1.0,
+        )
+        for d in ordered
     ]
 
 

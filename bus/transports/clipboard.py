@@ -58,6 +58,15 @@ class PasteClipboard(Protocol):
     def restore(self, saved: str | None) -> bool: ...
 
 
+def read_verdict(read_before_press: bool, read: bool) -> bool | None:
+    """True: the target read the text; False: nothing did; None: a read we cannot attribute.
+
+    A clipboard manager may fetch a promised text as soon as it is offered;
+    such a read, before the paste key, proves nothing about the target.
+    """
+    return None if read_before_press else read
+
+
 def for_desktop(desktop: Desktop) -> PasteClipboard:
     """The clipboard that confirms pastes on `desktop`'s platform."""
     if desktop.name == "x11":
