@@ -22,6 +22,7 @@ from swarmbus import errors
 from swarmbus.agents.desktop.base import BackendMissing, Desktop, Rect, screen_at
 
 Backend = Literal["x11", "windows", "macos"]
+PLATFORM = sys.platform  # read once; tests stand in other platforms here
 X11_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "sunos")
 REQUIREMENTS: dict[Backend, tuple[tuple[str, ...], str]] = {  # modules, the command that adds them
     "x11": (("Xlib",), "pip install 'python-xlib>=0.33'"),
@@ -38,8 +39,9 @@ BACKEND_MODULES: dict[Backend, str] = {
 }
 
 
-def backend_name(platform: str = sys.platform) -> Backend | None:
-    """Which backend serves `platform` (None: none does, e.g. cygwin)."""
+def backend_name(platform: str | None = None) -> Backend | None:
+    """Which backend serves `platform` (default: this one; None: none does, e.g. cygwin)."""
+    platform = platform or PLATFORM
     if platform == "win32":
         return "windows"
     if platform == "darwin":
@@ -47,7 +49,7 @@ def backend_name(platform: str = sys.platform) -> Backend | None:
     return "x11" if platform.startswith(X11_PLATFORMS) else None
 
 
-def is_x11(platform: str = sys.platform) -> bool:
+def is_x11(platform: str | None = None) -> bool:
     return backend_name(platform) == "x11"
 
 
@@ -69,7 +71,7 @@ def display_problem(env: Mapping[str, str] = os.environ) -> str | None:
     """Why GUI delivery cannot use this desktop now (None when it can)."""
     backend = backend_name()
     if backend is None:
-        return f"no desktop backend for platform {sys.platform!r} (X11, Windows and macOS have one)"
+        return f"no desktop backend for platform {PLATFORM!r} (X11, Windows and macOS have one)"
     if (missing := missing_requirement(backend)) is not None:
         return missing
     if backend != "x11":

@@ -162,14 +162,32 @@ def _title(display: Any, window: Any) -> str:
 
 
 def _process(display: Any, window: Any) -> str | None:
-    """The owning program's name: _NET_WM_PID, looked up in /proc (a local client only)."""
+    """The owning program's name, looked up in /proc (a local client only).
+
+    The process id comes from _NET_WM_PID where the app sets it (Tk does
+    not), else from the X server itself (X-Resource's client ids).
+    """
     reply = window.get_full_property(display.intern_atom("_NET_WM_PID"), 0)
-    if reply is None or not reply.value:
+    has_pid = reply is not None and len(reply.value) > 0
+    pid = int(reply.value[0]) if has_pid else _client_pid(display, window)
+    if pid is None:
         return None
     try:
-        return Path(f"/proc/{int(reply.value[0])}/comm").read_text(encoding="utf-8").strip()
-    except OSError:  # a client on another machine, or gone
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:  # gone meanwhile
         return None
+
+
+def _client_pid(display: Any, window: Any) -> int | None:
+    if not display.has_extension("X-Resource"):
+        return None
+    from Xlib.ext import res
+
+    spec = {"client": window.id, "mask": res.LocalClientPIDMask}
+    for found in display.res_query_client_ids([spec]).ids:
+        if found.spec.mask == res.LocalClientPIDMask and found.value:
+            return int(found.value[0])
+    return None
 
 
 class X11Desktop:

@@ -29,8 +29,6 @@ from swarmbus.bus.transports.screen_state import PauseMarker, ScreenBusy, Screen
 
 FAILSAFE_REASON = "the mouse was moved into a screen corner"
 TYPEABLE = frozenset(string.printable) - frozenset("\r\x0b\x0c")  # what pyautogui.write can type
-MAC = sys.platform == "darwin"
-COMMAND_KEY = "command" if MAC else "ctrl"  # the modifier of paste and select-all
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,13 @@ def keys(combo: str) -> list[str]:
     return combo.split("+")
 
 
+def command_key() -> str:
+    """The modifier of paste and select-all: Cmd on macOS, Ctrl on X11 and Windows."""
+    return "command" if desktops.backend_name() == "macos" else "ctrl"
+
+
 def paste_combo(agent: AgentConfig) -> str:
-    return agent.paste_key or f"{COMMAND_KEY}+v"
+    return agent.paste_key or f"{command_key()}+v"
 
 
 def untypeable(text: str) -> str:
@@ -159,7 +162,7 @@ class _Attempt:
         self.desk.gui.click(*self.check.point)
         self.check.await_focus(target)
         if self.agent.clear_before_paste:
-            self.desk.gui.hotkey(COMMAND_KEY, "a")
+            self.desk.gui.hotkey(command_key(), "a")
             self.desk.gui.press("backspace")
         self.touched = True
         if self.typing:
