@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
 from tests.gui.conftest import TwoMonitors, move_pointer
 from tests.gui.samples import write_gui_swarm
+from tests.gui.xserver import REPO
 from tests.processes import dispatcher
 
 LEFT = Rect(0, 0, 1280, 1024)
@@ -217,3 +219,17 @@ async def test_delivery_on_each_monitor_checks_titles_and_confirms_the_paste(
         assert coordinates["window"] == receiver.title
         assert coordinates["paste_confirmed"] is True
         assert coordinates["paste_confirmation"] == "x11_selection_request"
+
+
+def test_the_hosted_ci_smoke_test_runs_here_on_x11(display: str) -> None:
+    """tests/desktops/smoke.py is what the Windows and macOS runners run; here it takes X11."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.desktops.smoke"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "'confirmed': True" in done.stdout
+    assert done.stdout.endswith("desktop smoke test passed\n")
