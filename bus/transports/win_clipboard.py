@@ -29,52 +29,48 @@ PUMP_SLICE_MS = 50  # longest single wait for a message
 MONITOR_EXCLUSION = "ExcludeClipboardContentFromMonitorProcessing"
 
 
-class DelayedClipboard:
-    """The clipboard of a Windows session, with pastes confirmed by WM_RENDERFORMAT."""
+class MessageWindow:
+    """A hidden message-only window of this thread, and the pump for its messages.
 
-    confirmation = "wm_renderformat"
+    `on_message(message, wparam)` answers a message (True: handled, return 0);
+    the rest go to DefWindowProcW.
+    """
 
-    def __init__(self, pyperclip: Any) -> None:
-        self._clip = pyperclip
-        self._api = win32.load()
-        self._text = ""
-        self._rendered = self._lost = False
+    def __init__(self, api: Any, on_message: Callable[[int, int], bool]) -> None:
+        self._api = api
+        self._on_message = on_message
         self._proc = win32.WNDPROC(self._window_proc)  # kept: Windows calls it until destroyed
-        self._instance = self._api.GetModuleHandleW(None)
+        self._instance = api.GetModuleHandleW(None)
         self._class = f"swarmbus-clipboard-{id(self):x}"
-        self._hwnd = self._create_window()
-        self._exclusion = self._api.RegisterClipboardFormatW(MONITOR_EXCLUSION)
+        self.hwnd = self._create()
 
-    def save(self) -> str | None:
-        try:
-            return str(self._clip.paste())
-        except self._clip.PyperclipException:
-            return None
+    def open_clipboard(self) -> bool:
+        """OpenClipboard for this window, retried while another program holds it open."""
+        for _ in range(OPEN_TRIES):
+            if self._api.OpenClipboard(self.hwnd):
+                return True
+            time.sleep(OPEN_RETRY)
+        return False
 
-    def paste(self, text: str, press_paste: Callable[[], None], timeout: float) -> bool | None:
-        """Offer `text`, press the paste key, and pump messages until the target reads it."""
-        self._offer(text)
-        self._pump_until(lambda: False, 0)  # a render that comes at once is not the target's
-        early = self._rendered
-        press_paste()
-        self._pump_until(lambda: self._rendered or self._lost, timeout)
-        if early:
-            time.sleep(PASTE_SETTLE)
-        return read_verdict(early, self._rendered)
+    def pump_until(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Dispatch this thread's messages (sent ones included) until `done()` or the timeout."""
+        deadline = time.monotonic() + timeout
+        message = win32.MSG()
+        while True:
+            while self._api.PeekMessageW(ctypes.byref(message), None, 0, 0, win32.PM_REMOVE):
+                self._api.TranslateMessage(ctypes.byref(message))
+                self._api.DispatchMessageW(ctypes.byref(message))
+            remaining = deadline - time.monotonic()
+            if done() or remaining <= 0:
+                return done()
+            wait = min(PUMP_SLICE_MS, max(1, int(remaining * 1000)))
+            self._api.MsgWaitForMultipleObjects(0, None, False, wait, win32.QS_ALLINPUT)
 
-    def restore(self, saved: str | None) -> bool:
-        self._clip.copy(saved or "")
-        return True
-
-    def close(self) -> None:
-        """Leave no promise behind: empty the clipboard if it still holds ours."""
-        if self._api.GetClipboardOwner() == self._hwnd and self._open():
-            self._api.EmptyClipboard()
-            self._api.CloseClipboard()
-        self._api.DestroyWindow(self._hwnd)
+    def destroy(self) -> None:
+        self._api.DestroyWindow(self.hwnd)
         self._api.UnregisterClassW(self._class, self._instance)
 
-    def _create_window(self) -> int:
+    def _create(self) -> int:
         window_class = win32.WNDCLASSEXW()
         window_class.cbSize = ctypes.sizeof(window_class)
         window_class.lpfnWndProc = self._proc
@@ -90,16 +86,56 @@ class DelayedClipboard:
             raise win32.last_error("CreateWindowExW")
         return int(hwnd)
 
-    def _open(self) -> bool:
-        for _ in range(OPEN_TRIES):
-            if self._api.OpenClipboard(self._hwnd):
-                return True
-            time.sleep(OPEN_RETRY)
-        return False
+    def _window_proc(self, hwnd: int, message: int, wparam: int, lparam: int) -> int:
+        if self._on_message(message, wparam):
+            return 0
+        return int(self._api.DefWindowProcW(hwnd, message, wparam, lparam))
+
+
+class DelayedClipboard:
+    """The clipboard of a Windows session, with pastes confirmed by WM_RENDERFORMAT."""
+
+    confirmation = "wm_renderformat"
+
+    def __init__(self, pyperclip: Any) -> None:
+        self._clip = pyperclip
+        self._api = win32.load()
+        self._text = ""
+        self._rendered = self._lost = False
+        self._window = MessageWindow(self._api, self._handle)
+        self._exclusion = self._api.RegisterClipboardFormatW(MONITOR_EXCLUSION)
+
+    def save(self) -> str | None:
+        try:
+            return str(self._clip.paste())
+        except self._clip.PyperclipException:
+            return None
+
+    def paste(self, text: str, press_paste: Callable[[], None], timeout: float) -> bool | None:
+        """Offer `text`, press the paste key, and pump messages until the target reads it."""
+        self._offer(text)
+        self._window.pump_until(lambda: False, 0)  # a render that comes at once is not the target's
+        early = self._rendered
+        press_paste()
+        self._window.pump_until(lambda: self._rendered or self._lost, timeout)
+        if early:
+            time.sleep(PASTE_SETTLE)
+        return read_verdict(early, self._rendered)
+
+    def restore(self, saved: str | None) -> bool:
+        self._clip.copy(saved or "")
+        return True
+
+    def close(self) -> None:
+        """Leave no promise behind: empty the clipboard if it still holds ours."""
+        if self._api.GetClipboardOwner() == self._window.hwnd and self._window.open_clipboard():
+            self._api.EmptyClipboard()
+            self._api.CloseClipboard()
+        self._window.destroy()
 
     def _offer(self, text: str) -> None:
         """Own the clipboard with CF_UNICODETEXT promised, not yet rendered."""
-        if not self._open():
+        if not self._window.open_clipboard():
             raise win32.last_error("OpenClipboard")
         try:
             if not self._api.EmptyClipboard():
@@ -121,35 +157,16 @@ class DelayedClipboard:
         self._api.GlobalUnlock(handle)
         return int(handle)
 
-    def _render(self) -> None:
+    def _handle(self, message: int, wparam: int) -> bool:
         """WM_RENDERFORMAT: hand the text over (the clipboard is already open for us)."""
-        handle = self._global((self._text + "\0").encode("utf-16-le", "surrogatepass"))
-        if self._api.SetClipboardData(win32.CF_UNICODETEXT, handle):
-            self._rendered = True
-        else:
-            self._api.GlobalFree(handle)
-
-    def _window_proc(self, hwnd: int, message: int, wparam: int, lparam: int) -> int:
         if message == win32.WM_RENDERFORMAT and wparam == win32.CF_UNICODETEXT:
-            self._render()
-            return 0
+            handle = self._global((self._text + "\0").encode("utf-16-le", "surrogatepass"))
+            if self._api.SetClipboardData(win32.CF_UNICODETEXT, handle):
+                self._rendered = True
+            else:
+                self._api.GlobalFree(handle)
+            return True
         if message == win32.WM_DESTROYCLIPBOARD:
             self._lost = True
-            return 0
-        if message == win32.WM_RENDERALLFORMATS:  # we are going away: the promise lapses
-            return 0
-        return int(self._api.DefWindowProcW(hwnd, message, wparam, lparam))
-
-    def _pump_until(self, done: Callable[[], bool], timeout: float) -> bool:
-        """Dispatch this thread's messages (sent ones included) until `done()` or the timeout."""
-        deadline = time.monotonic() + timeout
-        message = win32.MSG()
-        while True:
-            while self._api.PeekMessageW(ctypes.byref(message), None, 0, 0, win32.PM_REMOVE):
-                self._api.TranslateMessage(ctypes.byref(message))
-                self._api.DispatchMessageW(ctypes.byref(message))
-            remaining = deadline - time.monotonic()
-            if done() or remaining <= 0:
-                return done()
-            wait = min(PUMP_SLICE_MS, max(1, int(remaining * 1000)))
-            self._api.MsgWaitForMultipleObjects(0, None, False, wait, win32.QS_ALLINPUT)
+            return True
+        return message == win32.WM_RENDERALLFORMATS  # we are going away: the promise lapses
