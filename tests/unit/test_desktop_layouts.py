@@ -123,3 +123,19 @@ def test_macos_window_under_a_point_and_focused_window() -> None:
 
 def test_failsafe_corners_are_those_of_the_primary_screen() -> None:
     assert failsafe_corners(3840, 2160) == {(0, 0), (3839, 0), (0, 2159), (3839, 2159)}
+
+
+def test_quartz_display_bounds_with_their_retina_scale_main_display_first() -> None:
+    displays = [
+        macos_layout.CGDisplay(-1920, 0, 1920, 1080, 1920),
+        macos_layout.CGDisplay(0, 0, 1512, 982, 3024, main=True),  # Retina: 2 pixels a point
+        macos_layout.CGDisplay(0, -1440, 2560, 1440, 5120),  # a 5K monitor above, at 2x
+    ]
+    screens = macos_layout.display_rects(displays)
+    assert screens == [
+        Rect(0, 0, 1512, 982, 2.0),
+        Rect(-1920, 0, 1920, 1080, 1.0),
+        Rect(0, -1440, 2560, 1440, 2.0),
+    ]
+    assert screens[:2] == macos_layout.flip_frames(MAC_DESK)[:2]  # Quartz agrees with AppKit
+    assert screen_at(*SEED_POINT, screens) == Rect(-1920, 0, 1920, 1080, 1.0)
