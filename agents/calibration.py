@@ -3,8 +3,9 @@
 Coordinates come from calibration, not arithmetic: a window manager's title
 bar shifts a window's inside by some 20 pixels, and monitors move. The person
 hovers over the chat input, swarmbus reads the pointer and the window under
-it, and writes `x`, `y` (and, if asked, `window_title`) into swarmbus.toml,
-validating the edited file before replacing the old one.
+it through the platform's `Desktop` backend (X11, Windows, macOS), and writes
+`x`, `y` (and, if asked, `window_title`) into swarmbus.toml, validating the
+edited file before replacing the old one.
 """
 
 from __future__ import annotations
@@ -15,20 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from swarmbus import errors
-from swarmbus.agents import screen
 from swarmbus.agents.config import AgentConfig
 from swarmbus.agents.config_file import agent_table, edit_config
+from swarmbus.agents.desktop.base import Desktop, WindowInfo, screen_at
 from swarmbus.agents.targeting import TargetCheck, TargetRefused
 
 
 @dataclass(frozen=True)
 class Reading:
-    """Where the pointer was, and what lay under it (None: not readable off X11)."""
+    """Where the pointer was, on which monitor (None: on none), and the window there."""
 
     x: int
     y: int
     screen: str | None
-    window: str | None
+    window: WindowInfo | None  # None: the bare desktop
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,11 @@ class CheckLine:
     detail: str
 
 
-def read_pointer(display: Any) -> Reading:
-    """The pointer's position and the screen and window there (`display` None: off X11)."""
-    if display is None:
-        from swarmbus.bus.transports.gui_desk import load_pyautogui
-
-        x, y = load_pyautogui().position()
-        return Reading(int(x), int(y), None, None)
-    x, y = screen.pointer(display)
-    found = screen.screen_at(x, y, screen.screens(display))
-    window = screen.window_at(display, x, y)
-    return Reading(x, y, str(found) if found else None, window.title if window else "")
+def read_pointer(desktop: Desktop) -> Reading:
+    """The pointer's position and the monitor and window there."""
+    x, y = desktop.pointer()
+    found = screen_at(x, y, desktop.screens())
+    return Reading(x, y, str(found) if found else None, desktop.window_at(x, y))
 
 
 def write_point(config_path: Path, name: str, x: int, y: int, title: str | None) -> None:
@@ -74,20 +69,18 @@ def write_point(config_path: Path, name: str, x: int, y: int, title: str | None)
     edit_config(config_path, change)
 
 
-def check_agents(display: Any, agents: Iterable[AgentConfig]) -> list[CheckLine]:
+def check_agents(desktop: Desktop, agents: Iterable[AgentConfig]) -> list[CheckLine]:
     """Check every GUI agent's point (on a screen) and window title (where configured)."""
-    return [_check(display, agent) for agent in agents if agent.transport == "gui"]
+    return [_check(desktop, agent) for agent in agents if agent.transport == "gui"]
 
 
-def _check(display: Any, agent: AgentConfig) -> CheckLine:
-    check = TargetCheck(display, agent)
+def _check(desktop: Desktop, agent: AgentConfig) -> CheckLine:
+    check = TargetCheck(desktop, agent)
     try:
         check.check_point()
         window = check.window_at_point()
     except TargetRefused as refused:
         return CheckLine(agent.name, check.point, False, check.status, str(refused))
     where = check.coordinates.get("screen", "screen unknown")
-    title = f"window {window.title!r}" if window else "no window there"
-    if display is None:
-        title = "window not checked (X11 only)"
+    title = f"window {window.describe()}" if window else "no window there"
     return CheckLine(agent.name, check.point, True, check.status, f"on {where}, {title}")

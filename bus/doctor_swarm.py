@@ -10,6 +10,7 @@ from pathlib import Path
 
 from swarmbus import errors
 from swarmbus.agents import desktop, registry
+from swarmbus.agents.desktop.base import layout
 from swarmbus.bus.checkup import Check, Outcome, Patient, failed, passed, skipped
 from swarmbus.storage import timefmt
 from swarmbus.storage.systems import STALE_AFTER_INTERVALS, SystemStatus
@@ -25,7 +26,7 @@ async def swarm_checks(patient: Patient) -> list[Check]:
         Check(
             "gui_points",
             "messaging",
-            "agents.screen",
+            "agents.desktop",
             lambda: _gui_points(patient),
             expected={"off_screen": []},
         ),
@@ -107,17 +108,22 @@ async def _gui_points(patient: Patient) -> Outcome:
     gui = [a for a in patient.swarm.config.agents if a.transport == "gui" and a.point]
     if not gui:
         return skipped("no gui agents")
+    backend = desktop.backend_name()
     try:
         found = desktop.screens(patient.env)
+    except desktop.BackendMissing as exc:  # listed, never passed: nothing was checked
+        return skipped(f"unverified: {exc}", verified=False, backend=backend)
     except errors.BusError as exc:
         return failed(str(exc), error=str(exc))
     if found is None:
         return skipped("no display")
     off = [a.name for a in gui if not desktop.on_any(a.point, found)]  # type: ignore[arg-type]
-    screens = [dataclasses.asdict(s) for s in found]
+    actual = {"off_screen": off, "screens": [dataclasses.asdict(s) for s in found]}
+    actual["backend"] = backend
     if off:
-        return failed(f"off every screen: {', '.join(off)}", off_screen=off, screens=screens)
-    return passed(f"{len(gui)} gui points on {len(found)} screens", off_screen=[], screens=screens)
+        points = ", ".join(f"{a.name} {a.point}" for a in gui if a.name in off)
+        return failed(f"off every screen: {points} (screens: {layout(found)})", **actual)
+    return passed(f"{len(gui)} gui points on {len(found)} screens ({backend})", **actual)
 
 
 async def _discord(patient: Patient, systems: list[SystemStatus]) -> Outcome:

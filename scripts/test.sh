@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian machine, then run it:
 # the X tools the GUI tests drive (Xvfb, xsel, xclip, Tk for the receiver
-# window), a virtualenv with swarmbus and its test extras, a lint pass, and the
-# whole pytest suite. The PostgreSQL tests use the machine's server
+# window, xrandr for the two-monitor layout, openbox as the window manager),
+# a virtualenv with swarmbus and its test extras, a lint pass, and the whole
+# pytest suite. The PostgreSQL tests use the machine's server
 # (127.0.0.1:5432, trust auth, database `test`; SWARMBUS_TEST_POSTGRES overrides),
 # started here if it is installed but not running.
 set -euo pipefail
@@ -12,6 +13,8 @@ missing=()
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 command -v xsel >/dev/null 2>&1 || missing+=(xsel)
 command -v xclip >/dev/null 2>&1 || missing+=(xclip)
+command -v xrandr >/dev/null 2>&1 || missing+=(x11-xserver-utils)
+command -v openbox >/dev/null 2>&1 || missing+=(openbox)
 python3 -c 'import tkinter' >/dev/null 2>&1 || missing+=(python3-tk)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}" >&2

@@ -27,14 +27,17 @@ def _gui_agent(swarm: Any, name: str) -> Any:
     return agent
 
 
-def _open_display() -> Any:
-    """An X connection (None off X11); a clear error when there is no usable display."""
-    from swarmbus.agents import screen
+def _open_desktop() -> Any:
+    """This platform's desktop backend; a clear one-line error when there is none to use."""
+    from swarmbus.agents import desktop
 
-    problem = screen.display_problem()
+    problem = desktop.display_problem()
     if problem is not None:
         raise errors.BusError(problem)
-    return screen.open_display() if screen.is_x11() else None
+    try:
+        return desktop.open_desktop()
+    except desktop.BackendMissing as exc:
+        raise errors.BusError(str(exc)) from None
 
 
 @handle_errors
@@ -57,34 +60,35 @@ def calibrate(  # v2-allow: parameters typer maps each parameter to an option
     swarm = state(ctx).swarm()
     _gui_agent(swarm, name)
     reading = _read_after_countdown(name, seconds)
-    print(f"{name}: point ({reading.x}, {reading.y}), screen {reading.screen or 'unknown'}")
+    print(f"{name}: point ({reading.x}, {reading.y}), screen {reading.screen or 'none'}")
     print(_describe_window(reading.window))
     if not yes and not typer.confirm(f"write this into {swarm.path}?"):
         raise typer.Exit(1)
-    window_title = reading.window if title and reading.window else None
+    window_title = reading.window.title if title and reading.window else None
     calibration.write_point(swarm.path, name, reading.x, reading.y, window_title)
     extra = f", window_title = {window_title!r}" if window_title else ""
     print(f"wrote x = {reading.x}, y = {reading.y}{extra} for {name} into {swarm.path}")
 
 
-def _describe_window(title: str | None) -> str:
-    if title is None:
-        return "window there: unknown (titles are read on X11 only)"
-    return f"window there: {title!r}" if title else "window there: none (bare desktop)"
+def _describe_window(window: Any) -> str:
+    if window is None:
+        return "window there: none (bare desktop)"
+    if window.title is None:
+        return f"window there: {window.describe()}: no window_title written"
+    return f"window there: {window.describe()}"
 
 
 def _read_after_countdown(name: str, seconds: int) -> Any:
     from swarmbus.agents import calibration
 
-    display = _open_display()
+    desktop = _open_desktop()
     try:
         for left in range(seconds, 0, -1):
             print(f"move the mouse onto {name}'s chat input: reading in {left} s", file=sys.stderr)
             time.sleep(1)
-        return calibration.read_pointer(display)
+        return calibration.read_pointer(desktop)
     finally:
-        if display is not None:
-            display.close()
+        desktop.close()
 
 
 @handle_errors
@@ -96,12 +100,11 @@ def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     if not any(agent.transport == "gui" for agent in swarm.config.agents):
         print("no GUI agents configured")
         return
-    display = _open_display()
+    desktop = _open_desktop()
     try:
-        lines = calibration.check_agents(display, swarm.config.agents)
+        lines = calibration.check_agents(desktop, swarm.config.agents)
     finally:
-        if display is not None:
-            display.close()
+        desktop.close()
     if as_json:
         print_json([line.__dict__ for line in lines])
     for line in [] if as_json else lines:

@@ -1,12 +1,16 @@
 """Put a text on the clipboard for one paste, then give the person their clipboard back.
 
-On X11 the text is served by `selection.ClipboardOwner` (which sees the target
-fetch it), and the old content is read and handed back through xsel (or xclip):
-their background process keeps serving it after swarmbus exits, which an
-in-process owner cannot. Both are run with timeouts, which pyperclip has not:
-a clipboard owner that hangs must not hang delivery. Elsewhere pyperclip does
-the work and a short settle time stands in for the fetch we cannot see.
-Only text survives: an image on the clipboard is lost.
+Each desktop has a way to see the target read the pasted text, and delivery
+presses the submit key only after it has: on X11 `selection.ClipboardOwner`
+answers the selection request itself; on Windows `win_clipboard` offers the
+text by delayed rendering and sees WM_RENDERFORMAT; on macOS `mac_pasteboard`
+puts a promise on the pasteboard and sees it called in. On X11 the old content
+is read and handed back through xsel (or xclip): their background process
+keeps serving it after swarmbus exits, which an in-process owner cannot. Both
+are run with timeouts, which pyperclip has not: a clipboard owner that hangs
+must not hang delivery. Where nothing can see the read (`PlainClipboard`), a
+short settle time stands in for it and the delivery records
+`paste_confirmed: null`. Only text survives: an image on the clipboard is lost.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # python-xlib exists on Linux only
+    from swarmbus.agents.desktop.base import Desktop
     from swarmbus.bus.transports.selection import ClipboardOwner
 
 logger = logging.getLogger(__name__)
@@ -34,6 +39,54 @@ TOOLS = {  # read command, write command; xsel first: it answers in ms and close
     ),
     "xclip": (["xclip", "-selection", "clipboard", "-out"], ["xclip", "-selection", "clipboard"]),
 }
+
+
+class PasteClipboard(Protocol):
+    """The clipboard of one desktop, for one paste at a time.
+
+    `confirmation` names how `paste` sees the target read the text (None: it
+    cannot); `paste` returns True once it has, False when nothing read it in
+    time, None when it cannot tell.
+    """
+
+    confirmation: str | None
+
+    def save(self) -> str | None: ...
+
+    def paste(self, text: str, press_paste: Callable[[], None], timeout: float) -> bool | None: ...
+
+    def restore(self, saved: str | None) -> bool: ...
+
+
+def read_verdict(read_before_press: bool, read: bool) -> bool | None:
+    """True: the target read the text; False: nothing did; None: a read we cannot attribute.
+
+    A clipboard manager may fetch a promised text as soon as it is offered;
+    such a read, before the paste key, proves nothing about the target.
+    """
+    return None if read_before_press else read
+
+
+def for_desktop(desktop: Desktop) -> PasteClipboard:
+    """The clipboard that confirms pastes on `desktop`'s platform."""
+    if desktop.name == "x11":
+        from swarmbus.bus.transports.selection import ClipboardOwner
+
+        tool = find_tool()
+        if tool is None:
+            raise OSError("neither xsel nor xclip is installed; install xsel")
+        return X11Clipboard(ClipboardOwner(desktop.display), ClipTool(tool))  # type: ignore[attr-defined]
+    import pyperclip
+
+    if desktop.name == "windows":
+        from swarmbus.bus.transports.win_clipboard import DelayedClipboard
+
+        return DelayedClipboard(pyperclip)
+    if desktop.name == "macos":
+        from swarmbus.bus.transports.mac_pasteboard import PromisedPasteboard
+
+        return PromisedPasteboard()
+    return PlainClipboard(pyperclip)
 
 
 def find_tool() -> str | None:
@@ -77,6 +130,8 @@ class ClipTool:
 class X11Clipboard:
     """The X11 way: serve the text ourselves, restore through xsel/xclip."""
 
+    confirmation = "x11_selection_request"
+
     def __init__(self, owner: ClipboardOwner, tool: ClipTool) -> None:
         self._owner = owner
         self._tool = tool
@@ -105,7 +160,9 @@ class X11Clipboard:
 
 
 class PlainClipboard:
-    """pyperclip (macOS pbcopy, Windows API): synchronous copy, paste fetch not observable."""
+    """pyperclip: synchronous copy; the paste's fetch is not observable (confirmation None)."""
+
+    confirmation = None
 
     def __init__(self, pyperclip: Any) -> None:
         self._clip = pyperclip
@@ -116,11 +173,11 @@ class PlainClipboard:
         except self._clip.PyperclipException:
             return None
 
-    def paste(self, text: str, press_paste: Callable[[], None], timeout: float) -> bool:
+    def paste(self, text: str, press_paste: Callable[[], None], timeout: float) -> bool | None:
         self._clip.copy(text)
         press_paste()
         time.sleep(PASTE_SETTLE)
-        return True
+        return None
 
     def restore(self, saved: str | None) -> bool:
         self._clip.copy(saved or "")

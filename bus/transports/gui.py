@@ -7,8 +7,9 @@ wait until the window has read it, press the submit key, and give the
 clipboard its old text back. Typing is only a per-agent fallback.
 
 The event loop never blocks: the work runs on the process's one GUI thread.
-pyautogui, pyperclip and python-xlib are imported there, on first use, so
-importing this module needs no display. Moving the mouse into a screen corner
+pyautogui, pyperclip and the desktop backend's libraries (python-xlib, user32,
+pyobjc) are imported there, on first use, so importing this module needs no
+display. Moving the mouse into a screen corner
 trips pyautogui's fail-safe: delivery on that screen pauses, for every process,
 until a person runs `swarmbus resume`; messages wait meanwhile and no attempt
 is counted.
@@ -21,7 +22,7 @@ from typing import ClassVar
 
 import anyio
 
-from swarmbus.agents import screen
+from swarmbus.agents import desktop
 from swarmbus.agents.config import Swarm
 from swarmbus.bus import render
 from swarmbus.bus.transports import gui_desk
@@ -66,8 +67,8 @@ class GuiTransport:
             return pause.describe()
         checked_at, problem = self._probe
         if time.monotonic() - checked_at > PROBE_TTL:
-            problem = screen.display_problem()
-            if problem is None and screen.is_x11() and find_tool() is None:
+            problem = desktop.display_problem()
+            if problem is None and desktop.is_x11() and find_tool() is None:
                 problem = "neither xsel nor xclip is installed (needed for the clipboard)"
             self._probe = (time.monotonic(), problem)
         return problem

@@ -4,7 +4,9 @@ Everything here runs on the one GUI thread (`gui_thread`). pyautogui's pause
 after every call is set to 0 (it made a paste take 415 ms instead of 15 ms);
 the only waits are explicit: the target fetching the clipboard, focus reaching
 the clicked window, and the per-agent `submit_delay` and
-`clipboard_restore_delay`.
+`clipboard_restore_delay`. The platform's `Desktop` backend is opened before
+pyautogui is imported: on Windows it makes the process per-monitor DPI aware,
+which only the first such call in a process can do.
 """
 
 from __future__ import annotations
@@ -18,16 +20,15 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from swarmbus.agents import screen
+from swarmbus.agents import desktop as desktops
 from swarmbus.agents.config import AgentConfig
 from swarmbus.agents.targeting import TargetCheck, TargetRefused
+from swarmbus.bus.transports import clipboard as clipboards
 from swarmbus.bus.transports.base import DeliveryResult, TransportPaused
-from swarmbus.bus.transports.clipboard import ClipTool, PlainClipboard, X11Clipboard, find_tool
 from swarmbus.bus.transports.screen_state import PauseMarker, ScreenBusy, ScreenLock
 
 FAILSAFE_REASON = "the mouse was moved into a screen corner"
 TYPEABLE = frozenset(string.printable) - frozenset("\r\x0b\x0c")  # what pyautogui.write can type
-MAC = sys.platform == "darwin"
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,13 @@ def keys(combo: str) -> list[str]:
     return combo.split("+")
 
 
+def command_key() -> str:
+    """The modifier of paste and select-all: Cmd on macOS, Ctrl on X11 and Windows."""
+    return "command" if desktops.backend_name() == "macos" else "ctrl"
+
+
 def paste_combo(agent: AgentConfig) -> str:
-    return agent.paste_key or ("command+v" if MAC else "ctrl+v")
+    return agent.paste_key or f"{command_key()}+v"
 
 
 def untypeable(text: str) -> str:
@@ -93,29 +99,24 @@ def _close_quietly(display: Any) -> None:
 
 
 class Desk:
-    """The GUI thread's tools: pyautogui, an X connection, the clipboard, the screen's lock."""
+    """The GUI thread's tools: the desktop backend, pyautogui, the clipboard, the screen's lock."""
 
     def __init__(self, key: str) -> None:
-        tool = find_tool() if screen.is_x11() else None
-        if screen.is_x11() and tool is None:
-            raise OSError("neither xsel nor xclip is installed; install xsel")
-        self.gui = load_pyautogui()
+        self.desktop = desktops.open_desktop()  # first: DPI awareness precedes pyautogui
+        try:
+            self.clipboard = clipboards.for_desktop(self.desktop)
+            self.gui = load_pyautogui()
+        except BaseException:
+            self.desktop.close()
+            raise
         self.lock = ScreenLock(key)
         self.pause = PauseMarker(key)
-        self.display = screen.open_display() if tool else None
-        self.clipboard: X11Clipboard | PlainClipboard
-        if tool is None:
-            import pyperclip
-
-            self.clipboard = PlainClipboard(pyperclip)
-            return
-        from swarmbus.bus.transports.selection import ClipboardOwner
-
-        self.clipboard = X11Clipboard(ClipboardOwner(self.display), ClipTool(tool))
 
     def close(self) -> None:
-        if self.display is not None:
-            self.display.close()
+        close = getattr(self.clipboard, "close", None)
+        if close is not None:
+            close()
+        self.desktop.close()
 
 
 def deliver(desk: Desk, job: GuiJob) -> DeliveryResult:
@@ -130,7 +131,7 @@ class _Attempt:
         self.desk = desk
         self.job = job
         self.agent = job.agent
-        self.check = TargetCheck(desk.display, job.agent)
+        self.check = TargetCheck(desk.desktop, job.agent)
         self.typing = job.agent.input_method == "type"
         self.details: dict[str, Any] = {}
         self.touched = False  # whether text may have reached the window
@@ -161,7 +162,7 @@ class _Attempt:
         self.desk.gui.click(*self.check.point)
         self.check.await_focus(target)
         if self.agent.clear_before_paste:
-            self.desk.gui.hotkey("command" if MAC else "ctrl", "a")
+            self.desk.gui.hotkey(command_key(), "a")
             self.desk.gui.press("backspace")
         self.touched = True
         if self.typing:
@@ -175,9 +176,12 @@ class _Attempt:
         combo, timeout = paste_combo(self.agent), self.agent.paste_timeout
         saved = clipboard.save()
         try:
-            if not clipboard.paste(
+            confirmed = clipboard.paste(
                 self.job.text, lambda: self.desk.gui.hotkey(*keys(combo)), timeout
-            ):
+            )
+            self.check.coordinates["paste_confirmed"] = confirmed
+            self.check.coordinates["paste_confirmation"] = clipboard.confirmation
+            if confirmed is False:
                 raise TargetRefused(
                     f"nothing read the clipboard within {timeout:g} s of {combo}: the click "
                     f"at {self.check.point} missed a text input, or the window refuses paste "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import filelock
 
-from swarmbus.agents import screen
+from swarmbus.agents import desktop
 from swarmbus.fsutil import atomic_write
 from swarmbus.storage import timefmt
 
@@ -49,7 +49,7 @@ def state_dir() -> Path:
 
 def screen_key(display: str | None = None) -> str:
     """A file-name-safe name for the screen: 'x11-0' for ':0.0', 'desktop' off X11."""
-    if not screen.is_x11():
+    if not desktop.is_x11():
         return "desktop"
     name = display if display is not None else os.environ.get("DISPLAY", "")
     match = _DISPLAY.match(name)

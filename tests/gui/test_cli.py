@@ -129,3 +129,28 @@ def test_resume_when_nothing_is_paused(tmp_path: Path, display: str) -> None:
     result = invoke(config, "resume")
     assert result.exit_code == 0
     assert "GUI delivery was not paused" in result.output
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        (
+            "darwin",
+            "error: the macos desktop backend needs AppKit, Quartz: "
+            "pip install 'pyobjc-framework-Cocoa>=9' 'pyobjc-framework-Quartz>=9'",
+        ),
+        ("cygwin", "error: no desktop backend for platform 'cygwin' (X11, Windows and macOS"),
+    ],
+)
+def test_a_desktop_that_cannot_be_checked_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, expected: str
+) -> None:
+    from swarmbus.agents import desktop
+
+    monkeypatch.setattr(desktop, "PLATFORM", platform)
+    config = write_gui_swarm(tmp_path, {"Agent-1": {"x": -1269, "y": 481}})
+    for command in (["agents", "check"], ["agents", "calibrate", "Agent-1", "--seconds", "0"]):
+        result = invoke(config, *command)
+        assert result.exit_code == 1
+        assert len(result.output.strip().splitlines()) == 1
+        assert result.output.startswith(expected)

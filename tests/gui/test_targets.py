@@ -101,6 +101,9 @@ async def test_a_click_that_misses_any_text_box_fails_before_enter(
     assert message.delivery_status == "failed"
     assert message.coordinate_validation_status == "valid"  # on screen, just not a chat box
     assert "nothing read the clipboard within 0.3 s of ctrl+v" in (message.last_error or "")
+    assert message.pyautogui_coordinates is not None
+    assert message.pyautogui_coordinates["paste_confirmed"] is False
+    assert message.pyautogui_coordinates["paste_confirmation"] == "x11_selection_request"
     assert receiver.submissions() == []
 
 

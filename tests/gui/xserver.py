@@ -29,24 +29,28 @@ class Xvfb:
     display: str
 
     @classmethod
-    def start(cls, *screens: str, xinerama: bool = False) -> Xvfb:
-        """Start on the first free display number from FIRST_DISPLAY; return once it is ready."""
+    def start(cls, *screens: str, options: tuple[str, ...] = ()) -> Xvfb:
+        """Start on the first free display number from FIRST_DISPLAY; return once it is ready.
+
+        `options` go to Xvfb as they are (e.g. "+xinerama"; "-noreset" keeps
+        RandR monitors set by a client that has disconnected since).
+        """
         for number in range(FIRST_DISPLAY, FIRST_DISPLAY + 100):
             if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
                 continue
-            started = cls._try(number, screens or ("1920x1080x24",), xinerama)
+            started = cls._try(number, screens or ("1920x1080x24",), options)
             if started is not None:
                 return started
         raise RuntimeError("no free X display number")
 
     @classmethod
-    def _try(cls, number: int, screens: tuple[str, ...], xinerama: bool) -> Xvfb | None:
+    def _try(cls, number: int, screens: tuple[str, ...], options: tuple[str, ...]) -> Xvfb | None:
         """Xvfb writes its display number to -displayfd once it accepts connections."""
         read_end, write_end = os.pipe()
         args = ["Xvfb", f":{number}", "-displayfd", str(write_end), "-nolisten", "tcp"]
         for index, geometry in enumerate(screens):
             args += ["-screen", str(index), geometry]
-        args += ["+xinerama"] if xinerama else []
+        args += options
         process = subprocess.Popen(
             args, pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -61,6 +65,46 @@ class Xvfb:
             process.kill()
             raise RuntimeError(f"Xvfb :{number} did not start within {START_TIMEOUT:g} s")
         return None  # taken meanwhile: it exited
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def run(self, *command: str) -> None:
+        """Run an X client (xrandr...) against this server; fail on a non-zero exit."""
+        env = {**os.environ, "DISPLAY": self.display}
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=REPLY_TIMEOUT)
+
+
+@dataclass
+class WindowManager:
+    """openbox on a test display: focus follows clicks and _NET_ACTIVE_WINDOW is kept."""
+
+    process: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, display: str, home: Path) -> WindowManager:
+        env = {**os.environ, "DISPLAY": display, "HOME": str(home)}
+        quiet = subprocess.DEVNULL
+        process = subprocess.Popen(["openbox", "--sm-disable"], env=env, stdout=quiet, stderr=quiet)
+        manager = cls(process)
+        manager._await_ready(display)
+        return manager
+
+    def _await_ready(self, display: str) -> None:
+        """Ready once the root window names a supporting window manager (EWMH)."""
+        from Xlib.display import Display
+
+        connection = Display(display)
+        check = connection.intern_atom("_NET_SUPPORTING_WM_CHECK")
+        deadline = time.monotonic() + START_TIMEOUT
+        try:
+            while connection.screen().root.get_full_property(check, 0) is None:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("openbox did not start")
+                time.sleep(0.02)
+        finally:
+            connection.close()
 
     def stop(self) -> None:
         self.process.terminate()

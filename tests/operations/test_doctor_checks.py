@@ -16,7 +16,7 @@ import pytest
 
 from swarmbus.agents.config import Swarm
 from swarmbus.agents.desktop import on_any
-from swarmbus.agents.screen import Rect as Screen
+from swarmbus.agents.desktop.base import Rect as Screen
 from swarmbus.bus.checkup import Check, Patient
 from swarmbus.bus.doctor_database import database_checks
 from swarmbus.bus.doctor_swarm import swarm_checks
@@ -103,7 +103,9 @@ async def test_gui_points_on_a_real_screen(make_swarm: Callable[..., Swarm], dis
     swarm = gui_swarm(make_swarm, [(100, 100), (1279, 799)])
     outcome = await gui_outcome(swarm, {"DISPLAY": display})
     assert outcome.status == "passed"
-    assert outcome.actual["screens"] == [{"x": 0, "y": 0, "width": 1280, "height": 800}]
+    screen = {"x": 0, "y": 0, "width": 1280, "height": 800, "scale": 1.0}
+    assert outcome.actual["screens"] == [screen]
+    assert outcome.actual["backend"] == "x11"
 
 
 async def test_a_gui_point_off_every_screen_fails(
@@ -121,7 +123,7 @@ async def test_the_doctor_sees_the_screens_the_transport_sees(
 ) -> None:
     import dataclasses
 
-    from swarmbus.agents import screen
+    from swarmbus.agents.desktop import x11 as screen
 
     swarm = gui_swarm(make_swarm, [(100, 100), (1279, 799), (1280, 10)])
     outcome = await gui_outcome(swarm, {"DISPLAY": display})
@@ -154,3 +156,68 @@ async def test_an_unreachable_display_fails(make_swarm: Callable[..., Swarm]) ->
     outcome = await gui_outcome(swarm, {"DISPLAY": ":4321"})
     assert outcome.status == "failed"
     assert "cannot open display ':4321'" in outcome.detail
+
+
+@pytest.fixture
+def windows_desk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process as if on Windows, user32 answering with the seed's three-monitor desk."""
+    from swarmbus.agents import desktop
+    from swarmbus.agents.desktop import win32, windows
+    from tests.unit.test_windows_backend import FakeUser32
+
+    class Desk(FakeUser32):
+        def SetProcessDpiAwarenessContext(self, context: int) -> int:
+            return 1
+
+    monkeypatch.setattr(desktop, "PLATFORM", "win32")
+    monkeypatch.setattr(win32, "load", Desk)
+    windows.ensure_dpi_aware.cache_clear()
+    yield
+    windows.ensure_dpi_aware.cache_clear()
+
+
+async def test_gui_points_on_windows_take_the_monitor_left_of_the_primary(
+    make_swarm: Callable[..., Swarm], windows_desk: None
+) -> None:
+    swarm = gui_swarm(make_swarm, [(-1269, 481), (100, -1000)])  # left monitor, upper monitor
+    outcome = await gui_outcome(swarm, {})
+    assert (outcome.status, outcome.actual["backend"]) == ("passed", "windows")
+    assert outcome.detail == "2 gui points on 3 screens (windows)"
+    assert {"x": -1920, "y": 0, "width": 1920, "height": 1080, "scale": 1.0} in (
+        outcome.actual["screens"]
+    )
+    below = gui_swarm(make_swarm, [(-1269, 481), (-1269, 1200)])  # under the left monitor
+    outcome = await gui_outcome(below, {})
+    assert outcome.status == "failed"
+    assert outcome.detail == (
+        "off every screen: Gui-2 (-1269, 1200) (screens: 3840x2160+0+0 @1.5x, "
+        "1920x1080-1920+0, 2560x1440+0-1440 @1.25x)"
+    )
+
+
+async def test_a_platform_without_a_backend_is_listed_unverified(
+    make_swarm: Callable[..., Swarm], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from swarmbus.agents import desktop
+
+    monkeypatch.setattr(desktop, "PLATFORM", "cygwin")
+    outcome = await gui_outcome(gui_swarm(make_swarm, [(-1269, 481)]), {"DISPLAY": ":0"})
+    assert outcome.status == "skipped"
+    assert outcome.detail == (
+        "unverified: no desktop backend for platform 'cygwin' (X11, Windows and macOS have one)"
+    )
+    assert outcome.actual == {"verified": False, "backend": None}
+
+
+async def test_a_missing_backend_library_names_the_install_command(
+    make_swarm: Callable[..., Swarm], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from swarmbus.agents import desktop
+
+    monkeypatch.setattr(desktop, "PLATFORM", "darwin")  # pyobjc is not installed on Linux
+    outcome = await gui_outcome(gui_swarm(make_swarm, [(-1269, 481)]), {})
+    assert outcome.status == "skipped"
+    assert outcome.detail == (
+        "unverified: the macos desktop backend needs AppKit, Quartz: "
+        "pip install 'pyobjc-framework-Cocoa>=9' 'pyobjc-framework-Quartz>=9'"
+    )

@@ -8,8 +8,8 @@ import pytest
 
 from swarmbus import errors
 from swarmbus.agents import config as swarm_config
+from swarmbus.agents.desktop.base import Rect, screen_at, title_matches
 from swarmbus.agents.gui_settings import TEMPLATE_FIELDS
-from swarmbus.agents.screen import Rect, screen_at, title_matches
 from swarmbus.bus import render
 from swarmbus.bus.transports.screen_state import screen_key
 from swarmbus.storage import timefmt

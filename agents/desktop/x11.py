@@ -1,73 +1,32 @@
-"""Where the screens are and which window lies at a point, read from the X server.
+"""The X11 backend: monitors, windows and focus read from the X server with python-xlib.
 
 pyautogui checks nothing: the X server clamps a click at (2500, 500) on a
 1920-wide screen to the edge, and a point on a second monitor that is no longer
 connected lands on some other window. So GUI delivery reads the real layout
-before any mouse call. X11 places every monitor inside the root window (there
-are no negative coordinates there, unlike Windows and macOS); RandR 1.5
+before any mouse call. X11 places every monitor inside the root window: there
+are no negative coordinates here, unlike Windows and macOS (a monitor left of
+the primary one sits at x = 0 and the primary further right). RandR 1.5
 monitors, or Xinerama heads, say which parts of the root are on a screen, so a
 point in the dead corner between two monitors of different sizes is refused
-too. python-xlib is imported lazily: this module loads without a display.
+too; a monitor a client declared outside the root (RandR accepts x < 0) is cut
+to the root, since nothing can be shown or clicked there. python-xlib is
+imported lazily: this module loads without a display.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from swarmbus.agents.desktop.base import Rect, WindowInfo, failsafe_corners
 
 SEARCH_DEPTH = 3  # levels below a top-level window searched for the app's own window
 
 
-@dataclass(frozen=True, slots=True)
-class Rect:
-    """One monitor, in root-window pixels."""
-
-    x: int
-    y: int
-    width: int
-    height: int
-
-    def contains(self, x: int, y: int) -> bool:
-        return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
-
-    def __str__(self) -> str:
-        return f"{self.width}x{self.height}{self.x:+d}{self.y:+d}"
-
-
-@dataclass(frozen=True, slots=True)
-class WindowInfo:
-    """An application window: its X id and its title ('' when it has none)."""
-
-    window_id: int
-    title: str
-
-
-def is_x11(platform: str = sys.platform) -> bool:
-    """Whether this platform's desktop is an X server (everything but macOS and Windows)."""
-    return platform not in ("darwin", "win32", "cygwin")
-
-
-def screen_at(x: int, y: int, screens: list[Rect]) -> Rect | None:
-    """The screen holding the point, if any."""
-    return next((screen for screen in screens if screen.contains(x, y)), None)
-
-
-def title_matches(expected: str, title: str) -> bool:
-    """The configured title is found in the window's title, ignoring case.
-
-    Chat apps put the open file or chat name into their titles, so a part such
-    as 'Cursor' or 'Agent-3' is what people configure.
-    """
-    return expected.casefold() in title.casefold()
-
-
 def display_problem(env: Mapping[str, str] = os.environ) -> str | None:
     """Why no X display can be used from here (None when one can)."""
-    if not is_x11():
-        return None
     name = env.get("DISPLAY")
     if not name:
         return "no display: DISPLAY is not set (GUI delivery needs a desktop session)"
@@ -87,12 +46,22 @@ def open_display(name: str | None = None) -> Any:
 
 
 def screens(display: Any) -> list[Rect]:
-    """Every connected monitor; the whole root window when no extension says more."""
-    monitors = _randr_monitors(display) or _xinerama_heads(display)
-    if monitors:
-        return monitors
+    """Every connected monitor, cut to the root window; the whole root when no extension says."""
     screen = display.screen()
-    return [Rect(0, 0, screen.width_in_pixels, screen.height_in_pixels)]
+    root = Rect(0, 0, screen.width_in_pixels, screen.height_in_pixels)
+    monitors = _randr_monitors(display) or _xinerama_heads(display)
+    inside = [cut for monitor in monitors if (cut := clip(monitor, root)) is not None]
+    return inside or [root]
+
+
+def clip(monitor: Rect, root: Rect) -> Rect | None:
+    """The part of `monitor` inside `root` (None: none of it)."""
+    left, top = max(monitor.x, root.x), max(monitor.y, root.y)
+    right = min(monitor.x + monitor.width, root.x + root.width)
+    bottom = min(monitor.y + monitor.height, root.y + root.height)
+    if right <= left or bottom <= top:
+        return None
+    return Rect(left, top, right - left, bottom - top)
 
 
 def _randr_monitors(display: Any) -> list[Rect]:
@@ -114,8 +83,7 @@ def _xinerama_heads(display: Any) -> list[Rect]:
 def corners(display: Any) -> set[tuple[int, int]]:
     """The root window's corner pixels: pyautogui's fail-safe trips when the pointer is there."""
     screen = display.screen()
-    right, bottom = screen.width_in_pixels - 1, screen.height_in_pixels - 1
-    return {(0, 0), (right, 0), (0, bottom), (right, bottom)}
+    return failsafe_corners(screen.width_in_pixels, screen.height_in_pixels)
 
 
 def pointer(display: Any) -> tuple[int, int]:
@@ -168,11 +136,14 @@ def _app_window(display: Any, top: Any) -> WindowInfo:
     named = None
     for window in _descendants(top, SEARCH_DEPTH):
         if window.get_full_property(wm_state, 0) is not None:
-            return WindowInfo(window.id, _title(display, window))
+            return _info(display, window)
         if named is None and _title(display, window):
             named = window
-    chosen = named or top
-    return WindowInfo(chosen.id, _title(display, chosen))
+    return _info(display, named or top)
+
+
+def _info(display: Any, window: Any) -> WindowInfo:
+    return WindowInfo(window.id, _title(display, window), _process(display, window))
 
 
 def _descendants(window: Any, depth: int) -> Iterator[Any]:
@@ -188,3 +159,60 @@ def _title(display: Any, window: Any) -> str:
         display.intern_atom("_NET_WM_NAME"), display.intern_atom("UTF8_STRING")
     )
     return net_name or window.get_wm_name() or ""
+
+
+def _process(display: Any, window: Any) -> str | None:
+    """The owning program's name, looked up in /proc (a local client only).
+
+    The process id comes from _NET_WM_PID where the app sets it (Tk does
+    not), else from the X server itself (X-Resource's client ids).
+    """
+    reply = window.get_full_property(display.intern_atom("_NET_WM_PID"), 0)
+    has_pid = reply is not None and len(reply.value) > 0
+    pid = int(reply.value[0]) if has_pid else _client_pid(display, window)
+    if pid is None:
+        return None
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:  # gone meanwhile
+        return None
+
+
+def _client_pid(display: Any, window: Any) -> int | None:
+    if not display.has_extension("X-Resource"):
+        return None
+    from Xlib.ext import res
+
+    spec = {"client": window.id, "mask": res.LocalClientPIDMask}
+    for found in display.res_query_client_ids([spec]).ids:
+        if found.spec.mask == res.LocalClientPIDMask and found.value:
+            return int(found.value[0])
+    return None
+
+
+class X11Desktop:
+    """The `Desktop` of one X display; `display` is the python-xlib connection."""
+
+    name = "x11"
+    paste_confirmation = "x11_selection_request"  # see bus/transports/selection.py
+
+    def __init__(self, name: str | None = None) -> None:
+        self.display = open_display(name)
+
+    def screens(self) -> list[Rect]:
+        return screens(self.display)
+
+    def window_at(self, x: int, y: int) -> WindowInfo | None:
+        return window_at(self.display, x, y)
+
+    def focused_window(self) -> WindowInfo | None:
+        return focused_window(self.display)
+
+    def pointer(self) -> tuple[int, int]:
+        return pointer(self.display)
+
+    def corners(self) -> set[tuple[int, int]]:
+        return corners(self.display)
+
+    def close(self) -> None:
+        self.display.close()
