@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from swarmbus.agents.config import AgentConfig, Swarm
-from swarmbus.storage.systems import SystemStatus
-from swarmbus.storage.workspaces import AgentWorkspace
+from swarmbus.model.systems import SystemStatus
+from swarmbus.model.workspaces import AgentWorkspace
 
 
 @dataclass(frozen=True)

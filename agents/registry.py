@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 
 from swarmbus.agents.config import AgentConfig, Swarm
+from swarmbus.model.workspaces import AgentWorkspace, Registration
 from swarmbus.storage.database import Database
-from swarmbus.storage.workspaces import AgentWorkspace, Registration
 
 
 def this_host() -> str:

@@ -22,10 +22,10 @@ from typing import Any
 from swarmbus import errors
 from swarmbus.agents import registry
 from swarmbus.agents.config import Swarm
-from swarmbus.storage import timefmt
+from swarmbus.model import timefmt
+from swarmbus.model.workspaces import REPORTED_STATUSES, AgentWorkspace, Report
 from swarmbus.storage.database import Database
 from swarmbus.storage.history import DeliveryHistory
-from swarmbus.storage.workspaces import REPORTED_STATUSES, AgentWorkspace, Report
 
 RECENT_MESSAGES = 100  # finished messages the efficiency is computed over
 LATENCY_HALF_SECONDS = 60.0  # a first-attempt delivery this late counts half

@@ -27,9 +27,10 @@ import anyio
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.gui (Xvfb, receiver)
 
 from swarmbus.agents import config as swarm_config
-from swarmbus.bus import render, transports
+from swarmbus.bus import transports
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher
+from swarmbus.model import render
 from tests.gui.samples import two_kb, write_gui_swarm
 from tests.gui.xserver import Receiver, Xvfb
 

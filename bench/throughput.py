@@ -43,7 +43,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.outbox import compose
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import ids
+from swarmbus.model import ids
 from swarmbus.storage.sqlite import split_statements
 
 FILL_BATCH = 2000  # messages per transaction when a queue is filled for a drain run

@@ -19,9 +19,9 @@ from swarmbus.bus.outbox import Outbox, compose
 from swarmbus.bus.requests import SendOptions
 from swarmbus.bus.signal import Signal
 from swarmbus.lifecycle import AsyncResource
-from swarmbus.storage import ids
+from swarmbus.model import ids
+from swarmbus.model.messages import Message
 from swarmbus.storage.database import Database, open_database
-from swarmbus.storage.messages import Message
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from swarmbus.agents.config import Swarm
-from swarmbus.storage.checks import TestType
+from swarmbus.model.checks import TestType
 from swarmbus.storage.database import Database
 
 Verdict = Literal["passed", "failed", "skipped"]

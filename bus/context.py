@@ -15,9 +15,9 @@ from swarmbus.bus.leases import LeaseKeeper
 from swarmbus.bus.signal import Signal
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import Transport
-from swarmbus.storage import timefmt
+from swarmbus.model import timefmt
+from swarmbus.model.messages import PRIORITIES
 from swarmbus.storage.claims import Lane, Outcome
-from swarmbus.storage.messages import PRIORITIES
 
 
 class DatabaseClock:

@@ -29,8 +29,8 @@ from swarmbus.bus.heartbeat import Heartbeat
 from swarmbus.bus.lanes import LaneRunner
 from swarmbus.bus.monitor import Monitor
 from swarmbus.bus.transports.base import Transport
+from swarmbus.model.messages import Message
 from swarmbus.storage.claims import Claim, Lane
-from swarmbus.storage.messages import Message
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from swarmbus.agents.registry import this_host
 from swarmbus.bus.checkup import Check, Outcome, Patient, TokenReader, failed
 from swarmbus.bus.doctor_database import database_checks
 from swarmbus.bus.doctor_swarm import swarm_checks
-from swarmbus.storage import ids, timefmt
-from swarmbus.storage.checks import IntegrationTest
+from swarmbus.model import ids, timefmt
+from swarmbus.model.checks import IntegrationTest
 from swarmbus.storage.database import Database, open_database
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import Any
 from swarmbus import errors
 from swarmbus.bus import probe
 from swarmbus.bus.checkup import Check, Outcome, Patient, failed, passed
+from swarmbus.model.checks import TestType
 from swarmbus.storage import inspection, migrations
-from swarmbus.storage.checks import TestType
 
 SHOWN_PROBLEMS = 20  # problems kept in a row's actual_result
 

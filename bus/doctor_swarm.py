@@ -12,8 +12,8 @@ from swarmbus import errors
 from swarmbus.agents import desktop, registry
 from swarmbus.agents.desktop.base import layout
 from swarmbus.bus.checkup import Check, Outcome, Patient, failed, passed, skipped
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import STALE_AFTER_INTERVALS, SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import STALE_AFTER_INTERVALS, SystemStatus
 
 AUDIT_PASS_SCORE = 80.0  # average compliance score of the latest audit that passes
 

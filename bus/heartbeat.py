@@ -11,8 +11,8 @@ import anyio
 from swarmbus import errors
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import health_score
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemState, SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemState, SystemStatus
 
 logger = logging.getLogger(__name__)
 

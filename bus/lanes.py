@@ -21,14 +21,14 @@ import anyio
 
 from swarmbus import errors
 from swarmbus.agents.config import BusConfig
-from swarmbus.bus import render
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.retry import backoff_delay
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult, Transport, TransportPaused
+from swarmbus.model import render
+from swarmbus.model.messages import Message
 from swarmbus.storage.claims import Outcome
-from swarmbus.storage.messages import Message
 
 logger = logging.getLogger(__name__)
 

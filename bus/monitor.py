@@ -25,13 +25,8 @@ import anyio
 from swarmbus import errors
 from swarmbus.agents import coordination
 from swarmbus.bus.context import DispatchContext
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import (
-    STALE_AFTER_INTERVALS,
-    STALE_MARK,
-    SystemState,
-    SystemStatus,
-)
+from swarmbus.model import timefmt
+from swarmbus.model.systems import STALE_AFTER_INTERVALS, STALE_MARK, SystemState, SystemStatus
 
 logger = logging.getLogger(__name__)
 

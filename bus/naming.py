@@ -18,8 +18,8 @@ import re
 from swarmbus import errors
 from swarmbus.agents.registry import this_host
 from swarmbus.bus.api import Bus
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemStatus
 
 MAX_PER_HOST = 64  # dispatchers running at once on one host under the default names
 NAME_RULE = "1-64 letters, digits, '_', '.', ':', '@', '#' or '-'"

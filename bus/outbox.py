@@ -9,8 +9,8 @@ from swarmbus.agents.config import AgentConfig
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.requests import Envelope
 from swarmbus.bus.signal import Signal
+from swarmbus.model.messages import DeliveryMethod, NewMessage, Stored
 from swarmbus.storage.database import Database
-from swarmbus.storage.messages import DeliveryMethod, NewMessage, Stored
 
 METHOD_OF_TRANSPORT: dict[str, DeliveryMethod] = {
     "gui": "pyautogui",

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from swarmbus.agents.config import AgentConfig, Swarm, SwarmConfig
-from swarmbus.bus import render
 from swarmbus.bus.transports.base import DeliveryRequest
 from swarmbus.bus.transports.inbox import InboxTransport
-from swarmbus.storage import ids, timefmt
+from swarmbus.model import ids, render, timefmt
+from swarmbus.model.messages import PRIORITIES, Message, NewMessage
 from swarmbus.storage.claims import Outcome
 from swarmbus.storage.database import Database
-from swarmbus.storage.messages import PRIORITIES, Message, NewMessage
 from swarmbus.storage.probes import ProbeRepository
 
 PROBE_AGENT = "swarmbus:probe"  # ':' is outside the agent-name rule: no agent can be called this

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypedDict
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from swarmbus import errors
-from swarmbus.storage.messages import PRIORITIES, Priority
+from swarmbus.model.messages import PRIORITIES, Priority
 
 SENDER_RULE = "1-64 letters, digits, '_', '.', ':', '@' or '-'"
 # Plain senders that are not agents: the CLI's default, and the GUI probe's sender.

@@ -7,10 +7,10 @@ from typing import Any
 
 from swarmbus.agents import registry
 from swarmbus.bus.api import Bus
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import ACTIVE_STATUSES, DELIVERY_STATUSES
-from swarmbus.storage.systems import SystemStatus
-from swarmbus.storage.workspaces import AgentWorkspace
+from swarmbus.model import timefmt
+from swarmbus.model.messages import ACTIVE_STATUSES, DELIVERY_STATUSES
+from swarmbus.model.systems import SystemStatus
+from swarmbus.model.workspaces import AgentWorkspace
 
 
 @dataclass(frozen=True)

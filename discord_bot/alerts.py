@@ -18,7 +18,7 @@ import anyio
 from swarmbus import errors
 from swarmbus.discord_bot.stats import BotStats
 from swarmbus.discord_bot.text import CONTENT_LIMIT, ago, fit_lines, inline
-from swarmbus.storage import timefmt
+from swarmbus.model import timefmt
 from swarmbus.storage.database import Database
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from swarmbus import errors
 from swarmbus.discord_bot.text import clip
-from swarmbus.storage.messages import DELIVERY_STATUSES, PRIORITIES, DeliveryStatus, Priority
+from swarmbus.model.messages import DELIVERY_STATUSES, PRIORITIES, DeliveryStatus, Priority
 
 MESSAGE_MAX_CHARS = 4000  # characters in a /send or /broadcast body (Discord allows 6000)
 AGENT_MAX_CHARS = 32  # the config's agent-name rule

@@ -20,8 +20,8 @@ from swarmbus.discord_bot.text import (
     fit_lines,
     inline,
 )
-from swarmbus.storage.audits import ComplianceAudit
-from swarmbus.storage.messages import Message
+from swarmbus.model.audits import ComplianceAudit
+from swarmbus.model.messages import Message
 
 OK = discord.Colour.green()
 WARN = discord.Colour.orange()

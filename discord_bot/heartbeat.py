@@ -23,8 +23,8 @@ from swarmbus import errors
 from swarmbus.agents.config import DiscordConfig
 from swarmbus.agents.registry import this_host
 from swarmbus.discord_bot.context import BotContext
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemState, SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemState, SystemStatus
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import discord
 
-from swarmbus.storage import ids, timefmt
-from swarmbus.storage.commands import CommandType, DiscordCommand, ExecutionStatus
-from swarmbus.storage.commands import ValidationStatus as Validation
+from swarmbus.model import ids, timefmt
+from swarmbus.model.commands import CommandType, DiscordCommand, ExecutionStatus
+from swarmbus.model.commands import ValidationStatus as Validation
 
 EXTRAS_KEY = "swarmbus.invocation"
 SWARM_AGENT = "swarm"  # agent_id of rows about the whole swarm rather than one agent

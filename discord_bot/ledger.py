@@ -14,7 +14,8 @@ from collections import deque
 from typing import Any
 
 from swarmbus import errors
-from swarmbus.storage.commands import CommandRepository, DiscordCommand
+from swarmbus.model.commands import DiscordCommand
+from swarmbus.storage.commands import CommandRepository
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from swarmbus.discord_bot.context import BotContext
 from swarmbus.discord_bot.invocation import invocation_of
 from swarmbus.discord_bot.replies import edit_reply
 from swarmbus.discord_bot.text import inline
-from swarmbus.storage.messages import Message
+from swarmbus.model.messages import Message
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from swarmbus.discord_bot.context import context_of
 from swarmbus.discord_bot.invocation import invocation_of
 from swarmbus.discord_bot.replies import reply
 from swarmbus.discord_bot.steering import agent_choices
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import DeliveryStatus
+from swarmbus.model import timefmt
+from swarmbus.model.messages import DeliveryStatus
 
 RECENT_DELIVERIES = 5  # deliveries listed by /status
 WORST_COMPONENTS = 5  # components listed by /compliance

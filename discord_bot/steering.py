@@ -29,7 +29,7 @@ from swarmbus.discord_bot.outcome import watch_delivery
 from swarmbus.discord_bot.redaction import hide_paths
 from swarmbus.discord_bot.replies import reply
 from swarmbus.discord_bot.text import clip, inline
-from swarmbus.storage.messages import Message, Priority
+from swarmbus.model.messages import Message, Priority
 
 CHOICES_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 _UNSAFE_SENDER = re.compile(r"[^A-Za-z0-9_.-]")

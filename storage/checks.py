@@ -1,42 +1,15 @@
-"""The `integration_tests` table: the results of `swarmbus doctor` checks."""
+"""The `integration_tests` table: the results of `swarmbus doctor` checks (the row model
+is `swarmbus.model.checks.IntegrationTest`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from swarmbus.storage import ids, timefmt
+from swarmbus.model.checks import IntegrationTest
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector
-from swarmbus.storage.types import JsonObject, UtcTime, row_params
-
-TestType = Literal["database", "messaging", "discord", "v2_compliance", "core_systems"]
-TestStatus = Literal["pending", "running", "passed", "failed", "skipped"]
-
-
-class IntegrationTest(BaseModel):
-    """One row of `integration_tests`."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    test_id: str = Field(default_factory=ids.new_id)
-    test_name: str
-    test_type: TestType
-    test_status: TestStatus = "pending"
-    test_data: JsonObject | None = None
-    expected_result: JsonObject | None = None
-    actual_result: JsonObject | None = None
-    test_duration_ms: int | None = Field(default=None, ge=0)
-    created_at: UtcTime = Field(default_factory=timefmt.utcnow)
-    executed_at: UtcTime | None = None
-    integration_component: str
-    test_coverage_percentage: float = Field(default=0.0, ge=0, le=100)
-    v2_compliance_check: bool = False
-    test_environment: Literal["development", "test", "ci", "production"] = "development"
-    test_agent: str
-    run_id: str | None = None
+from swarmbus.storage.rows import row_params
 
 
 class IntegrationTestRepository:

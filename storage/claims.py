@@ -21,11 +21,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from swarmbus.storage import ids, timefmt
+from swarmbus.model import ids, timefmt
+from swarmbus.model.messages import CoordinateStatus, DeliveryMethod, Message
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector, Row, Statements
-from swarmbus.storage.messages import CoordinateStatus, DeliveryMethod, Message
-from swarmbus.storage.types import dump_json
+from swarmbus.storage.rows import dump_json
 
 Lane = tuple[str, int]  # (recipient, priority rank): the unit of FIFO delivery
 _MESSAGES = TypeAdapter(list[Message])

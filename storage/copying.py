@@ -19,7 +19,7 @@ from typing import Any
 
 from swarmbus import errors
 from swarmbus.storage.database import Database
-from swarmbus.storage.types import dump_json
+from swarmbus.storage.rows import dump_json
 
 BATCH = 1000  # rows per transaction
 

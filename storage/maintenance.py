@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from swarmbus import errors
+from swarmbus.model.systems import SystemStatus
 from swarmbus.storage import inspection, migrations
 from swarmbus.storage import queries as sql
 from swarmbus.storage.database import Database, size_bytes, sqlite_path
-from swarmbus.storage.systems import SystemStatus
 
 FREE_SHARE_FLOOR = 0.10  # free pages below this share of the file cost nothing
 FREE_SHARE_FULL = 0.50  # free share that costs the full 10 points

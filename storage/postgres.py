@@ -22,8 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 import anyio
 
 from swarmbus import errors
+from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
-from swarmbus.storage import timefmt
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import retry_transient
 

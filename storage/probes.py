@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
-from swarmbus.storage import timefmt
 from swarmbus.storage.connector import Connector
 
 

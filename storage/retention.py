@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
-from swarmbus.storage import timefmt
 from swarmbus.storage.database import Database
 
 BATCH_ROWS = 500  # rows deleted per transaction

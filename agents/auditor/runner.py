@@ -16,8 +16,8 @@ from swarmbus.agents.auditor.analysis import FileResult, Progress, analyze_all
 from swarmbus.agents.auditor.graph import ImportGraph
 from swarmbus.agents.auditor.rules import AuditRules
 from swarmbus.agents.auditor.scoring import verdict
-from swarmbus.storage import ids
-from swarmbus.storage.audits import ComplianceAudit
+from swarmbus.model import ids
+from swarmbus.model.audits import ComplianceAudit
 from swarmbus.storage.database import Database
 
 

@@ -117,7 +117,8 @@ def prune(
 
 
 async def _prune(swarm: Any, age: Any, dry_run: bool) -> Any:
-    from swarmbus.storage import retention, timefmt
+    from swarmbus.model import timefmt
+    from swarmbus.storage import retention
 
     cutoff = timefmt.utcnow() - age
     async with await open_swarm_database(swarm, create=False) as db:

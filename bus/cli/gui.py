@@ -123,7 +123,7 @@ def probe(
 ) -> None:
     """Deliver a short probe message to an agent through the real GUI transport."""
     from swarmbus.bus.requests import check_content
-    from swarmbus.storage import timefmt
+    from swarmbus.model import timefmt
 
     swarm = state(ctx).swarm()
     agent = _gui_agent(swarm, name)

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from swarmbus import errors
-from swarmbus.storage import timefmt
+from swarmbus.model import timefmt
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}

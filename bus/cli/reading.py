@@ -59,7 +59,7 @@ def messages(  # v2-allow: parameters typer maps each parameter to a command-lin
 
 
 def _filters(swarm: Any, agent: str | None, status: str | None, since: str | None) -> dict:
-    from swarmbus.storage.messages import DELIVERY_STATUSES
+    from swarmbus.model.messages import DELIVERY_STATUSES
 
     if status is not None and status not in DELIVERY_STATUSES:
         raise errors.UsageError(
@@ -217,7 +217,7 @@ def inbox(
 def inbox_entries(folder: Path) -> list[dict[str, Any]]:
     """Every readable message file in an inbox folder, in delivery order."""
     from swarmbus import fsutil
-    from swarmbus.bus import render
+    from swarmbus.model import render
 
     entries = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:

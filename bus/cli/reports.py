@@ -31,7 +31,7 @@ def report(  # v2-allow: parameters typer maps each parameter to a command-line 
 ) -> None:
     """Update the agent's row: status, focus, cycles, tasks, coordination efficiency."""
     from swarmbus.agents.reports import check_report
-    from swarmbus.storage.workspaces import Report
+    from swarmbus.model.workspaces import Report
 
     swarm = state(ctx).swarm()
     checked = check_report(swarm, Report(name, status, focus, cycle, task_done))  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from swarmbus.agents.config import AgentConfig
-from swarmbus.storage.messages import CoordinateStatus, DeliveryMethod, Message
+from swarmbus.model.messages import CoordinateStatus, DeliveryMethod, Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,14 +24,13 @@ import anyio
 
 from swarmbus.agents import desktop
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render
 from swarmbus.bus.transports import gui_desk
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult
 from swarmbus.bus.transports.clipboard import find_tool
 from swarmbus.bus.transports.gui_thread import GuiThread, SharedThread
 from swarmbus.bus.transports.screen_state import PauseMarker, screen_key
-from swarmbus.storage import ids, timefmt
-from swarmbus.storage.messages import Message
+from swarmbus.model import ids, render, timefmt
+from swarmbus.model.messages import Message
 
 BATCH_SIZE = 4  # messages of one lane per claim; small, since one mouse serves all lanes
 PROBE_TTL = 5.0  # seconds a display check is trusted before it is made again

@@ -15,9 +15,9 @@ from typing import ClassVar
 import anyio.to_thread
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult
 from swarmbus.fsutil import atomic_write
+from swarmbus.model import render
 
 CONCURRENCY = 8  # parallel file writes; each lane still writes in order
 BATCH_SIZE = 64  # messages of one lane handed over per claim

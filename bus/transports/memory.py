@@ -13,7 +13,7 @@ from typing import ClassVar
 import anyio
 
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult, TransportPaused
-from swarmbus.storage.messages import Message
+from swarmbus.model.messages import Message
 
 
 @dataclass

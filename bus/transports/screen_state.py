@@ -24,7 +24,7 @@ import filelock
 
 from swarmbus.agents import desktop
 from swarmbus.fsutil import atomic_write
-from swarmbus.storage import timefmt
+from swarmbus.model import timefmt
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.discord_bot.bot import SwarmBot
 from swarmbus.discord_bot.context import BotOptions
-from swarmbus.storage.commands import DiscordCommand
+from swarmbus.model.commands import DiscordCommand
 from tests.discord.harness import Harness, Member
 
 ALICE = Member(1_000_000_000_000_000_001, "alice")  # on the general allowlist

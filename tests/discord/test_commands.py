@@ -11,9 +11,9 @@ import pytest
 from swarmbus.bus.api import Bus
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.discord_bot.context import BotOptions
-from swarmbus.storage import timefmt
-from swarmbus.storage.audits import ComplianceAudit
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.audits import ComplianceAudit
+from swarmbus.model.systems import SystemStatus
 from tests.discord.conftest import (
     ALICE,
     WAIT_FOR_DELIVERY,

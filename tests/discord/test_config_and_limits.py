@@ -17,8 +17,8 @@ from swarmbus.agents.config import Allowlist, DiscordConfig
 from swarmbus.bus.status import SystemLine
 from swarmbus.discord_bot import embeds
 from swarmbus.discord_bot.text import CONTENT_LIMIT, ago, clip, fit_lines
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import Message
+from swarmbus.model import timefmt
+from swarmbus.model.messages import Message
 from tests.discord.conftest import ALICE, ledger
 
 AGENT = '[[agents]]\nname = "Agent-1"\n'

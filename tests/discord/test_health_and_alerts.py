@@ -8,8 +8,8 @@ from typing import Any
 
 from swarmbus.discord_bot.context import BotOptions
 from swarmbus.discord_bot.heartbeat import Gateway
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemStatus
 from tests.discord.conftest import (
     ALERT_CHANNEL,
     ALICE,

@@ -12,7 +12,7 @@ import pytest
 
 from swarmbus import errors
 from swarmbus.discord_bot.ledger import Ledger
-from swarmbus.storage.commands import DiscordCommand
+from swarmbus.model.commands import DiscordCommand
 
 
 class Repository:

@@ -19,8 +19,8 @@ from swarmbus.agents.reports import submit
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.discord_bot.context import BotOptions
 from swarmbus.discord_bot.redaction import SERVER_PATH, hide_paths, hide_paths_in_embed
-from swarmbus.storage.systems import SystemStatus
-from swarmbus.storage.workspaces import Report
+from swarmbus.model.systems import SystemStatus
+from swarmbus.model.workspaces import Report
 from tests.discord.conftest import (
     ALERT_CHANNEL,
     ALICE,

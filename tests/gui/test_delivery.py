@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render
 from swarmbus.bus.api import Bus
 from swarmbus.bus.transports.selection import INCR_CHUNK
+from swarmbus.model import render
 from tests.gui.conftest import drain
 from tests.gui.samples import twenty_kb, two_kb
 from tests.gui.xserver import Receiver

@@ -15,10 +15,11 @@ import pytest
 from typer.testing import CliRunner
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render, transports
+from swarmbus.bus import transports
 from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.model import render
 from tests.gui.conftest import NEUTRAL_POINT, drain, move_pointer
 from tests.gui.xserver import REPO, Receiver
 

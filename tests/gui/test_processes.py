@@ -13,9 +13,9 @@ from pathlib import Path
 import anyio
 
 from swarmbus.agents import config as swarm_config
-from swarmbus.bus import render
 from swarmbus.bus.api import Bus
 from swarmbus.bus.transports.screen_state import ScreenLock, screen_key
+from swarmbus.model import render
 from tests.gui.conftest import write_gui_swarm
 from tests.gui.xserver import REPO, Receiver
 

@@ -19,9 +19,9 @@ import anyio.lowlevel
 import pytest
 
 from swarmbus.agents import config as swarm_config
-from swarmbus.bus import render
 from swarmbus.bus.api import Bus
-from swarmbus.storage.messages import Message
+from swarmbus.model import render
+from swarmbus.model.messages import Message
 from tests.gui.samples import write_gui_swarm
 from tests.gui.xserver import Receiver
 from tests.processes import spawn, swarmbus

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render
 from swarmbus.bus.api import Bus
+from swarmbus.model import render
 from tests.gui.conftest import NEUTRAL_POINT, drain, pointer_at
 from tests.gui.xserver import Receiver
 

@@ -19,8 +19,8 @@ from swarmbus.agents.auditor.runner import AuditRequest, audit_summary, run_audi
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemStatus
 
 REPO = Path(__file__).parents[2]
 RULES = AuditRules()

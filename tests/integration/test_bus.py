@@ -7,7 +7,7 @@ import pytest
 
 from swarmbus import errors
 from swarmbus.bus.api import Bus
-from swarmbus.storage import ids
+from swarmbus.model import ids
 from swarmbus.storage.database import describe
 from tests.conftest import BACKENDS
 

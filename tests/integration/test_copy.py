@@ -16,10 +16,10 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.cli import app
 from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.model.audits import ComplianceAudit
+from swarmbus.model.checks import IntegrationTest
+from swarmbus.model.commands import DiscordCommand
 from swarmbus.storage import migrations
-from swarmbus.storage.audits import ComplianceAudit
-from swarmbus.storage.checks import IntegrationTest
-from swarmbus.storage.commands import DiscordCommand
 from swarmbus.storage.copying import TABLES
 from swarmbus.storage.database import open_database
 

@@ -14,7 +14,7 @@ import anyio
 import pytest
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render
+from swarmbus.model import render
 from swarmbus.storage.database import open_database
 from tests.conftest import BACKENDS
 from tests.processes import dispatcher, worker

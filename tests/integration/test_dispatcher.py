@@ -14,8 +14,8 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import Message
+from swarmbus.model import timefmt
+from swarmbus.model.messages import Message
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)

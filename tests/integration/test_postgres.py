@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus import render
+from swarmbus.model import render
 from swarmbus.storage.database import open_database
 from swarmbus.storage.postgres import application_name
 from tests import postgres

@@ -11,7 +11,8 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import retention, timefmt
+from swarmbus.model import timefmt
+from swarmbus.storage import retention
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)

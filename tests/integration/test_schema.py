@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from swarmbus import errors
+from swarmbus.model.messages import PRIORITIES
 from swarmbus.storage.database import Database
-from swarmbus.storage.messages import PRIORITIES
 from tests.conftest import CONTRACT_TABLES
 
 SEED = (Path(__file__).parent.parent / "data" / "seed-schema.sql").read_text()

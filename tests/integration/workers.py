@@ -18,8 +18,8 @@ from swarmbus.agents import config as swarm_config
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemStatus
 
 
 async def produce(

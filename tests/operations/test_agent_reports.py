@@ -17,7 +17,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.status import status_report
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import timefmt
+from swarmbus.model import timefmt
 from swarmbus.storage.database import open_database
 from swarmbus.storage.history import DeliveryHistory
 from tests.discord import discord  # noqa: F401  (imports discord.py quietly, for the embed)

@@ -14,9 +14,10 @@ import pytest
 
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
-from swarmbus.storage import maintenance, retention, timefmt
-from swarmbus.storage.checks import IntegrationTest
-from swarmbus.storage.commands import DiscordCommand
+from swarmbus.model import timefmt
+from swarmbus.model.checks import IntegrationTest
+from swarmbus.model.commands import DiscordCommand
+from swarmbus.storage import maintenance, retention
 from swarmbus.storage.database import open_database
 from tests.operations.conftest import acli, acli_json, corrupt_index_page, execute, rows
 from tests.processes import swarmbus

@@ -23,8 +23,8 @@ from swarmbus.bus.doctor import Visit, run_doctor
 from swarmbus.bus.naming import candidates, dispatcher_name
 from swarmbus.bus.status import status_report
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemStatus
 from tests.conftest import BACKENDS
 from tests.operations.conftest import acli_json
 from tests.operations.test_monitoring import INTERVAL, systems, wait_for

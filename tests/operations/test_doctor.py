@@ -11,10 +11,10 @@ import pytest
 
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
-from swarmbus.storage import timefmt
-from swarmbus.storage.audits import ComplianceAudit
+from swarmbus.model import timefmt
+from swarmbus.model.audits import ComplianceAudit
+from swarmbus.model.systems import SystemStatus
 from swarmbus.storage.database import open_database
-from swarmbus.storage.systems import SystemStatus
 from tests.operations.conftest import acli, corrupt_index_page, execute, rows
 
 ENV = {"SWARMBUS_ENVIRONMENT": "test", "SWARMBUS_AGENT": "ops-tester"}

@@ -18,8 +18,8 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import timefmt
-from swarmbus.storage.systems import SystemStatus
+from swarmbus.model import timefmt
+from swarmbus.model.systems import SystemStatus
 from tests.conftest import BACKENDS
 from tests.processes import dispatcher
 

@@ -10,10 +10,9 @@ from swarmbus import errors
 from swarmbus.agents import config as swarm_config
 from swarmbus.agents.desktop.base import Rect, screen_at, title_matches
 from swarmbus.agents.gui_settings import TEMPLATE_FIELDS
-from swarmbus.bus import render
 from swarmbus.bus.transports.screen_state import screen_key
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import Message
+from swarmbus.model import render, timefmt
+from swarmbus.model.messages import Message
 
 GUI = '[[agents]]\nname = "A"\ntransport = "gui"\nx = 10\ny = 20\n'
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from swarmbus.storage import ids
+from swarmbus.model import ids
 
 
 def test_ids_increase_and_round_trip() -> None:

@@ -5,10 +5,9 @@ from datetime import timedelta
 import pytest
 
 from swarmbus import errors
-from swarmbus.bus import render
 from swarmbus.bus.cli.params import parse_duration, parse_since
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import Message
+from swarmbus.model import render, timefmt
+from swarmbus.model.messages import Message
 from swarmbus.storage.queries import load, parse_queries
 
 BODIES = [

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from swarmbus.storage import timefmt
-from swarmbus.storage.messages import Message
+from swarmbus.model import timefmt
+from swarmbus.model.messages import Message
 
 FRONT_MATTER = "---"
 DEFAULT_GUI_TEMPLATE = (

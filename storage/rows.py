@@ -1,35 +1,12 @@
-"""Column types shared by the row models: JSON text and 0/1 booleans.
-
-JSON columns are stored as text (checked with `json_valid` in the schema) and
-read back into typed Python values through these annotated types.
-"""
+"""Row models as query parameters: JSON columns as compact text, times as time text."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, PlainSerializer
-
-from swarmbus.storage import timefmt
-
-
-def _parse_json(value: Any) -> Any:
-    if isinstance(value, str | bytes):
-        return json.loads(value)
-    return value
-
-
-def _parse_time(value: Any) -> Any:
-    if isinstance(value, str):
-        return timefmt.from_text(value)
-    return value
-
-
-JsonList = Annotated[list[Any], BeforeValidator(_parse_json)]
-JsonObject = Annotated[dict[str, Any], BeforeValidator(_parse_json)]
-UtcTime = Annotated[datetime, BeforeValidator(_parse_time), PlainSerializer(timefmt.to_text)]
+from swarmbus.model import timefmt
 
 
 def dump_json(value: Any) -> str | None:
