@@ -20,11 +20,11 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.discord_bot.bot import SwarmBot
 from swarmbus.discord_bot.context import BotOptions
-from swarmbus.discord_bot.credentials import RedactToken
 
 logger = logging.getLogger(__name__)
 
 LOGGERS = ("swarmbus", "discord")  # whose handlers get the token filter
+REDACTED = "[token redacted]"
 
 
 async def run_bot(swarm: Swarm, token: str) -> None:
@@ -94,3 +94,21 @@ async def _close_on_signal(bot: SwarmBot) -> AsyncIterator[None]:
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
+
+
+class RedactToken(logging.Filter):
+    """Blank the token out of any log record that reaches a handler (defence in depth)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._token in message:
+            record.msg, record.args = message.replace(self._token, REDACTED), None
+        if record.exc_info and not record.exc_text:  # format now, so it can be checked
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self._token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self._token, REDACTED)
+        return True

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from swarmbus.bus.cli import main
+from swarmbus.cli import main
 
 main()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 from swarmbus.storage import migrations
 
 REPO = Path(__file__).parents[2]
@@ -179,7 +179,7 @@ def test_help_works_without_a_display() -> None:
         [
             sys.executable,
             "-c",
-            "from swarmbus.bus.cli import app; import swarmbus.bus.api, sys; "
+            "from swarmbus.cli import app; import swarmbus.bus.api, sys; "
             "heavy = ('pyautogui', 'discord', 'pyperclip', 'Xlib'); "
             "print(sorted(m for m in heavy if m in sys.modules))",
         ],

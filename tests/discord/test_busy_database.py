@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 from swarmbus.discord_bot.context import BotOptions
 from swarmbus.storage.retrying import RETRIES
 from tests.discord.conftest import ALICE, ALLOWLIST, ledger, write_lock

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from swarmbus.agents.config import DISCORD_COMMANDS, Swarm
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 from swarmbus.discord_bot import runner
 from swarmbus.storage.database import open_database
 from tests.conftest import write_swarm

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 from tests.gui.conftest import move_pointer, write_gui_swarm
 from tests.gui.xserver import Receiver
 

@@ -28,7 +28,7 @@ from swarmbus.agents.desktop.base import Rect
 from swarmbus.agents.desktop.x11 import X11Desktop
 from swarmbus.agents.targeting import TargetCheck, TargetRefused
 from swarmbus.bus.api import Bus
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 from swarmbus.model import render
 from tests.gui.conftest import TwoMonitors, move_pointer
 from tests.gui.samples import write_gui_swarm

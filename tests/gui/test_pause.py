@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from swarmbus.agents.config import Swarm
 from swarmbus.bus import transports
 from swarmbus.bus.api import Bus
-from swarmbus.bus.cli import app
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.cli import app
 from swarmbus.model import render
 from tests.gui.conftest import NEUTRAL_POINT, drain, move_pointer
 from tests.gui.xserver import REPO, Receiver
@@ -121,7 +121,7 @@ async def test_without_a_display_gui_messages_wait_or_take_the_inbox(
 
 NO_DISPLAY_SEND = """
 import sys
-from swarmbus.bus.cli import execute
+from swarmbus.cli import execute
 import swarmbus.bus.transports.gui
 status = execute(["-c", sys.argv[1], "send", "A", "hello"])
 assert not status, status

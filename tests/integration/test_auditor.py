@@ -18,7 +18,7 @@ from swarmbus.agents.auditor.rules import AuditRules
 from swarmbus.agents.auditor.runner import AuditRequest, audit_summary, run_audit
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 from swarmbus.model import timefmt
 from swarmbus.model.systems import SystemStatus
 
@@ -277,7 +277,7 @@ async def test_swarmbus_passes_its_own_default_rules(
         for v in row.violations_details
         if "waived" in v
     ]
-    assert all(folder == "bus" and name.startswith("cli/") for name, _ in waived), waived
+    assert all(folder == "swarmbus" and name.startswith("cli/") for name, _ in waived), waived
 
 
 async def test_huge_files_and_endless_links_are_skipped_unread(bus: Bus, tmp_path: Path) -> None:

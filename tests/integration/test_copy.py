@@ -13,9 +13,9 @@ from typer.testing import CliRunner, Result
 
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
-from swarmbus.bus.cli import app
 from swarmbus.bus.dispatcher import Dispatcher
 from swarmbus.bus.transports.memory import MemoryTransport
+from swarmbus.cli import app
 from swarmbus.model.audits import ComplianceAudit
 from swarmbus.model.checks import IntegrationTest
 from swarmbus.model.commands import DiscordCommand

@@ -115,7 +115,7 @@ async def test_everyday_commands_work_on_postgres(make_swarm: Callable[..., Swar
 
     from typer.testing import CliRunner
 
-    from swarmbus.bus.cli import app
+    from swarmbus.cli import app
 
     swarm = make_swarm(["Agent-1", "Agent-2"], transport="inbox")
     runner = CliRunner()

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from swarmbus.agents.config import Swarm
-from swarmbus.bus.cli import app
+from swarmbus.cli import app
 
 runner = CliRunner()
 

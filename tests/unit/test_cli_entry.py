@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from swarmbus.bus import cli
+from swarmbus import cli
 
 
 @pytest.mark.parametrize(
@@ -41,9 +41,9 @@ def test_whole_app_has_every_command_of_the_table() -> None:
 
 SEND_AND_LIST_CLI_MODULES = """
 import sys
-from swarmbus.bus import cli
+from swarmbus import cli
 assert cli.execute(["send", "Agent-2", "hello"]) == 0
-loaded = (m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("swarmbus.bus.cli."))
+loaded = (m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("swarmbus.cli."))
 print(sorted(loaded))
 """
 
@@ -63,7 +63,7 @@ def test_send_imports_no_other_command_module(tmp_path: Path) -> None:
 
 
 def exit_in_subprocess(body: str) -> subprocess.CompletedProcess[str]:
-    code = f"import sys, threading, time\nfrom swarmbus.bus.cli.common import exit_now\n{body}"
+    code = f"import sys, threading, time\nfrom swarmbus.cli.common import exit_now\n{body}"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from swarmbus import errors
-from swarmbus.bus.cli.params import parse_duration, parse_since
+from swarmbus.cli.params import parse_duration, parse_since
 from swarmbus.model import render, timefmt
 from swarmbus.model.messages import Message
 from swarmbus.storage.queries import load, parse_queries

@@ -1,4 +1,7 @@
-"""The bot token: only from the environment, checked before any network call, never logged.
+"""The Discord bot token: only from the environment, checked before any network call.
+
+It lives beside the `[discord]` config rather than in the bot, because the
+doctor checks it too. The bot keeps it out of its logs (`discord_bot.runner`).
 
 A token is three dot-separated base64url parts (user id, timestamp, HMAC). The
 checks catch the usual paste mistakes (a 'Bot ' prefix, quotes, a client
@@ -7,7 +10,6 @@ secret instead of the bot token) with a line that never repeats the value.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Mapping
@@ -16,7 +18,6 @@ from swarmbus import errors
 
 TOKEN_ENVS = ("SWARMBUS_DISCORD_TOKEN", "DISCORD_TOKEN")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{17,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
-REDACTED = "[token redacted]"
 
 
 def read_token(env: Mapping[str, str] = os.environ) -> str:
@@ -42,21 +43,3 @@ def check_token(token: str, source: str) -> str:
             f"Developer Portal (Bot, Reset Token)"
         )
     return token
-
-
-class RedactToken(logging.Filter):
-    """Blank the token out of any log record that reaches a handler (defence in depth)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._token in message:
-            record.msg, record.args = message.replace(self._token, REDACTED), None
-        if record.exc_info and not record.exc_text:  # format now, so it can be checked
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self._token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self._token, REDACTED)
-        return True

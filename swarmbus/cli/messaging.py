@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors, fsutil
-from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
-from swarmbus.bus.cli.params import parse_duration
+from swarmbus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.cli.params import parse_duration
 
 SENDER_ENV = "SWARMBUS_AGENT"
 

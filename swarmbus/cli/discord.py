@@ -12,15 +12,16 @@ from typing import Annotated
 
 import typer
 
-from swarmbus.bus.cli.common import handle_errors, run, state
+from swarmbus.cli.common import handle_errors, run, state
 
 
 @handle_errors
 def run_bot(ctx: typer.Context) -> None:
     """Run the bot until Ctrl+C: slash commands, command ledger, heartbeat, alerts."""
-    from swarmbus.discord_bot import credentials, runner
+    from swarmbus.agents.discord_token import read_token
+    from swarmbus.discord_bot import runner
 
-    token = credentials.read_token()
+    token = read_token()
     swarm = state(ctx).swarm()
     if not swarm.config.discord.admits_anyone():
         print(
@@ -46,9 +47,10 @@ def sync(
     ] = None,
 ) -> None:
     """Register the slash commands with Discord (after install or upgrade)."""
-    from swarmbus.discord_bot import credentials, runner
+    from swarmbus.agents.discord_token import read_token
+    from swarmbus.discord_bot import runner
 
-    token = credentials.read_token()
+    token = read_token()
     swarm = state(ctx).swarm()
     guild_id = _guild_id(guild) or swarm.config.discord.guild_id
     runner.protect_logs(token, state(ctx).verbose)

@@ -9,15 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
 from swarmbus.printable import visible
 
 PROGRESS_FROM = 100  # files; smaller trees finish before a bar would be worth drawing

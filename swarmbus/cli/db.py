@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
 from swarmbus.printable import visible
 
 

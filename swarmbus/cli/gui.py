@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.cli.common import JsonOption, handle_errors, print_json, run, state
 from swarmbus.printable import visible
 
 PROBE_TEXT = "swarmbus probe: if this arrived in {agent}'s chat, GUI delivery works ({time})."

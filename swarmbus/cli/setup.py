@@ -10,15 +10,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
 
 
 def _default_transport() -> Literal["gui", "inbox"]:

@@ -21,7 +21,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from swarmbus import __version__
-from swarmbus.bus.cli.common import CliState, configure_logging, exit_now
+from swarmbus.cli.common import CliState, configure_logging, exit_now
 from swarmbus.printable import visible
 
 try:  # typer 0.2x carries its own copy of click
@@ -123,7 +123,7 @@ def _typer(**options: Any) -> typer.Typer:
 
 def _function(target: str) -> Callable[..., Any]:
     module, name = target.split(":")
-    return getattr(importlib.import_module(f"swarmbus.bus.cli.{module}"), name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def build_app(names: Collection[str] | None = None) -> typer.Typer:

@@ -9,16 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
-from swarmbus.bus.cli.params import parse_since
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
+from swarmbus.cli.params import parse_since
 from swarmbus.printable import visible
 
 PREVIEW_WIDTH = 40  # characters of a body shown in tables

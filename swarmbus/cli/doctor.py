@@ -7,15 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
 
 HistoryOption = Annotated[bool, typer.Option("--history", help="Show past runs instead.")]
 LimitOption = Annotated[int, typer.Option(min=1, max=1000, help="With --history: how many runs.")]
@@ -49,8 +41,8 @@ def doctor(
 
 def _visit(ctx: typer.Context) -> Any:
     """The swarm to examine; a broken config is itself a finding when --db names the database."""
+    from swarmbus.agents.discord_token import read_token
     from swarmbus.bus.doctor import Visit
-    from swarmbus.discord_bot.credentials import read_token
 
     cli = state(ctx)
     try:

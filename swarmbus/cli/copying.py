@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import JsonOption, console, handle_errors, print_json, run, table
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, table
 
 SourceArgument = Annotated[
     str,

@@ -6,17 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
-from swarmbus.bus.cli.opening import open_swarm_database
-from swarmbus.bus.cli.params import parse_duration
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
+from swarmbus.cli.opening import open_swarm_database
+from swarmbus.cli.params import parse_duration
 
 OlderThanOption = Annotated[
     str, typer.Option("--older-than", help="Prune what finished longer ago than this (30d, 12h).")

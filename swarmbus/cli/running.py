@@ -17,16 +17,8 @@ import anyio
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import (
-    JsonOption,
-    console,
-    handle_errors,
-    print_json,
-    run,
-    state,
-    table,
-)
-from swarmbus.bus.cli.params import parse_duration
+from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
+from swarmbus.cli.params import parse_duration
 
 GIVE_UP_LONGEST = timedelta(hours=1)
 # Warnings a failing database repeats every few seconds; --once sums them up in its last line.
@@ -144,7 +136,7 @@ def _problem(dispatcher: Any, location: str, gave_up_after: float | None) -> str
 @handle_errors
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Agents with their queues, dead letters, and every system's heartbeat."""
-    from swarmbus.bus.cli.gui import pause_lines
+    from swarmbus.cli.gui import pause_lines
 
     report = run(_status, state(ctx).swarm())
     if as_json:

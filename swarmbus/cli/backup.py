@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus import errors
-from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
-from swarmbus.bus.cli.opening import open_swarm_database
+from swarmbus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.cli.opening import open_swarm_database
 
 TargetArgument = Annotated[Path, typer.Argument(help="Where to write the copy (a new file).")]
 SourceArgument = Annotated[Path, typer.Argument(help="A backup made by 'swarmbus db backup'.")]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from swarmbus.bus.cli.common import JsonOption, handle_errors, print_json, run, state
+from swarmbus.cli.common import JsonOption, handle_errors, print_json, run, state
 
 NameArgument = Annotated[str, typer.Argument(help="The reporting agent.")]
 StatusOption = Annotated[
@@ -48,7 +48,7 @@ def report(  # v2-allow: parameters typer maps each parameter to a command-line 
 
 async def _submit(swarm: Any, checked: Any) -> Any:
     from swarmbus.agents.reports import submit
-    from swarmbus.bus.cli.opening import open_swarm_database
+    from swarmbus.cli.opening import open_swarm_database
 
     async with await open_swarm_database(swarm, create=True) as db:
         return await submit(db, swarm, checked)
