@@ -62,7 +62,7 @@ async def swarmbus_run(
     swarm = temp_swarm(agents=8, synchronous=synchronous, database=database)
     transport = MemoryTransport(idempotent=idempotent)
     async with await Bus.open(swarm) as bus:
-        agents = list(bus.agents)
+        agents = list(bus.configured)
         dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(name="bench"))
 
         async def produce(offset: int) -> None:
@@ -187,7 +187,7 @@ def huey_run(count: int, fsync: bool | None = None) -> float:
 
 
 async def send_all(bus: Bus, count: int, producers: int) -> None:
-    agents = list(bus.agents)
+    agents = list(bus.configured)
 
     async def produce(offset: int) -> None:
         for n in range(offset, count, producers):
@@ -214,7 +214,7 @@ async def drain_run(count: int, dispatchers: int, database: str | None) -> float
     """Messages/s for `dispatchers` processes emptying a queue filled in big batches."""
     swarm = temp_swarm(agents=8, database=database)
     async with await Bus.open(swarm) as bus, dispatcher_processes(swarm, dispatchers, "drain"):
-        agents = [bus.agent(name) for name in bus.agents]
+        agents = [bus.agent(name) for name in bus.configured]
         envelope = requests.envelope("bench", {})
         start = time.perf_counter()
         for first in range(0, count, FILL_BATCH):

@@ -1,4 +1,8 @@
-"""The Bus: what agents, scripts and the bot call to send and inspect messages.
+"""The Bus: the one API every face (CLI, Discord, MCP, web) and every script calls.
+
+Each operation a face offers is one typed method here, so each rule (who may
+send, what a listing may ask for, what counts as a dead letter) is written
+once. Methods stay thin: heavier work lives in the modules they name.
 
 `send` returns a message id only after the row is committed: an acknowledged
 message survives any crash that follows. Concurrent sends in one process share
@@ -9,19 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Unpack
+from datetime import datetime
+from typing import TYPE_CHECKING, Unpack
 
 from swarmbus import errors
 from swarmbus.agents import registry
 from swarmbus.agents.config import AgentConfig, Swarm
 from swarmbus.bus import requests
+from swarmbus.bus.opening import open_swarm_database
 from swarmbus.bus.outbox import Outbox, compose
 from swarmbus.bus.requests import SendOptions
 from swarmbus.bus.signal import Signal
 from swarmbus.lifecycle import AsyncResource
 from swarmbus.model import ids
 from swarmbus.model.messages import Message
-from swarmbus.storage.database import Database, open_database
+from swarmbus.storage.database import Database
+
+if TYPE_CHECKING:
+    from swarmbus.bus.status import StatusReport
+    from swarmbus.model.systems import SystemStatus
+    from swarmbus.model.workspaces import AgentWorkspace, ReportedStatus
+
+EARLIEST = datetime.fromisoformat("1970-01-01T00:00:00+00:00")  # before any stored time
 
 
 @dataclass(frozen=True)
@@ -33,14 +46,21 @@ class Broadcast:
     created: bool
 
 
+# v2-allow: class_methods,class_lines the public façade: one method per operation of every face
 class Bus(AsyncResource):
-    """Send, broadcast, look up and requeue the messages of one swarm."""
+    """Send, list, look up and requeue the messages of one swarm, and read its state.
+
+    Open one with `Bus.open(swarm)` or `swarmbus.open_bus()`, use it as
+    `async with`. `configured` holds the config's agents by name; `location`
+    is the database (passwords left out).
+    """
 
     def __init__(self, db: Database, swarm: Swarm) -> None:
-        self.db = db
+        self.db = db  # storage, for the bus's own services; faces call the methods
         self.swarm = swarm
         self.settings = swarm.config.bus
-        self.agents: dict[str, AgentConfig] = swarm.agents
+        self.configured: dict[str, AgentConfig] = swarm.agents
+        self.location = db.location
         self.outbox = Outbox(db)
         self.sent: Signal = self.outbox.sent
 
@@ -51,12 +71,7 @@ class Bus(AsyncResource):
         `create=False` for callers that only read: a missing database is then
         refused (`DatabaseMissing`) instead of created empty.
         """
-        db = await open_database(
-            swarm.database,
-            synchronous=swarm.config.database.synchronous,
-            busy_timeout_ms=swarm.config.database.busy_timeout_ms,
-            create=create,
-        )
+        db = await open_swarm_database(swarm, create=create)
         try:
             await registry.sync(db, swarm)
         except BaseException:
@@ -66,6 +81,8 @@ class Bus(AsyncResource):
 
     async def close(self) -> None:
         await self.db.close()
+
+    # ------------------------------------------------------------ sending
 
     async def send(
         self, from_agent: str, to_agent: str, content: str, **options: Unpack[SendOptions]
@@ -97,7 +114,8 @@ class Bus(AsyncResource):
         """
         envelope = requests.envelope(from_agent, options)
         requests.check_content(content, self.settings.max_message_bytes)
-        agents = [self.agent(name) for name in _recipients(self.agents, from_agent, recipients)]
+        names = _recipients(self.configured, from_agent, recipients)
+        agents = [self.agent(name) for name in names]
         broadcast_id = ids.new_id()
         rows = [
             compose(envelope, a, content, self.settings.max_retries, broadcast_id) for a in agents
@@ -112,7 +130,14 @@ class Bus(AsyncResource):
 
     def agent(self, name: str) -> AgentConfig:
         """The configured agent called `name`, or `UnknownAgent`."""
-        return self.agents.get(name) or self.swarm.agent(name)
+        return self.configured.get(name) or self.swarm.agent(name)
+
+    def check_sender(self, name: str, *, label: str = "sender") -> str:
+        """Accept a sender who can be answered: a configured agent, `person` or `swarmbus`,
+        or an identity with ':' or '@' (`discord:alice`); else `UnknownAgent` naming `label`."""
+        return requests.check_sender(name, self.configured, label)
+
+    # ------------------------------------------------------------ messages
 
     async def get(self, message_id: str) -> Message:
         """The message with this id, or `UnknownMessage`."""
@@ -123,6 +148,37 @@ class Bus(AsyncResource):
                 f"no message has id {message_id!r}; list ids with 'swarmbus messages'"
             )
         return message
+
+    async def messages(
+        self,
+        agent: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        broadcast_id: str | None = None,
+        limit: int = 50,
+    ) -> list[Message]:
+        """Messages to or from `agent`, in a delivery `status`, sent at or after `since`,
+        of one broadcast; newest first, at most `limit` (1 to 10,000)."""
+        requests.check_status(status)
+        requests.check_limit(limit)
+        if agent is not None:
+            self.agent(agent)
+        return await self.db.messages.list(
+            agent=agent, status=status, since=since, broadcast_id=broadcast_id, limit=limit
+        )
+
+    async def dead_letters(
+        self, since: datetime | None = None, after_id: str = "", limit: int = 100
+    ) -> list[Message]:
+        """Dead letters that failed after the position (`since`, `after_id`), oldest first:
+        a watcher passes the last one it saw and gets only the new ones."""
+        requests.check_limit(limit)
+        return await self.db.messages.dead_letters_since(since or EARLIEST, after_id, limit)
+
+    async def recent_deliveries(self, limit: int = 10) -> list[Message]:
+        """The latest delivered messages, newest first."""
+        requests.check_limit(limit)
+        return await self.db.messages.recent_deliveries(limit)
 
     async def retry(self, message_id: str) -> Message:
         """Requeue one dead letter with a fresh set of attempts."""
@@ -143,6 +199,43 @@ class Bus(AsyncResource):
         if requeued:
             self.outbox.announce()
         return requeued
+
+    # ------------------------------------------------------------ the swarm
+
+    async def status(self) -> StatusReport:
+        """Agents with their queues, message totals, and every system's heartbeat."""
+        from swarmbus.bus.status import status_report
+
+        return await status_report(self)
+
+    async def agents(self) -> list[AgentWorkspace]:
+        """The registry's row of every configured agent, in config order (synced first)."""
+        return await registry.listing(self.db, self.swarm)
+
+    async def report(
+        self,
+        agent: str,
+        status: ReportedStatus,
+        focus: str | None = None,
+        cycle: bool = False,
+        task_done: bool = False,
+    ) -> AgentWorkspace:
+        """Record what an agent says about itself: its status (idle, busy, blocked, offline),
+        its focus ('' clears it), a finished cycle or task; return its updated row with a
+        fresh coordination efficiency."""
+        from swarmbus.agents.reports import check_report, submit
+        from swarmbus.model.workspaces import Report
+
+        checked = check_report(self.swarm, Report(agent, status, focus, cycle, task_done))
+        return await submit(self.db, self.swarm, checked)
+
+    async def systems(self) -> list[SystemStatus]:
+        """Every system's latest heartbeat row (dispatchers, monitors, bots), stopped ones too."""
+        return await self.db.systems.list()
+
+    async def heartbeat(self, status: SystemStatus) -> None:
+        """Write a long-running face's heartbeat row; `error_count` is its own count so far."""
+        await self.db.systems.heartbeat(status)
 
 
 def _recipients(

@@ -89,7 +89,7 @@ class DispatchContext:
         messages wait), and so are lanes this dispatcher is delivering already.
         """
         lanes = {}
-        for agent in self.bus.agents.values():
+        for agent in self.bus.configured.values():
             transport = self.route(agent)
             if transport is None:
                 continue

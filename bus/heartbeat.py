@@ -82,7 +82,7 @@ class Heartbeat:
             "backoff_base_seconds": settings.backoff_base_seconds,
             "backoff_max_seconds": settings.backoff_max_seconds,
             "max_in_flight": self.max_in_flight,
-            "agents": len(self.ctx.bus.agents),
+            "agents": len(self.ctx.bus.configured),
         }
 
 

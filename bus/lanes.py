@@ -61,7 +61,7 @@ class LaneRunner:
         them while the lane waits for its slot as much as while it delivers.
         """
         key = (lane[0].to_agent, lane[0].priority_rank)
-        transport = self.ctx.route(self.ctx.bus.agents[lane[0].to_agent])
+        transport = self.ctx.route(self.ctx.bus.configured[lane[0].to_agent])
         try:
             if transport is None:  # it became unavailable since the claim
                 await self._release(token, lane)
@@ -128,7 +128,7 @@ class LaneRunner:
         """
         await self._flush(work)
         leases = self.ctx.bus.db.leases
-        agent = self.ctx.bus.agents[message.to_agent]
+        agent = self.ctx.bus.configured[message.to_agent]
         if message.attempt_started_at is not None and agent.on_uncertain == "hold":
             self.ctx.leases.drop([message.message_id])
             reason = render.uncertain_reason(message)
@@ -151,7 +151,7 @@ class LaneRunner:
         return "lost"
 
     async def _attempt(self, work: LaneWork, message: Message) -> tuple[DeliveryResult, int]:
-        agent = self.ctx.bus.agents[message.to_agent]
+        agent = self.ctx.bus.configured[message.to_agent]
         redelivery = message.message_id in work.reclaimed
         self.ctx.stats.redeliveries += redelivery
         request = DeliveryRequest(message, agent, redelivery, message.attempt_started_at)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypedDict
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from swarmbus import errors
-from swarmbus.model.messages import PRIORITIES, Priority
+from swarmbus.model.messages import DELIVERY_STATUSES, PRIORITIES, Priority
 
 SENDER_RULE = "1-64 letters, digits, '_', '.', ':', '@' or '-'"
 # Plain senders that are not agents: the CLI's default, and the GUI probe's sender.
@@ -22,6 +22,7 @@ TAG_RULE = "1-32 letters, digits, '_', '.', ':' or '-'"
 MAX_TAGS = 16
 MAX_KEY_LENGTH = 200
 MAX_EXPIRY_SECONDS = 365 * 24 * 3600
+MAX_LISTED = 10_000  # messages one listing returns at most
 _SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")
 _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$")
 
@@ -108,6 +109,35 @@ def is_known_sender(sender: str, agents: Collection[str]) -> bool:
     the replies to it would go nowhere.
     """
     return sender in agents or sender in RESERVED_SENDERS or any(c in sender for c in ":@")
+
+
+def check_sender(sender: str, agents: Collection[str], label: str = "sender") -> str:
+    """Accept a sender `is_known_sender` knows; else `UnknownAgent` naming `label` and who is.
+
+    `label` says where the name came from (`--from`, `$SWARMBUS_AGENT`), so the
+    line points at what to fix.
+    """
+    if is_known_sender(sender, agents):
+        return sender
+    others = " or ".join(repr(name) for name in RESERVED_SENDERS)
+    raise errors.UnknownAgent(
+        f"{label} {sender!r} is not a configured agent; configured agents: "
+        f"{', '.join(agents)} (other senders: {others}, or a name with ':' or '@')"
+    )
+
+
+def check_status(status: str | None) -> None:
+    """Refuse a listing by a delivery status no message can have."""
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise errors.UsageError(
+            f"status {status!r} is not allowed; use {', '.join(DELIVERY_STATUSES)}"
+        )
+
+
+def check_limit(limit: int) -> None:
+    """Refuse a listing of no messages, or of more than one listing may hold."""
+    if not 1 <= limit <= MAX_LISTED:
+        raise errors.UsageError(f"limit {limit} is not allowed; use 1 to {MAX_LISTED:,}")
 
 
 def check_content(content: str, max_bytes: int) -> str:

@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from swarmbus import errors
+from swarmbus.bus.api import Bus
 from swarmbus.discord_bot.stats import BotStats
 from swarmbus.discord_bot.text import CONTENT_LIMIT, ago, fit_lines, inline
 from swarmbus.model import timefmt
-from swarmbus.storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +33,13 @@ class AlertWatcher:
 
     def __init__(
         self,
-        db: Database,
+        bus: Bus,
         post: Callable[[str], Awaitable[object]],
         stats: BotStats,
         min_interval: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._db = db
+        self._bus = bus
         self._post = post
         self._stats = stats
         self._min_interval = min_interval
@@ -80,7 +80,7 @@ class AlertWatcher:
             await anyio.sleep(interval)
 
     async def _dead_letters(self) -> list[str]:
-        found = await self._db.messages.dead_letters_since(self._since, self._after_id, BATCH)
+        found = await self._bus.dead_letters(self._since, self._after_id, BATCH)
         lines = []
         for message in found:
             if message.processed_at is not None:
@@ -100,7 +100,7 @@ class AlertWatcher:
     async def _stale_systems(self) -> list[str]:
         now = timefmt.utcnow()
         lines = []
-        for system in await self._db.systems.list():
+        for system in await self._bus.systems():
             if not system.is_stale(now):
                 self._stale.discard(system.system_id)
             elif system.system_id not in self._stale:

@@ -41,7 +41,7 @@ class SwarmBot(discord.Client):
             self.tree.add_command(command)
         self.heartbeat = Heartbeat(self.context, self.gateway)
         self.alerts = AlertWatcher(
-            bus.db, self.post_alert, self.context.stats, config.alert_min_interval_seconds
+            bus, self.post_alert, self.context.stats, config.alert_min_interval_seconds
         )
         self._services: list[asyncio.Task[None]] = []
 

@@ -12,8 +12,8 @@ import discord
 
 from swarmbus.agents.config import DiscordConfig
 from swarmbus.bus.api import Bus
+from swarmbus.bus.ledger import CommandLedger
 from swarmbus.discord_bot.invocation import Verdict, invocation_of, ledger_row
-from swarmbus.discord_bot.ledger import Ledger
 from swarmbus.discord_bot.stats import BotStats
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class BotContext:
         self.bus = bus
         self.config = config
         self.options = options
-        self.ledger = Ledger(bus.db.commands)
+        self.ledger = CommandLedger.of(bus)
         self.stats = BotStats()
         self._followups: set[asyncio.Task[None]] = set()
 

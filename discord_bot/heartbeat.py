@@ -97,7 +97,7 @@ class Heartbeat:
         """Flush waiting ledger rows, then write the row; False if the database refused it."""
         await self.context.ledger.flush()
         try:
-            await self.context.bus.db.systems.heartbeat(self.row(state))
+            await self.context.bus.heartbeat(self.row(state))
         except errors.StorageError as exc:
             self.context.stats.heartbeat_failures += 1
             logger.warning("heartbeat not written: %s", exc, extra={"action": "heartbeat_failed"})

@@ -7,7 +7,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from swarmbus.bus.status import status_report
+from swarmbus.bus.audits import Audits
 from swarmbus.discord_bot import embeds
 from swarmbus.discord_bot.arguments import (
     AGENT_MAX_CHARS,
@@ -29,21 +29,21 @@ WORST_COMPONENTS = 5  # components listed by /compliance
 
 async def agents(interaction: discord.Interaction[Any]) -> None:
     """The registry with each agent's transport, state and queue depth."""
-    report = await status_report(context_of(interaction).bus)
+    report = await context_of(interaction).bus.status()
     await reply(interaction, embed=embeds.agents_embed(report))
 
 
 async def status(interaction: discord.Interaction[Any]) -> None:
     """Queue depth by status, dead letters, last deliveries."""
     bus = context_of(interaction).bus
-    report = await status_report(bus)
-    recent = await bus.db.messages.recent_deliveries(RECENT_DELIVERIES)
+    report = await bus.status()
+    recent = await bus.recent_deliveries(RECENT_DELIVERIES)
     await reply(interaction, embed=embeds.status_embed(report, recent, timefmt.utcnow()))
 
 
 async def health(interaction: discord.Interaction[Any]) -> None:
     """Every system's heartbeat: age, health score, errors; stale ones marked."""
-    report = await status_report(context_of(interaction).bus)
+    report = await context_of(interaction).bus.status()
     await reply(interaction, embed=embeds.health_embed(report.systems))
 
 
@@ -64,16 +64,12 @@ async def messages(
     args = parse(MessagesArguments, agent=agent, status=status, limit=limit)
     if args.agent is not None:
         invocation_of(interaction).agent_id = bus.agent(args.agent).name
-    found = await bus.db.messages.list(agent=args.agent, status=args.status, limit=args.limit)
+    found = await bus.messages(agent=args.agent, status=args.status, limit=args.limit)
     filters = "".join(f" · {v}" for v in (args.agent, args.status) if v)
     await reply(interaction, embed=embeds.messages_embed(found, filters, timefmt.utcnow()))
 
 
 async def compliance(interaction: discord.Interaction[Any]) -> None:
     """The latest V2 compliance audit run (the auditor writes it)."""
-    audits = context_of(interaction).bus.db.audits
-    runs = await audits.runs(limit=1)
-    latest = runs[0] if runs else None
-    worst = await audits.rows_of_run(latest["run_id"]) if latest and latest["run_id"] else []
-    embed = embeds.compliance_embed(latest, worst[:WORST_COMPONENTS])
-    await reply(interaction, embed=embed)
+    latest = await Audits(context_of(interaction).bus).latest(WORST_COMPONENTS)
+    await reply(interaction, embed=embeds.compliance_embed(latest.run, latest.worst))

@@ -45,16 +45,14 @@ async def agent_choices(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     """Configured agents whose name contains what was typed, with transport and state."""
-    context = context_of(interaction)
-    rows = {w.agent_id: w for w in await context.bus.db.workspaces.list()}
     typed = current.strip().lower()
-    choices = []
-    for name, agent in context.bus.agents.items():
-        if typed in name.lower():
-            state = rows[name].status if name in rows else "unknown"
-            label = f"{name} ({agent.transport}, {state})"
-            choices.append(app_commands.Choice(name=label, value=name))
-    return choices[:CHOICES_LIMIT]
+    return [
+        app_commands.Choice(
+            name=f"{row.agent_id} ({row.transport}, {row.status})", value=row.agent_id
+        )
+        for row in await context_of(interaction).bus.agents()
+        if typed in row.agent_id.lower()
+    ][:CHOICES_LIMIT]
 
 
 async def dead_letter_choices(
@@ -62,7 +60,7 @@ async def dead_letter_choices(
 ) -> list[app_commands.Choice[str]]:
     """Dead letters whose id starts with what was typed (ids are hard to type on a phone)."""
     context = context_of(interaction)
-    failed = await context.bus.db.messages.list(status="failed", limit=100)
+    failed = await context.bus.messages(status="failed", limit=100)
     typed = current.strip().upper()
     return [
         app_commands.Choice(name=_dead_letter_label(m), value=m.message_id)

@@ -1,6 +1,6 @@
 """The ledger writer's queue: late rows keep their order, lost rows are counted, none vanish.
 
-These drive `Ledger` with a repository stand-in that refuses on demand (a
+These drive `CommandLedger` with a repository stand-in that refuses on demand (a
 locked real database is in test_health_and_alerts.py).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from swarmbus import errors
-from swarmbus.discord_bot.ledger import Ledger
+from swarmbus.bus.ledger import CommandLedger
 from swarmbus.model.commands import DiscordCommand
 
 
@@ -50,7 +50,7 @@ def repository() -> Repository:
 async def test_rows_wait_while_the_database_is_busy_then_keep_their_order(
     repository: Repository,
 ) -> None:
-    ledger = Ledger(repository)  # type: ignore[arg-type]
+    ledger = CommandLedger(repository)  # type: ignore[arg-type]
     repository.error = errors.DatabaseBusy()
     await ledger.record(row("first"))
     await ledger.record(row("second"))
@@ -62,7 +62,7 @@ async def test_rows_wait_while_the_database_is_busy_then_keep_their_order(
 
 
 async def test_an_update_reaches_a_row_still_waiting(repository: Repository) -> None:
-    ledger = Ledger(repository)  # type: ignore[arg-type]
+    ledger = CommandLedger(repository)  # type: ignore[arg-type]
     repository.error = errors.DatabaseBusy()
     waiting = row("send")
     await ledger.record(waiting)
@@ -75,7 +75,7 @@ async def test_an_update_reaches_a_row_still_waiting(repository: Repository) -> 
 
 
 async def test_a_full_queue_drops_the_oldest_row_and_counts_it(repository: Repository) -> None:
-    ledger = Ledger(repository, pending_limit=2)  # type: ignore[arg-type]
+    ledger = CommandLedger(repository, pending_limit=2)  # type: ignore[arg-type]
     repository.error = errors.DatabaseBusy()
     for name in ("a", "b", "c"):
         await ledger.record(row(name))
@@ -89,7 +89,7 @@ async def test_a_full_queue_drops_the_oldest_row_and_counts_it(repository: Repos
 async def test_a_rejected_row_is_counted_lost_and_does_not_block_the_rest(
     repository: Repository, error: Exception
 ) -> None:
-    ledger = Ledger(repository)  # type: ignore[arg-type]
+    ledger = CommandLedger(repository)  # type: ignore[arg-type]
     repository.error = error
     await ledger.record(row("bad"))
     assert (ledger.pending, ledger.lost) == (0, 1)
@@ -99,7 +99,7 @@ async def test_a_rejected_row_is_counted_lost_and_does_not_block_the_rest(
 
 
 async def test_a_duplicate_means_an_earlier_try_landed(repository: Repository) -> None:
-    ledger = Ledger(repository)  # type: ignore[arg-type]
+    ledger = CommandLedger(repository)  # type: ignore[arg-type]
     repository.error = errors.DuplicateKey()
     await ledger.record(row("twice"))
     assert (ledger.pending, ledger.lost, ledger.failures) == (0, 0, 0)

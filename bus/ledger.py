@@ -1,5 +1,8 @@
 """The command ledger: writes `discord_commands` rows so a busy database fails nothing.
 
+Every face that takes commands from people (the Discord bot) records each
+invocation here, through its bus, never through a repository.
+
 The storage layer already retries a busy database a few times per statement.
 If a write still fails, the row waits in a bounded in-memory queue that the
 heartbeat flushes, and the failure is counted (the heartbeat reports it): a
@@ -11,27 +14,44 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from swarmbus import errors
 from swarmbus.model.commands import DiscordCommand
-from swarmbus.storage.commands import CommandRepository
+
+if TYPE_CHECKING:
+    from swarmbus.bus.api import Bus
 
 logger = logging.getLogger(__name__)
 
 PENDING_LIMIT = 1000  # rows held in memory while the database refuses them
 
 
-class Ledger:
+class CommandStore(Protocol):
+    """Where ledger rows go: the `discord_commands` table (a stand-in in tests)."""
+
+    async def record(self, command: DiscordCommand) -> None: ...
+
+    async def update_response(
+        self, command_id: str, discord_bot_response: str, response_data: dict[str, Any] | None
+    ) -> bool: ...
+
+
+class CommandLedger:
     """Records invocations; never raises."""
 
-    def __init__(self, repository: CommandRepository, pending_limit: int = PENDING_LIMIT) -> None:
+    def __init__(self, repository: CommandStore, pending_limit: int = PENDING_LIMIT) -> None:
         self._repository = repository
         self._pending: deque[DiscordCommand] = deque()
         self._pending_limit = pending_limit
         self.written = 0
         self.failures = 0  # writes that failed (each is retried from the queue)
         self.lost = 0  # rows given up on
+
+    @classmethod
+    def of(cls, bus: Bus) -> CommandLedger:
+        """The ledger of the swarm behind `bus`."""
+        return cls(bus.db.commands)
 
     @property
     def pending(self) -> int:
