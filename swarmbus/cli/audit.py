@@ -89,26 +89,26 @@ def _hold_to(average: float | None, fail_under: float, whose: str) -> None:
 
 async def _audit(swarm: Any, request: Any, show_progress: bool) -> Any:
     from swarmbus.agents.auditor import files
-    from swarmbus.agents.auditor.runner import run_audit
-    from swarmbus.storage.database import open_database
+    from swarmbus.bus.api import Bus
+    from swarmbus.bus.audits import Audits
 
-    async with await open_database(swarm.database) as db:
+    async with await Bus.open(swarm) as bus:
         if not show_progress:
-            return await run_audit(db, request)
+            return await Audits(bus).run(request)
         from rich.progress import Progress
 
         total = len(files.discover(request.root, request.rules))
         with Progress(transient=True, disable=total < PROGRESS_FROM) as bar:
             task = bar.add_task("auditing", total=total)
-            return await run_audit(db, request, lambda n: bar.advance(task, n))
+            return await Audits(bus).run(request, lambda n: bar.advance(task, n))
 
 
 async def _summary(swarm: Any) -> dict[str, Any]:
-    from swarmbus.agents.auditor.runner import audit_summary
-    from swarmbus.storage.database import open_database
+    from swarmbus.bus.api import Bus
+    from swarmbus.bus.audits import Audits
 
-    async with await open_database(swarm.database, create=False) as db:
-        return await audit_summary(db)
+    async with await Bus.open(swarm, create=False) as bus:
+        return await Audits(bus).summary()
 
 
 def _show_report(report: Any, summary: dict[str, Any]) -> None:

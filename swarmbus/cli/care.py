@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 
 from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
-from swarmbus.cli.opening import open_swarm_database
 from swarmbus.cli.params import parse_duration
 
 OlderThanOption = Annotated[
@@ -19,20 +18,13 @@ DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only count what w
 @handle_errors
 def check(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Integrity, foreign keys and a 0-100 health score with the reasons; exit 1 if damaged."""
-    report = run(_check, state(ctx).swarm())
+    report = run(state(ctx).operations().check)
     if as_json:
         print_json(report.as_dict())
     else:
         _show_health(report)
     if report.facts.integrity or report.facts.foreign_keys:
         raise typer.Exit(1)
-
-
-async def _check(swarm: Any) -> Any:
-    from swarmbus.storage import maintenance
-
-    async with await open_swarm_database(swarm, create=False) as db:
-        return await maintenance.check(db)
 
 
 def _show_health(report: Any) -> None:
@@ -52,7 +44,7 @@ def _show_health(report: Any) -> None:
 
 
 def _maintain(ctx: typer.Context, operation: str, as_json: bool) -> None:
-    result = run(_run_operation, state(ctx).swarm(), operation)
+    result = run(state(ctx).operations().maintain, operation)
     if as_json:
         print_json(result.as_dict())
         return
@@ -60,13 +52,6 @@ def _maintain(ctx: typer.Context, operation: str, as_json: bool) -> None:
         f"{operation}: {result.size_before:,} -> {result.size_after:,} bytes "
         f"({result.size_after - result.size_before:+,}) in {result.seconds:.3f} s"
     )
-
-
-async def _run_operation(swarm: Any, operation: Any) -> Any:
-    from swarmbus.storage import maintenance
-
-    async with await open_swarm_database(swarm, create=False) as db:
-        return await maintenance.maintain(db, operation)
 
 
 @handle_errors
@@ -99,7 +84,7 @@ def prune(
     Pending, claimed, retrying and failed messages are never deleted.
     """
     age = parse_duration(older_than, what="--older-than")
-    result = run(_prune, state(ctx).swarm(), age, dry_run)
+    result = run(_prune, state(ctx).operations(), age, dry_run)
     if as_json:
         print_json(result.as_dict())
         return
@@ -108,10 +93,5 @@ def prune(
     print(f"{verb} {parts} (finished before {result.cutoff:%Y-%m-%d %H:%M:%S} UTC)")
 
 
-async def _prune(swarm: Any, age: Any, dry_run: bool) -> Any:
-    from swarmbus.model import timefmt
-    from swarmbus.storage import retention
-
-    cutoff = timefmt.utcnow() - age
-    async with await open_swarm_database(swarm, create=False) as db:
-        return await (retention.count(db, cutoff) if dry_run else retention.prune(db, cutoff))
+async def _prune(operations: Any, age: Any, dry_run: bool) -> Any:
+    return await operations.prune(age, dry_run=dry_run)

@@ -40,13 +40,18 @@ class CliState:
     verbose: bool = False
 
     def swarm(self) -> Any:
-        """Load the configuration (honouring --config/--db and their variables)."""
-        from swarmbus.agents import config as swarm_config
+        """Load the configuration (honouring --config/--db and their variables), as
+        `swarmbus.open_bus` does."""
+        from swarmbus.bus.opening import load_swarm
 
-        env = dict(os.environ)
-        if self.db:
-            env[swarm_config.DATABASE_ENV] = self.db
-        return swarm_config.load(self.config, env)
+        return load_swarm(self.config, db=self.db)
+
+    def operations(self) -> Any:
+        """The operations on this swarm's database (`db …`, `doctor`, `resume`)."""
+        from swarmbus.bus.operations import Operations
+
+        swarm = self.swarm()
+        return Operations(swarm.database, swarm)
 
 
 def state(ctx: typer.Context) -> CliState:

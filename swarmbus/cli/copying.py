@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from swarmbus import errors
 from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, table
 
 SourceArgument = Annotated[
@@ -33,7 +32,6 @@ def copy(
     as_json: bool = JsonOption,
 ) -> None:
     """Copy every table, in batches, and verify the row counts."""
-    _check_source(source)
     report = run(_copy, source, target, append, not as_json and sys.stderr.isatty())
     if as_json:
         print_json({"source": report.source, "copied": report.copied, "target": report.after})
@@ -50,27 +48,16 @@ def copy(
     )
 
 
-def _check_source(source: str) -> None:
-    from swarmbus.storage import postgres
-    from swarmbus.storage.database import sqlite_path
-
-    if not postgres.is_postgres_url(source) and not sqlite_path(source).is_file():
-        raise errors.UsageError(f"source database {source} does not exist")
-
-
 async def _copy(source: str, target: str, append: bool, show_progress: bool) -> Any:
-    from swarmbus.storage.copying import copy_database, counts
-    from swarmbus.storage.database import open_database
+    from rich.progress import Progress
 
-    async with (
-        await open_database(source, create=False) as origin,  # a copy's source is only read
-        await open_database(target) as dest,
-    ):
-        if not show_progress:
-            return await copy_database(origin, dest, append)
-        from rich.progress import Progress
+    from swarmbus.bus.operations import Operations
 
-        total = sum((await counts(origin)).values())
-        with Progress(transient=True) as bar:
-            task = bar.add_task("copying", total=total)
-            return await copy_database(origin, dest, append, lambda _t, n: bar.advance(task, n))
+    with Progress(transient=True, disable=not show_progress) as bar:
+        task = bar.add_task("copying", total=None)
+        return await Operations.copy(
+            source,
+            target,
+            append=append,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )

@@ -11,8 +11,7 @@ from swarmbus.printable import visible
 @handle_errors
 def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Schema version, rows per table, size on disk and journal mode."""
-    swarm = state(ctx).swarm()
-    info = run(_describe, swarm.database)
+    info = run(state(ctx).operations().status)
     if as_json:
         print_json(info.as_dict())
         return
@@ -24,12 +23,3 @@ def db_status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     out.print(
         table(None, ["table", "rows"], [[name, f"{n:,}"] for name, n in info.row_counts.items()])
     )
-
-
-async def _describe(location: str):  # type: ignore[no-untyped-def]
-    from swarmbus.storage.database import open_database
-
-    async with await open_database(location, create=False) as db:
-        from swarmbus.storage.database import describe
-
-        return await describe(db)

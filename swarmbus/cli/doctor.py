@@ -25,33 +25,31 @@ def doctor(
 
     Each check is recorded as an integration_tests row; exits 1 when any check failed.
     """
-    visit = _visit(ctx)
+    operations, config_error = _operations(ctx)
     if history:
-        from swarmbus.bus.doctor import history as past_runs
-
-        _show_history(run(past_runs, visit.database, limit), as_json)
+        _show_history(run(operations.doctor_history, limit), as_json)
         return
-    from swarmbus.bus.doctor import run_doctor
-
-    report = run(run_doctor, visit)
+    report = run(_run_doctor, operations, config_error)
     print_json(report.as_dict()) if as_json else _show(report)
     if report.failed:
         raise typer.Exit(1)
 
 
-def _visit(ctx: typer.Context) -> Any:
+def _operations(ctx: typer.Context) -> tuple[Any, str | None]:
     """The swarm to examine; a broken config is itself a finding when --db names the database."""
-    from swarmbus.agents.discord_token import read_token
-    from swarmbus.bus.doctor import Visit
+    from swarmbus.bus.operations import Operations
 
     cli = state(ctx)
     try:
-        swarm = cli.swarm()
+        return cli.operations(), None
     except errors.ConfigError as exc:
         if not cli.db:
             raise
-        return Visit(cli.db, None, read_token=read_token, config_error=str(exc))
-    return Visit(swarm.database, swarm, read_token=read_token)
+        return Operations(cli.db), str(exc)
+
+
+async def _run_doctor(operations: Any, config_error: str | None) -> Any:
+    return await operations.doctor(config_error=config_error)
 
 
 def _show(report: Any) -> None:

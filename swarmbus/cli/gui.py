@@ -162,31 +162,26 @@ async def _probe(agent: Any, body: str) -> tuple[Any, int]:
 @handle_errors
 def resume(ctx: typer.Context) -> None:
     """Resume GUI delivery after the fail-safe paused it (mouse flung into a corner)."""
-    from swarmbus.bus.transports.screen_state import all_markers
+    from swarmbus.bus.operations import Operations
 
-    cleared = [pause for marker in all_markers() if (pause := marker.clear()) is not None]
-    for pause in cleared:
+    config_error = None
+    try:
+        operations = state(ctx).operations()
+    except errors.ConfigError as exc:  # the pauses are cleared all the same
+        operations, config_error = Operations(None), exc
+    resumed = run(operations.resume)
+    for pause in resumed.cleared:
         print(f"resumed GUI delivery on {pause.screen} (it was {pause.describe().split(';')[0]})")
-    if not cleared:
+    if not resumed.cleared:
         print("GUI delivery was not paused")
-    try:
-        swarm = state(ctx).swarm()
-    except errors.ConfigError as exc:
-        print(f"dispatchers were not woken ({exc}); they resume with the next message sent")
-        return
-    try:
-        run(_wake_dispatchers, swarm.database)
-    except errors.DatabaseMissing as exc:
-        print(f"dispatchers were not woken ({exc})")
-        return
-    print("woke the dispatchers of this swarm")
-
-
-async def _wake_dispatchers(location: str) -> None:
-    from swarmbus.storage.database import open_database
-
-    async with await open_database(location, create=False) as db:
-        await db.connector.announce()
+    if config_error is not None:
+        print(
+            f"dispatchers were not woken ({config_error}); they resume with the next message sent"
+        )
+    elif not resumed.woke:
+        print(f"dispatchers were not woken ({resumed.problem})")
+    else:
+        print("woke the dispatchers of this swarm")
 
 
 def pause_lines() -> list[str]:

@@ -104,18 +104,13 @@ def broadcast(  # v2-allow: parameters typer maps each parameter to a command-li
 
 
 def check_sender(ctx: typer.Context, swarm: Any, sender: str) -> None:
-    """Refuse a sender that is no configured agent (a typo in --from or $SWARMBUS_AGENT)."""
-    from swarmbus.bus.requests import RESERVED_SENDERS, is_known_sender
+    """Refuse a sender that is no configured agent (a typo in --from or $SWARMBUS_AGENT),
+    by the bus's rule (`Bus.check_sender`), before anything is read or opened."""
+    from swarmbus.bus import requests
 
-    if is_known_sender(sender, swarm.agents):
-        return
     source = ctx.get_parameter_source("sender")
     label = f"${SENDER_ENV}" if source is not None and source.name == "ENVIRONMENT" else "--from"
-    others = " or ".join(repr(name) for name in RESERVED_SENDERS)
-    raise errors.UnknownAgent(
-        f"{label} {sender!r} is not a configured agent; configured agents: "
-        f"{', '.join(swarm.agents)} (other senders: {others}, or a name with ':' or '@')"
-    )
+    requests.check_sender(sender, swarm.agents, label)
 
 
 def body_of(message: str | None, file: Path | None, max_bytes: int) -> str:

@@ -51,12 +51,10 @@ def messages(  # v2-allow: parameters typer maps each parameter to a command-lin
 
 
 def _filters(swarm: Any, agent: str | None, status: str | None, since: str | None) -> dict:
-    from swarmbus.model.messages import DELIVERY_STATUSES
+    """The bus's listing rules, applied before the database is opened."""
+    from swarmbus.bus import requests
 
-    if status is not None and status not in DELIVERY_STATUSES:
-        raise errors.UsageError(
-            f"status {status!r} is not allowed; use {', '.join(DELIVERY_STATUSES)}"
-        )
+    requests.check_status(status)
     if agent is not None:
         swarm.agent(agent)
     return {"agent": agent, "status": status, "since": parse_since(since) if since else None}
@@ -69,10 +67,10 @@ def preview(text: str, width: int = PREVIEW_WIDTH) -> str:
 
 
 async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
-    from swarmbus.storage.database import open_database
+    from swarmbus.bus.api import Bus
 
-    async with await open_database(swarm.database, create=False) as db:
-        return await db.messages.list(**filters)
+    async with await Bus.open(swarm, create=False) as bus:
+        return await bus.messages(**filters)
 
 
 @handle_errors
@@ -181,10 +179,10 @@ def inbox(
     as_json: bool = JsonOption,
 ) -> None:
     """List an inbox agent's files in delivery order, or print one message."""
-    from swarmbus.storage.database import require_database
+    from swarmbus.bus.opening import require_swarm_database
 
     swarm = state(ctx).swarm()
-    require_database(swarm.database)  # a mistyped --db is a mistake here too
+    require_swarm_database(swarm)  # a mistyped --db is a mistake here too
     folder = swarm.inbox_dir(swarm.agent(agent))
     entries = inbox_entries(folder)
     if message_id is not None:

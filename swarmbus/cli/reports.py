@@ -35,7 +35,7 @@ def report(  # v2-allow: parameters typer maps each parameter to a command-line 
 
     swarm = state(ctx).swarm()
     checked = check_report(swarm, Report(name, status, focus, cycle, task_done))  # type: ignore[arg-type]
-    row = run(_submit, swarm, checked)
+    row = run(_submit, swarm, checked)  # checked first: a refused report creates no database
     if as_json:
         print_json(row.model_dump(mode="json"))
         return
@@ -46,9 +46,10 @@ def report(  # v2-allow: parameters typer maps each parameter to a command-line 
     )
 
 
-async def _submit(swarm: Any, checked: Any) -> Any:
-    from swarmbus.agents.reports import submit
-    from swarmbus.cli.opening import open_swarm_database
+async def _submit(swarm: Any, report: Any) -> Any:
+    from swarmbus.bus.api import Bus
 
-    async with await open_swarm_database(swarm, create=True) as db:
-        return await submit(db, swarm, checked)
+    async with await Bus.open(swarm) as bus:
+        return await bus.report(
+            report.agent_id, report.status, report.focus, report.cycle, report.task_done
+        )

@@ -103,7 +103,7 @@ async def _dispatch(
                 watch.start_soon(_give_up_when_failing, dispatcher, give_up, gave_up)
             stats = await dispatcher.run(once=once)
             watch.cancel_scope.cancel()
-        return stats, _problem(dispatcher, bus.db.location, give_up if gave_up.is_set() else None)
+        return stats, _problem(dispatcher, bus.location, give_up if gave_up.is_set() else None)
 
 
 async def _give_up_when_failing(dispatcher: Any, after: float, gave_up: anyio.Event) -> None:
@@ -208,7 +208,6 @@ def _systems_table(report: Any) -> Any:
 
 async def _status(swarm: Any) -> Any:
     from swarmbus.bus.api import Bus
-    from swarmbus.bus.status import status_report
 
     async with await Bus.open(swarm, create=False) as bus:
-        return await status_report(bus)
+        return await bus.status()

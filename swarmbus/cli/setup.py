@@ -67,14 +67,9 @@ def _new_config_path(directory: Path, force: bool) -> Path:
 
 def _files_to_create(location: str) -> list[Path]:
     """The database's files (SQLite: the file, its log, its shared memory) not there yet."""
-    from swarmbus.storage import postgres
-    from swarmbus.storage.database import sqlite_path
+    from swarmbus.bus.opening import database_files
 
-    if postgres.is_postgres_url(location):
-        return []
-    path = sqlite_path(location)
-    candidates = [path, *(Path(f"{path}{suffix}") for suffix in ("-wal", "-shm", "-journal"))]
-    return [candidate for candidate in candidates if not candidate.exists()]
+    return [candidate for candidate in database_files(location) if not candidate.exists()]
 
 
 def _parse_starter(text: str, path: Path, database: str | None) -> Any:
@@ -87,14 +82,13 @@ def _parse_starter(text: str, path: Path, database: str | None) -> Any:
 
 
 async def _create_database(swarm):  # type: ignore[no-untyped-def]
-    from swarmbus.agents import registry
-    from swarmbus.storage.database import open_database
+    """Create, migrate and register the agents (opening the bus does all three)."""
+    from swarmbus.bus.api import Bus
+    from swarmbus.bus.operations import Operations
 
-    async with await open_database(swarm.database) as db:
-        await registry.sync(db, swarm)
-        from swarmbus.storage.database import describe
-
-        return await describe(db)
+    async with await Bus.open(swarm):
+        pass
+    return await Operations(swarm.database, swarm).status()
 
 
 @handle_errors
@@ -149,11 +143,10 @@ def _target(swarm, agent) -> str:  # type: ignore[no-untyped-def]
 
 
 async def _agents(swarm):  # type: ignore[no-untyped-def]
-    from swarmbus.agents import registry
-    from swarmbus.storage.database import open_database
+    from swarmbus.bus.api import Bus
 
-    async with await open_database(swarm.database, create=False) as db:
-        return await registry.listing(db, swarm)
+    async with await Bus.open(swarm, create=False) as bus:
+        return await bus.agents()
 
 
 @handle_errors
