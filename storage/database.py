@@ -200,8 +200,9 @@ async def _connect(location: str, synchronous: Synchronous, busy_timeout_ms: int
 async def size_bytes(db: Database) -> int:
     """What the database takes: the file and its log (SQLite), or the server's count."""
     if db.connector.dialect != "sqlite":
-        row = await db.connector.fetch_one(sql.load(db.connector.dialect)["database_size"])
-        return int(row["size_bytes"]) if row else 0
+        from swarmbus.storage import postgres
+
+        return await postgres.database_size(db.connector)
     path = Path(db.location)
     return sum(p.stat().st_size for p in (path, Path(f"{db.location}-wal")) if p.exists())
 

@@ -24,7 +24,7 @@ import anyio
 from swarmbus import errors
 from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
-from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
+from swarmbus.storage.connector import ConnectorLifecycle, Params, Row, Statements
 from swarmbus.storage.retrying import retry_transient
 
 logger = logging.getLogger(__name__)
@@ -354,6 +354,12 @@ def application_name(pid: int | None = None) -> str:
 
 def _settings() -> dict[str, str]:
     return {"TimeZone": "UTC", "application_name": application_name()}
+
+
+async def database_size(connector: Statements) -> int:
+    """Bytes the database takes on the server."""
+    row = await connector.fetch_one(sql.load("postgres")["database_size"])
+    return int(row["size_bytes"]) if row else 0
 
 
 def is_postgres_url(location: str) -> bool:

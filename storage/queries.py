@@ -1,7 +1,10 @@
-"""Named SQL blocks, loaded once per dialect from `sql/<dialect>/queries.sql`.
+"""Named SQL blocks, loaded once per dialect: `sql/queries.sql`, which both dialects run
+as written, merged with `sql/<dialect>/queries.sql`, the queries that differ.
 
 A block starts with `-- name: <query_name>`, then a one-line `-- <description>`,
-then the statement. Repositories are the only code that reads these.
+then the statement. A name is defined once per dialect: in the shared file, or
+in each dialect's file, never in both (no silent override). Repositories are the
+only code that reads these.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from importlib import resources
 
 _HEADER = re.compile(r"^-- name: ([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+SHARED_FILE = "queries.sql"
 
 
 def parse_queries(text: str) -> dict[str, str]:
@@ -28,8 +32,21 @@ def parse_queries(text: str) -> dict[str, str]:
     return queries
 
 
+def merge(shared: dict[str, str], own: dict[str, str], dialect: str) -> dict[str, str]:
+    """The shared queries and a dialect's own; a name in both is refused, not overridden."""
+    twice = sorted(set(shared) & set(own))
+    if twice:
+        raise ValueError(
+            f"queries defined both in {SHARED_FILE} and {dialect}/{SHARED_FILE}: "
+            f"{', '.join(twice)}; keep one"
+        )
+    return {**shared, **own}
+
+
 @functools.cache
 def load(dialect: str) -> dict[str, str]:
     """Return the named queries of one dialect."""
-    path = resources.files("swarmbus.storage") / "sql" / dialect / "queries.sql"
-    return parse_queries(path.read_text(encoding="utf-8"))
+    folder = resources.files("swarmbus.storage") / "sql"
+    shared = parse_queries((folder / SHARED_FILE).read_text(encoding="utf-8"))
+    own = parse_queries((folder / dialect / SHARED_FILE).read_text(encoding="utf-8"))
+    return merge(shared, own, dialect)

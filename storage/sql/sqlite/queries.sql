@@ -1,5 +1,7 @@
--- Named queries for SQLite. Each block: `-- name: <name>`, a one-line
--- description, then one statement. Parameters are :named.
+-- The SQLite side of the queries that differ between dialects (the shared ones are
+-- in ../queries.sql): times from the database's clock (strftime(..., 'now')), JSON lists
+-- (json_each), the catalog (sqlite_master, PRAGMA), locks (BEGIN IMMEDIATE already
+-- holds the write lock), and the file-level steps of a backup.
 
 -- ---------------------------------------------------------------- schema
 
@@ -11,22 +13,9 @@ SELECT
     (SELECT count(*) FROM sqlite_master
      WHERE type = 'table' AND name NOT LIKE 'sqlite_%') AS tables;
 
--- name: schema_version
--- The highest applied migration.
-SELECT coalesce(max(version), 0) AS version FROM schema_migrations;
-
--- name: list_migrations
--- Applied migrations, oldest first.
-SELECT version, applied_at, description, checksum FROM schema_migrations ORDER BY version;
-
 -- name: lock_migrations
 -- One migrating process at a time (BEGIN IMMEDIATE already holds the write lock).
 SELECT 1 AS locked;
-
--- name: record_migration
--- Record one applied migration.
-INSERT INTO schema_migrations (version, description, checksum)
-VALUES (:version, :description, :checksum);
 
 -- name: list_tables
 -- Every table of the database with its CREATE statement.
@@ -39,16 +28,6 @@ SELECT name, tbl_name AS table_name, sql FROM sqlite_master
 WHERE type = 'index' AND sql IS NOT NULL ORDER BY name;
 
 -- ---------------------------------------------------------------- agent_workspaces
-
--- name: list_workspaces
--- Agents in the registry, configured ones first, by name.
-SELECT * FROM agent_workspaces
-WHERE configured = 1 OR :include_removed
-ORDER BY configured DESC, agent_id;
-
--- name: get_workspace
--- One agent's workspace row.
-SELECT * FROM agent_workspaces WHERE agent_id = :agent_id;
 
 -- name: upsert_workspace
 -- Register an agent from the config, keeping everything the agent reported itself.
@@ -69,15 +48,17 @@ UPDATE agent_workspaces
 SET configured = 0, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
 WHERE agent_id = :agent_id AND configured = 1;
 
--- ---------------------------------------------------------------- agent_messages
+-- name: set_v2_compliance
+-- Record an agent's compliance score from its latest audit.
+UPDATE agent_workspaces
+SET v2_compliance = :score, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+WHERE agent_id = :agent_id;
+
+-- ---------------------------------------------------------------- agent_messages: sending and reading
 
 -- name: lock_message_ids
 -- Serialise senders (BEGIN IMMEDIATE already did: nothing more to lock here).
 SELECT 1 AS locked;
-
--- name: max_message_id
--- The newest id; new ids are made greater, so id order is commit order.
-SELECT max(message_id) AS message_id FROM agent_messages;
 
 -- name: find_idempotent
 -- Messages a sender already stored under any of the given keys, with what they asked for.
@@ -97,6 +78,12 @@ INSERT INTO agent_messages (
     t.now, :idempotency_key, :broadcast_id,
     CASE WHEN :expires_in IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :expires_in)) END
 FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now) AS t;
+
+-- name: get_messages
+-- Several messages by id.
+SELECT * FROM agent_messages WHERE message_id IN (SELECT value FROM json_each(:message_ids));
+
+-- ---------------------------------------------------------------- agent_messages: claiming and settling
 
 -- name: lane_heads
 -- For each given (recipient, priority rank) lane, its first :per_lane messages still in
@@ -239,171 +226,13 @@ SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_
 WHERE delivery_status = 'failed' AND (:to_agent IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
 
--- name: get_message
--- One message by id.
-SELECT * FROM agent_messages WHERE message_id = :message_id;
-
--- name: get_messages
--- Several messages by id.
-SELECT * FROM agent_messages WHERE message_id IN (SELECT value FROM json_each(:message_ids));
-
--- name: list_messages
--- Messages filtered by recipient or sender, status and send time; newest first.
-SELECT * FROM agent_messages
-WHERE (:agent IS NULL OR to_agent = :agent OR from_agent = :agent)
-  AND (:status IS NULL OR delivery_status = :status OR status = :status)
-  AND (:since IS NULL OR sent_at >= :since)
-  AND (:broadcast_id IS NULL OR broadcast_id = :broadcast_id)
-ORDER BY message_id DESC
-LIMIT :limit;
-
--- name: count_by_agent_and_status
--- Queue depth per recipient and delivery status.
-SELECT to_agent, delivery_status, count(*) AS n
-FROM agent_messages GROUP BY to_agent, delivery_status;
-
--- name: recent_deliveries
--- The latest delivered messages.
-SELECT * FROM agent_messages
-WHERE delivery_status = 'delivered' AND processed_at IS NOT NULL
-ORDER BY processed_at DESC LIMIT :limit;
-
 -- ---------------------------------------------------------------- core_systems_status
-
--- name: upsert_system
--- Write a system's heartbeat: its whole row, replacing the previous one, except that
--- error_count accumulates (:error_delta, the errors since this writer's last beat), so
--- neither the monitor's stale marks nor a restarted writer's history are lost.
-INSERT INTO core_systems_status (
-    system_id, system_name, system_status, health_score, last_health_check, error_count,
-    performance_metrics, integration_dependencies, system_configuration, monitoring_alerts,
-    maintenance_schedule, host, heartbeat_interval_seconds, status_detail, started_at
-) VALUES (
-    :system_id, :system_name, :system_status, :health_score, :last_health_check, :error_count,
-    :performance_metrics, :integration_dependencies, :system_configuration, :monitoring_alerts,
-    :maintenance_schedule, :host, :heartbeat_interval_seconds, :status_detail, :started_at
-)
-ON CONFLICT (system_id) DO UPDATE SET
-    system_name = excluded.system_name,
-    system_status = excluded.system_status,
-    health_score = excluded.health_score,
-    last_health_check = excluded.last_health_check,
-    error_count = core_systems_status.error_count + :error_delta,
-    performance_metrics = excluded.performance_metrics,
-    integration_dependencies = excluded.integration_dependencies,
-    system_configuration = excluded.system_configuration,
-    monitoring_alerts = excluded.monitoring_alerts,
-    maintenance_schedule = coalesce(excluded.maintenance_schedule, maintenance_schedule),
-    host = excluded.host,
-    heartbeat_interval_seconds = excluded.heartbeat_interval_seconds,
-    status_detail = excluded.status_detail,
-    started_at = excluded.started_at;
 
 -- name: lock_systems
 -- One process at a time picks a system name (BEGIN IMMEDIATE already serialises writers).
 SELECT 1 AS locked;
 
--- name: list_systems
--- Every system's latest heartbeat.
-SELECT * FROM core_systems_status ORDER BY system_name, system_id;
-
--- name: get_system
--- One system's latest heartbeat.
-SELECT * FROM core_systems_status WHERE system_id = :system_id;
-
--- ---------------------------------------------------------------- discord_commands
-
--- name: insert_command
--- Record one Discord command invocation in the ledger.
-INSERT INTO discord_commands (
-    command_id, agent_id, command_type, command_data, channel_id, user_id, executed_at,
-    execution_status, response_data, controller_status, command_priority, execution_time_ms,
-    error_message, discord_bot_response, command_validation_status, command_name, user_name,
-    guild_id
-) VALUES (
-    :command_id, :agent_id, :command_type, :command_data, :channel_id, :user_id, :executed_at,
-    :execution_status, :response_data, :controller_status, :command_priority,
-    :execution_time_ms, :error_message, :discord_bot_response, :command_validation_status,
-    :command_name, :user_name, :guild_id
-);
-
--- name: list_commands
--- The latest ledger rows, newest first.
-SELECT * FROM discord_commands ORDER BY executed_at DESC, command_id DESC LIMIT :limit;
-
--- ---------------------------------------------------------------- v2_compliance_audit
-
--- name: insert_audit
--- Record one audited component.
-INSERT INTO v2_compliance_audit (
-    audit_id, component_name, component_type, compliance_score, violations_found,
-    violations_details, audit_timestamp, auditor_agent, integration_impact,
-    refactoring_required, refactoring_priority, estimated_refactoring_cycles,
-    integration_dependencies_affected, refactoring_plan, run_id
-) VALUES (
-    :audit_id, :component_name, :component_type, :compliance_score, :violations_found,
-    :violations_details, :audit_timestamp, :auditor_agent, :integration_impact,
-    :refactoring_required, :refactoring_priority, :estimated_refactoring_cycles,
-    :integration_dependencies_affected, :refactoring_plan, :run_id
-);
-
--- name: list_audit_runs
--- Audit runs, newest first, with their summary numbers.
-SELECT run_id, max(audit_timestamp) AS audited_at, max(auditor_agent) AS auditor_agent,
-       count(*) AS components, avg(compliance_score) AS average_score,
-       sum(violations_found) AS violations, sum(refactoring_required) AS needing_refactoring,
-       sum(refactoring_priority = 'high') AS high_priority
-FROM v2_compliance_audit
-GROUP BY run_id
-ORDER BY audited_at DESC
-LIMIT :limit;
-
--- name: list_audits_of_run
--- The rows of one audit run, worst first.
-SELECT * FROM v2_compliance_audit WHERE run_id = :run_id
-ORDER BY compliance_score, component_name;
-
--- ---------------------------------------------------------------- integration_tests
-
--- name: insert_integration_test
--- Record one integration check.
-INSERT INTO integration_tests (
-    test_id, test_name, test_type, test_status, test_data, expected_result, actual_result,
-    test_duration_ms, created_at, executed_at, integration_component, test_coverage_percentage,
-    v2_compliance_check, test_environment, test_agent, run_id
-) VALUES (
-    :test_id, :test_name, :test_type, :test_status, :test_data, :expected_result,
-    :actual_result, :test_duration_ms, :created_at, :executed_at, :integration_component,
-    :test_coverage_percentage, :v2_compliance_check, :test_environment, :test_agent, :run_id
-);
-
--- name: list_integration_tests
--- The latest integration checks, newest first.
-SELECT * FROM integration_tests ORDER BY created_at DESC, test_id LIMIT :limit;
-
--- name: count_rows
--- Rows per table of the contract.
-SELECT 'agent_workspaces' AS table_name, count(*) AS n FROM agent_workspaces
-UNION ALL SELECT 'agent_messages', count(*) FROM agent_messages
-UNION ALL SELECT 'discord_commands', count(*) FROM discord_commands
-UNION ALL SELECT 'core_systems_status', count(*) FROM core_systems_status
-UNION ALL SELECT 'v2_compliance_audit', count(*) FROM v2_compliance_audit
-UNION ALL SELECT 'integration_tests', count(*) FROM integration_tests
-UNION ALL SELECT 'schema_migrations', count(*) FROM schema_migrations;
-
--- name: queue_depth
--- Messages still in play, and dead letters, by delivery status.
-SELECT delivery_status, count(*) AS n FROM agent_messages
-WHERE delivery_status IN ('pending', 'claimed', 'retrying', 'failed')
-GROUP BY delivery_status;
-
--- name: set_v2_compliance
--- Record an agent's compliance score from its latest audit.
-UPDATE agent_workspaces
-SET v2_compliance = :score, last_updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-WHERE agent_id = :agent_id;
-
--- ---------------------------------------------------------------- inspection
+-- ---------------------------------------------------------------- operations: inspection
 
 -- name: integrity_check
 -- SQLite's own consistency check of every page and index ('ok' when sound).
@@ -412,24 +241,6 @@ PRAGMA integrity_check;
 -- name: foreign_key_check
 -- Rows whose foreign keys point nowhere.
 PRAGMA foreign_key_check;
-
--- ---------------------------------------------------------------- discord bot
-
--- name: update_command_response
--- Replace what a ledger row says the user saw (the /send outcome edits the reply).
-UPDATE discord_commands
-SET discord_bot_response = :discord_bot_response, response_data = :response_data
-WHERE command_id = :command_id;
-
--- name: dead_letters_since
--- Dead letters after a (processed_at, message_id) position, oldest first (the bot's alerts).
-SELECT * FROM agent_messages
-WHERE delivery_status = 'failed'
-  AND (processed_at > :since OR (processed_at = :since AND message_id > :after_id))
-ORDER BY processed_at, message_id
-LIMIT :limit;
-
--- ---------------------------------------------------------------- operations: inspection
 
 -- name: journal_mode
 -- The journal mode of the file ('wal' lets the daemon, the bot and the CLI share it).
@@ -440,9 +251,11 @@ PRAGMA journal_mode;
 SELECT p.page_count AS page_count, f.freelist_count AS freelist_count, s.page_size AS page_size
 FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() AS s;
 
--- name: journal_mode_delete
--- Switch a file (a finished backup copy) to a rollback journal, so it is one self-contained file.
-PRAGMA journal_mode = DELETE;
+-- name: has_statistics
+-- Whether ANALYZE has ever gathered the planner's statistics.
+SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1';
+
+-- ---------------------------------------------------------------- operations: backup
 
 -- name: begin_snapshot
 -- Open a read transaction: under WAL, what it reads stays one moment however long it lasts.
@@ -452,19 +265,11 @@ BEGIN;
 -- Close the read transaction (nothing was written).
 ROLLBACK;
 
--- name: has_statistics
--- Whether ANALYZE has ever gathered the planner's statistics.
-SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1';
+-- name: journal_mode_delete
+-- Switch a file (a finished backup copy) to a rollback journal, so it is one self-contained file.
+PRAGMA journal_mode = DELETE;
 
 -- ---------------------------------------------------------------- operations: maintenance
-
--- name: vacuum
--- Rebuild the file without free pages (needs the write lock; readers go on under WAL).
-VACUUM;
-
--- name: analyze
--- Refresh the statistics the query planner chooses indexes by.
-ANALYZE;
 
 -- name: reindex
 -- Rebuild every index from its table.
@@ -473,109 +278,3 @@ REINDEX;
 -- name: wal_checkpoint
 -- Copy the write-ahead log into the file and truncate it, so the file size is the real size.
 PRAGMA wal_checkpoint(TRUNCATE);
-
--- ---------------------------------------------------------------- operations: retention
-
--- name: count_prunable_messages
--- Finished messages (delivered or expired) processed before the cutoff.
-SELECT count(*) AS n FROM agent_messages
-WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff;
-
--- name: prune_messages
--- Delete one batch of finished messages processed before the cutoff; never pending,
--- claimed, retrying or failed ones.
-DELETE FROM agent_messages WHERE message_id IN (
-    SELECT message_id FROM agent_messages
-    WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff
-    ORDER BY processed_at
-    LIMIT :batch
-);
-
--- name: count_prunable_commands
--- Discord ledger rows executed before the cutoff.
-SELECT count(*) AS n FROM discord_commands WHERE executed_at < :cutoff;
-
--- name: prune_commands
--- Delete one batch of Discord ledger rows executed before the cutoff.
-DELETE FROM discord_commands WHERE command_id IN (
-    SELECT command_id FROM discord_commands WHERE executed_at < :cutoff
-    ORDER BY executed_at
-    LIMIT :batch
-);
-
--- name: count_prunable_tests
--- Doctor check rows created before the cutoff.
-SELECT count(*) AS n FROM integration_tests WHERE created_at < :cutoff;
-
--- name: prune_tests
--- Delete one batch of doctor check rows created before the cutoff.
-DELETE FROM integration_tests WHERE test_id IN (
-    SELECT test_id FROM integration_tests WHERE created_at < :cutoff
-    ORDER BY created_at
-    LIMIT :batch
-);
-
--- ---------------------------------------------------------------- operations: doctor
-
--- name: list_integration_test_runs
--- Doctor runs, newest first, with how many checks passed, failed or were skipped.
-SELECT run_id, max(executed_at) AS executed_at, max(test_agent) AS test_agent,
-       max(test_environment) AS test_environment, count(*) AS checks,
-       sum(CASE WHEN test_status = 'passed' THEN 1 ELSE 0 END) AS passed,
-       sum(CASE WHEN test_status = 'failed' THEN 1 ELSE 0 END) AS failed,
-       sum(CASE WHEN test_status = 'skipped' THEN 1 ELSE 0 END) AS skipped,
-       sum(test_duration_ms) AS duration_ms
-FROM integration_tests
-WHERE run_id IS NOT NULL
-GROUP BY run_id
-ORDER BY executed_at DESC
-LIMIT :limit;
-
--- name: list_integration_tests_of_run
--- The checks of one doctor run, in the order they ran.
-SELECT * FROM integration_tests WHERE run_id = :run_id ORDER BY test_id;
-
--- name: ensure_probe_workspace
--- The doctor's probe recipient: a registry row that listings never show (configured = 0).
-INSERT INTO agent_workspaces (agent_id, team, specialization, captain, transport, configured)
-VALUES (:agent_id, 'swarmbus', 'doctor probe', 'swarmbus', 'inbox', 0)
-ON CONFLICT (agent_id) DO NOTHING;
-
--- name: delete_probe_messages
--- Remove this run's probe message, and any probe a crashed run left behind.
-DELETE FROM agent_messages
-WHERE to_agent = :agent_id AND (message_id = :message_id OR sent_at < :stale_before);
-
--- ---------------------------------------------------------------- operations: agent reports
-
--- name: report_workspace
--- An agent's report of its own state; the counters only go up.
-UPDATE agent_workspaces
-SET status = :status,
-    current_focus = CASE WHEN :set_focus = 1 THEN nullif(:current_focus, '')
-                         ELSE current_focus END,
-    last_cycle = CASE WHEN :cycle = 1 THEN :now ELSE last_cycle END,
-    cycle_count = coalesce(cycle_count, 0) + :cycle,
-    tasks_completed = coalesce(tasks_completed, 0) + :task_done,
-    coordination_efficiency = coalesce(:coordination_efficiency, coordination_efficiency),
-    last_updated = :now
-WHERE agent_id = :agent_id AND configured = 1;
-
--- name: finished_messages_to_agent
--- The latest finished messages to one agent (its coordination efficiency is computed over them).
-SELECT delivery_status, retry_count, sent_at, processed_at FROM agent_messages
-WHERE to_agent = :agent_id AND delivery_status IN ('delivered', 'failed', 'expired')
-ORDER BY message_id DESC
-LIMIT :limit;
-
--- ---------------------------------------------------------------- operations: monitoring
-
--- name: mark_system_stale
--- The monitor's verdict on a system that stopped reporting: error, one more error counted,
--- an alert; only once per silence, and never over a heartbeat that arrived meanwhile.
-UPDATE core_systems_status
-SET system_status = 'error', error_count = coalesce(error_count, 0) + 1,
-    status_detail = :status_detail, monitoring_alerts = :monitoring_alerts
-WHERE system_id = :system_id AND last_health_check = :last_health_check
-  AND system_status <> 'inactive'
-  AND (status_detail IS NULL OR status_detail NOT LIKE 'stale:%');
