@@ -6,18 +6,25 @@ schema version first, so `schema_migrations` is not copied. Values are
 converted where the dialects differ: 0/1 and booleans, and JSON text, which
 PostgreSQL re-spaces and SQLite gets back in swarmbus's compact form.
 
-The table and column names come from the fixed contract below, never from
-input, so the statements built here are safe to format.
+What is copied is the contract this version writes: the tables below, and of
+each the columns the migrated target has (generated ones left out, the
+database computes them). The source is read with that explicit column list; a
+source table with a column this version does not know is refused before
+anything is written, rather than copied blindly or dropped unseen. Table names
+come from the fixed list below, column names from our own migrations (and are
+checked to be plain names), so the statements built here are safe to format.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from swarmbus import errors
+from swarmbus.storage import queries as sql
 from swarmbus.storage.database import Database
 from swarmbus.storage.rows import dump_json
 
@@ -32,7 +39,7 @@ TABLES: dict[str, str] = {
     "v2_compliance_audit": "audit_id",
     "integration_tests": "test_id",
 }
-GENERATED = {"priority_rank"}  # computed by the database, never inserted
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 BOOLEANS = {"configured", "refactoring_required", "v2_compliance_check"}
 JSON_COLUMNS = {
     "integration_components",
@@ -74,6 +81,7 @@ async def copy_database(
     source: Database, target: Database, append: bool = False, progress: Progress | None = None
 ) -> CopyReport:
     """Copy every contract table from `source` into `target` and verify the counts."""
+    columns = await contract_columns(source, target)
     source_counts, before = await counts(source), await counts(target)
     if not append and any(before.values()):
         filled = ", ".join(f"{t} ({n})" for t, n in before.items() if n)
@@ -81,7 +89,7 @@ async def copy_database(
             f"target {target.location} is not empty: {filled}; pass --append to add to it"
         )
     for table, key in TABLES.items():
-        await _copy_table(source, target, (table, key), progress)
+        await _copy_table(source, target, (table, key, columns[table]), progress)
     report = CopyReport(source_counts, before, await counts(target))
     _verify(report, append, target.location)
     return report
@@ -95,14 +103,50 @@ async def counts(db: Database) -> dict[str, int]:
     }
 
 
+async def contract_columns(source: Database, target: Database) -> dict[str, list[str]]:
+    """Table -> the columns to copy: the target's own, generated ones left out.
+
+    Refuses (`UsageError`, one line) a source table holding a column the
+    target does not have: this version would not know what to do with it.
+    """
+    columns = {}
+    for table in TABLES:
+        written = await _columns(target, table)
+        known = {name for name, _ in written}
+        for name, _ in await _columns(source, table):
+            if name not in known:
+                raise errors.UsageError(
+                    f"source {source.location} has a column {table}.{name}, which this "
+                    f"swarmbus does not know; nothing was copied (copy with the swarmbus "
+                    f"that wrote it, or drop the column)"
+                )
+        columns[table] = [name for name, generated in written if not generated]
+    return columns
+
+
+async def _columns(db: Database, table: str) -> list[tuple[str, bool]]:
+    """(column, generated?) of one table, in table order."""
+    query = sql.load(db.connector.dialect)["list_columns"]
+    rows = await db.connector.fetch_all(query, {"table": table})
+    found = [(str(row["name"]), bool(row["generated"])) for row in rows]
+    bad = [name for name, _ in found if not _PLAIN_NAME.fullmatch(name)]
+    if bad:
+        raise errors.UsageError(f"{db.location}: column {table}.{bad[0]!r} is not a plain name")
+    return found
+
+
 async def _copy_table(
-    source: Database, target: Database, table_key: tuple[str, str], progress: Progress | None
+    source: Database,
+    target: Database,
+    table_key_columns: tuple[str, str, list[str]],
+    progress: Progress | None,
 ) -> None:
-    table, key = table_key
+    table, key, columns = table_key_columns
+    names = ", ".join(columns)
     after: Any = ""
     while True:
         rows = await source.connector.fetch_all(
-            f"SELECT * FROM {table} WHERE {key} > :after ORDER BY {key} LIMIT :batch",
+            f"SELECT {names} FROM {table} WHERE {key} > :after ORDER BY {key} LIMIT :batch",
             {"after": after, "batch": BATCH},
         )
         if not rows:
@@ -125,8 +169,6 @@ async def _insert(target: Database, table: str, rows: list[dict[str, Any]]) -> N
 def _convert(row: dict[str, Any], dialect: str) -> dict[str, Any]:
     converted = {}
     for column, value in row.items():
-        if column in GENERATED:
-            continue
         if column in BOOLEANS and value is not None:
             value = bool(value) if dialect == "postgres" else int(bool(value))
         elif column in JSON_COLUMNS and isinstance(value, str) and dialect == "sqlite":

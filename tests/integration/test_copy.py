@@ -160,3 +160,22 @@ async def test_a_source_without_the_schema_is_refused_and_left_as_it_was(tmp_pat
             assert await migrations.current_version(db.connector) == 0
     finally:
         await anyio.to_thread.run_sync(postgres.drop, empty)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+async def test_a_source_column_this_version_does_not_know_is_refused_before_any_row(
+    make_swarm: Callable[..., Swarm], backend: str | None, tmp_path: Path
+) -> None:
+    source = make_swarm(database=str(tmp_path / "source.db"))
+    await fill(source)
+    async with await open_database(source.database) as db:
+        await db.connector.execute("ALTER TABLE agent_messages ADD COLUMN mood TEXT")
+    target = backend or str(tmp_path / "target.db")
+    refused = await invoke(source.database, target)
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == [
+        f"error: source {source.database} has a column agent_messages.mood, which this "
+        f"swarmbus does not know; nothing was copied (copy with the swarmbus that wrote it, "
+        f"or drop the column)"
+    ]
+    assert not any((await rows(target)).values())  # nothing was written

@@ -267,6 +267,13 @@ SELECT pg_database_size(current_database()) / current_setting('block_size')::big
 SELECT count(*) AS n FROM pg_stats
 WHERE schemaname = current_schema() AND tablename = 'agent_messages';
 
+-- name: list_columns
+-- The columns of one table in order, and which the database generates (`db copy`).
+SELECT column_name AS name, is_generated <> 'NEVER' AS generated
+FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = :table
+ORDER BY ordinal_position;
+
 -- ---------------------------------------------------------------- operations: maintenance
 
 -- name: reindex

@@ -255,6 +255,10 @@ FROM pragma_page_count() AS p, pragma_freelist_count() AS f, pragma_page_size() 
 -- Whether ANALYZE has ever gathered the planner's statistics.
 SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1';
 
+-- name: list_columns
+-- The columns of one table in order, and which the database generates (`db copy`).
+SELECT name, hidden IN (2, 3) AS generated FROM pragma_table_xinfo(:table) ORDER BY cid;
+
 -- ---------------------------------------------------------------- operations: backup
 
 -- name: begin_snapshot
