@@ -1,6 +1,7 @@
 """Persistence: the connector to the database, migrations, and one repository per table.
 
-Nothing here imports the bus, the agents package or the Discord bot.
+It writes and reads the domain model (`swarmbus.model`) and imports nothing
+above it: not the agents package, the bus, its transports or any face.
 """
 
 from __future__ import annotations
