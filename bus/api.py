@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Unpack
 
 from swarmbus import errors
@@ -21,7 +22,7 @@ from swarmbus.agents import registry
 from swarmbus.agents.config import AgentConfig, Swarm
 from swarmbus.bus import requests
 from swarmbus.bus.opening import open_swarm_database
-from swarmbus.bus.outbox import Outbox, compose
+from swarmbus.bus.outbox import Outbox, Place, compose
 from swarmbus.bus.requests import SendOptions
 from swarmbus.bus.signal import Signal
 from swarmbus.lifecycle import AsyncResource
@@ -30,7 +31,17 @@ from swarmbus.model.messages import Message
 from swarmbus.storage.database import Database
 
 if TYPE_CHECKING:
+    from swarmbus.bus.conversations import Conversations
+    from swarmbus.bus.receipts import Receipts
     from swarmbus.bus.status import StatusReport
+    from swarmbus.model.conversations import (
+        Acknowledgement,
+        Inbox,
+        Reply,
+        SearchFilters,
+        SearchResult,
+        Thread,
+    )
     from swarmbus.model.systems import SystemStatus
     from swarmbus.model.workspaces import AgentWorkspace, ReportedStatus
 
@@ -118,7 +129,8 @@ class Bus(AsyncResource):
         agents = [self.agent(name) for name in names]
         broadcast_id = ids.new_id()
         rows = [
-            compose(envelope, a, content, self.settings.max_retries, broadcast_id) for a in agents
+            compose(envelope, a, content, self.settings.max_retries, Place(broadcast_id))
+            for a in agents
         ]
         stored = await self.outbox.store_all(rows)
         created = any(s.created for s in stored)
@@ -199,6 +211,78 @@ class Bus(AsyncResource):
         if requeued:
             self.outbox.announce()
         return requeued
+
+    # ------------------------------------------------------------ conversations
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        """Replies and threads: the rules of `swarmbus.bus.conversations`."""
+        from swarmbus.bus.conversations import Conversations
+
+        return Conversations(self)
+
+    @cached_property
+    def receipts(self) -> Receipts:
+        """Reading and acknowledging: the rules of `swarmbus.bus.receipts`."""
+        from swarmbus.bus.receipts import Receipts
+
+        return Receipts(self)
+
+    async def reply(
+        self,
+        message_id: str,
+        from_agent: str,
+        content: str,
+        to: Sequence[str] | None = None,
+        **options: Unpack[SendOptions],
+    ) -> Reply:
+        """Answer `message_id` in its thread: to its sender by default (to its recipient when
+        `from_agent` wrote it), or to `to`, others in the thread. Options as for `send`, but
+        no subject (a reply keeps its thread's). A reply is never an acknowledgement."""
+        return await self.conversations.reply(message_id, from_agent, content, to, **options)
+
+    async def thread(self, message_id: str) -> Thread:
+        """The thread of `message_id` (any message of it), in send order, with its participants."""
+        return await self.conversations.thread(message_id)
+
+    async def read(
+        self, agent: str, reader: str, *, unread: bool = False, peek: bool = False, limit: int = 20
+    ) -> Inbox:
+        """`agent`'s messages from every transport, newest first (`unread`: only those never
+        opened). They count as read when `reader` is `agent` and does not `peek`."""
+        return await self.receipts.read(agent, reader, unread=unread, peek=peek, limit=limit)
+
+    async def opened(self, message_ids: Sequence[str], reader: str) -> list[str]:
+        """Record that a face showed these messages to `reader`; only their recipient's first
+        opening counts. Returns the ids read just now."""
+        return sorted(await self.receipts.opened(message_ids, reader))
+
+    async def ack(self, message_id: str, agent: str, note: str | None = None) -> Acknowledgement:
+        """`agent`, the recipient, acknowledges `message_id` ("done", "on it"), with an optional
+        note of up to 1,000 characters; anyone else is refused, a second ack changes nothing."""
+        return await self.receipts.ack(message_id, agent, note)
+
+    async def overdue(self, agent: str | None = None, limit: int = 100) -> list[Message]:
+        """Required acks past their deadline by the database's clock (of one recipient, if
+        given), most overdue first."""
+        return await self.receipts.overdue(agent, limit)
+
+    async def overdue_alerts(self, limit: int = 100) -> list[Message]:
+        """Overdue acks nobody was alerted about, each marked alerted as it is returned: a
+        watcher gets every one once, ever, and none once it is acked."""
+        return await self.receipts.overdue_alerts(limit)
+
+    async def search(
+        self, query: str, filters: SearchFilters | None = None, limit: int = 20
+    ) -> SearchResult:
+        """Messages whose subject or body contains `query`, a plain phrase matched literally and
+        case-insensitively; best match first, each with a snippet, at most `limit` (1-100).
+        `filters` narrows it: to or from an agent, from a sender, sent since, one thread, one
+        delivery status. Nothing found is an empty result; a failure raises `SearchFailed`."""
+        from swarmbus.bus.search import search
+        from swarmbus.model.conversations import SearchFilters
+
+        return await search(self, query, filters or SearchFilters(), limit)
 
     # ------------------------------------------------------------ the swarm
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from swarmbus import errors
 from swarmbus.agents.config import AgentConfig
@@ -45,27 +46,49 @@ class Outbox:
         self.sent.set()
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a message goes among others: its broadcast, its thread, the message it answers."""
+
+    broadcast_id: str | None = None  # one row per recipient shares it
+    thread_id: str | None = None  # None: the message starts a thread
+    reply_to: str | None = None
+    subject: str | None = None  # a reply's: its thread's
+
+
 def compose(
     envelope: Envelope,
-    agent: AgentConfig,
+    agent: AgentConfig | str,
     content: str,
     max_retries: int,
-    broadcast_id: str | None = None,
+    place: Place | None = None,
 ) -> NewMessage:
-    """The row for one recipient of a validated message."""
+    """The row for one recipient of a validated message.
+
+    `agent` is a configured agent, delivered by its transport, or the name of
+    a person (a reply to `person` or `discord:alice`): no transport reaches a
+    person, who reads it through a face, so it is stored as delivered.
+    """
+    place = place or Place()
+    name, method = (agent, None) if isinstance(agent, str) else (agent.name, agent.transport)
     key = envelope.idempotency_key
-    if key is not None and broadcast_id is not None:
-        key = f"{key}/{agent.name}"  # one key per row: the unique index is (sender, key)
+    if key is not None and place.broadcast_id is not None:
+        key = f"{key}/{name}"  # one key per row: the unique index is (sender, key)
     return NewMessage(
         from_agent=envelope.from_agent,
-        to_agent=agent.name,
+        to_agent=name,
         content=content,
         priority=envelope.priority,
         tags=envelope.tags,
-        delivery_method=METHOD_OF_TRANSPORT[agent.transport],
-        coordinate_validation_status="pending" if agent.transport == "gui" else "not_applicable",
+        delivery_method=METHOD_OF_TRANSPORT[method] if method else None,
+        coordinate_validation_status="pending" if method == "gui" else "not_applicable",
         max_retries=max_retries,
         idempotency_key=key,
-        broadcast_id=broadcast_id,
+        broadcast_id=place.broadcast_id,
         expires_in=envelope.expires_in,
+        thread_id=place.thread_id,
+        reply_to=place.reply_to,
+        subject=place.subject or envelope.subject,
+        ack_required=envelope.ack_required,
+        ack_within=envelope.ack_within,
     )

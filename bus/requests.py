@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Annotated, Any, TypedDict
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from swarmbus import errors
 from swarmbus.model.messages import DELIVERY_STATUSES, PRIORITIES, Priority
@@ -23,6 +23,10 @@ MAX_TAGS = 16
 MAX_KEY_LENGTH = 200
 MAX_EXPIRY_SECONDS = 365 * 24 * 3600
 MAX_LISTED = 10_000  # messages one listing returns at most
+MAX_SUBJECT_CHARS = 200
+SUBJECT_RULE = f"subjects are 1-{MAX_SUBJECT_CHARS} characters on one line, no control characters"
+MIN_ACK_SECONDS = 1
+MAX_ACK_SECONDS = 30 * 24 * 3600
 _SENDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")
 _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$")
 
@@ -36,8 +40,17 @@ def _pattern(regex: re.Pattern[str], rule: str) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _one_line(value: str) -> str:
+    if not value.isprintable():  # newlines, tabs, escapes, bidi controls
+        raise ValueError(SUBJECT_RULE)
+    return value
+
+
 Sender = Annotated[str, _pattern(_SENDER, SENDER_RULE)]
 Tag = Annotated[str, _pattern(_TAG, TAG_RULE)]
+Subject = Annotated[
+    str, Field(min_length=1, max_length=MAX_SUBJECT_CHARS), AfterValidator(_one_line)
+]
 
 
 class Envelope(BaseModel):
@@ -50,15 +63,30 @@ class Envelope(BaseModel):
     tags: tuple[Tag, ...] = Field(default=(), max_length=MAX_TAGS)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=MAX_KEY_LENGTH)
     expires_in: float | None = Field(default=None, gt=0, le=MAX_EXPIRY_SECONDS)
+    subject: Subject | None = None
+    ack_required: bool = False
+    ack_within: float | None = Field(default=None, ge=MIN_ACK_SECONDS, le=MAX_ACK_SECONDS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deadline_requires_ack(cls, data: Any) -> Any:
+        """An ack deadline makes the ack required."""
+        if isinstance(data, dict) and data.get("ack_within") is not None:
+            return {**data, "ack_required": True}
+        return data
 
 
 class SendOptions(TypedDict, total=False):
-    """The optional part of `Bus.send` and `Bus.broadcast`."""
+    """The optional part of `Bus.send`, `Bus.broadcast` and `Bus.reply` (which keeps its
+    thread's subject, so it takes no `subject`)."""
 
     priority: str
     tags: Sequence[str]
     idempotency_key: str | None
     expires_in: float | None
+    subject: str | None
+    ack_required: bool
+    ack_within: float | None  # seconds; implies ack_required
 
 
 _FIELD_RULES = {
@@ -67,6 +95,11 @@ _FIELD_RULES = {
     "tags": f"tags are {TAG_RULE}, at most {MAX_TAGS} of them",
     "idempotency_key": f"keys are 1-{MAX_KEY_LENGTH} characters",
     "expires_in": f"expiry is a number of seconds above 0 and at most {MAX_EXPIRY_SECONDS}",
+    "subject": SUBJECT_RULE,
+    "ack_required": "use true or false",
+    "ack_within": (
+        f"the ack deadline is a number of seconds from {MIN_ACK_SECONDS} to {MAX_ACK_SECONDS}"
+    ),
 }
 _FIELD_NAMES = {
     "from_agent": "sender",
@@ -74,6 +107,9 @@ _FIELD_NAMES = {
     "tags": "tag",
     "idempotency_key": "idempotency key",
     "expires_in": "expiry",
+    "subject": "subject",
+    "ack_required": "ack_required",
+    "ack_within": "ack deadline",
 }
 
 
@@ -92,7 +128,14 @@ def envelope(from_agent: str, options: SendOptions) -> Envelope:
         rule = _FIELD_RULES.get(name, str(problem["msg"]))
         if name == "tags" and len(problem["loc"]) == 1:  # the list itself, not one tag
             raise errors.InvalidMessage(f"{len(value)} tags are too many; {rule}") from None
-        raise errors.InvalidMessage(f"{label} {value!r} is not allowed; {rule}") from None
+        raise errors.InvalidMessage(f"{label} {shown(value)} is not allowed; {rule}") from None
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as a refusal quotes it: whole when short, else its start and its length."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[: limit - 20]!r}… ({len(value):,} characters)"
+    return repr(value)
 
 
 def is_valid_sender(name: str) -> bool:

@@ -8,9 +8,10 @@ PostgreSQL re-spaces and SQLite gets back in swarmbus's compact form.
 
 What is copied is the contract this version writes: the tables below, and of
 each the columns the migrated target has (generated ones left out, the
-database computes them). The source is read with that explicit column list; a
-source table with a column this version does not know is refused before
-anything is written, rather than copied blindly or dropped unseen. Table names
+database computes them, as PostgreSQL computes its search vector). The source
+is read with that explicit column list; a source table with a column this
+version does not know is refused before anything is written, rather than
+copied blindly or dropped unseen. Table names
 come from the fixed list below, column names from our own migrations (and are
 checked to be plain names), so the statements built here are safe to format.
 """
@@ -40,7 +41,7 @@ TABLES: dict[str, str] = {
     "integration_tests": "test_id",
 }
 _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-BOOLEANS = {"configured", "refactoring_required", "v2_compliance_check"}
+BOOLEANS = {"configured", "refactoring_required", "v2_compliance_check", "ack_required"}
 JSON_COLUMNS = {
     "integration_components",
     "tags",
@@ -113,8 +114,8 @@ async def contract_columns(source: Database, target: Database) -> dict[str, list
     for table in TABLES:
         written = await _columns(target, table)
         known = {name for name, _ in written}
-        for name, _ in await _columns(source, table):
-            if name not in known:
+        for name, generated in await _columns(source, table):
+            if not generated and name not in known:
                 raise errors.UsageError(
                     f"source {source.location} has a column {table}.{name}, which this "
                     f"swarmbus does not know; nothing was copied (copy with the swarmbus "

@@ -57,6 +57,7 @@ class MessageRepository:
             fresh = ids.new_ids(len(messages), after=row["message_id"] if row else None)
             results: list[Stored] = []
             params: list[dict[str, Any]] = []
+            threads: dict[str, str] = {}  # broadcast id -> its thread (the first row's id)
             for message, message_id in zip(messages, fresh, strict=True):
                 key = (message.from_agent, message.idempotency_key)
                 if message.idempotency_key is not None and key in known:
@@ -65,7 +66,8 @@ class MessageRepository:
                 if message.idempotency_key is not None:
                     known[key] = Keyed(message_id, message.to_agent, message.content)
                 results.append(Stored(message_id, created=True))
-                params.append(_insert_params(message, message_id))
+                thread = message.thread_id or _thread_of(threads, message, message_id)
+                params.append(_insert_params(message, message_id, thread))
             if params:
                 await tx.execute_many(self._q["insert_message"], params)
                 await tx.announce()
@@ -157,7 +159,14 @@ def _repeat_of(first: Keyed, message: NewMessage) -> str:
     )
 
 
-def _insert_params(message: NewMessage, message_id: str) -> dict[str, Any]:
+def _thread_of(threads: dict[str, str], message: NewMessage, message_id: str) -> str:
+    """A new thread: the message's own id; every row of a broadcast shares its first row's."""
+    if message.broadcast_id is None:
+        return message_id
+    return threads.setdefault(message.broadcast_id, message_id)
+
+
+def _insert_params(message: NewMessage, message_id: str, thread_id: str) -> dict[str, Any]:
     return {
         "message_id": message_id,
         "from_agent": message.from_agent,
@@ -165,10 +174,16 @@ def _insert_params(message: NewMessage, message_id: str) -> dict[str, Any]:
         "priority": message.priority,
         "tags": dump_json(list(message.tags)) if message.tags else "[]",
         "content": message.content,
+        "status": "pending" if message.delivery_method else "delivered",
         "delivery_method": message.delivery_method,
         "max_retries": message.max_retries,
         "coordinate_validation_status": message.coordinate_validation_status,
         "idempotency_key": message.idempotency_key,
         "broadcast_id": message.broadcast_id,
         "expires_in": message.expires_in,
+        "thread_id": thread_id,
+        "reply_to": message.reply_to,
+        "subject": message.subject,
+        "ack_required": message.ack_required,
+        "ack_within": message.ack_within,
     }

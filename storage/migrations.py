@@ -146,8 +146,8 @@ async def _apply(connector: Connector, migration: Migration) -> bool:
         except errors.StorageError as exc:
             raise errors.MigrationFailed(
                 f"migration {migration.version:04d} ({migration.description}) failed on "
-                f"{connector.location}: {exc}; the database was left at version "
-                f"{migration.version - 1}"
+                f"{connector.location}: {exc}{_missing_feature(connector, exc)}; the database "
+                f"was left at version {migration.version - 1}"
             ) from exc
         await tx.execute(
             sql.load(connector.dialect)["record_migration"],
@@ -164,3 +164,16 @@ async def _apply(connector: Connector, migration: Migration) -> bool:
         extra={"action": "migrate"},
     )
     return True
+
+
+def _missing_feature(connector: Connector, exc: Exception) -> str:
+    """What an SQLite build lacks when full-text search cannot be created (an older Python's)."""
+    if connector.dialect != "sqlite" or not any(w in str(exc) for w in ("fts5", "tokenizer")):
+        return ""
+    import sqlite3
+
+    return (
+        f" (this Python's SQLite {sqlite3.sqlite_version} lacks FTS5 with the trigram "
+        f"tokenizer, which full-text search needs: SQLite 3.35 or newer built with FTS5; "
+        f"use a newer Python)"
+    )

@@ -43,6 +43,18 @@ class IdempotencyConflict(UsageError):
     """That idempotency key was already used for a different message."""
 
 
+class NotInThread(UsageError):
+    """That agent takes no part in the thread."""
+
+
+class NotRecipient(UsageError):
+    """Only a message's recipient may acknowledge it."""
+
+
+class InvalidSearch(UsageError):
+    """The search was refused; give a word or phrase to look for."""
+
+
 class StorageError(BusError):
     """The database failed."""
 
@@ -87,3 +99,7 @@ class ConstraintViolation(StorageError):
 
 class DuplicateKey(ConstraintViolation):
     """A row with that key already exists."""
+
+
+class SearchFailed(StorageError):
+    """The search failed; nothing can be said about what matches."""

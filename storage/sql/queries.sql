@@ -98,8 +98,11 @@ ORDER BY processed_at, message_id
 LIMIT :limit;
 
 -- name: finished_messages_to_agent
--- The latest finished messages to one agent (its coordination efficiency is computed over them).
-SELECT delivery_status, retry_count, sent_at, processed_at FROM agent_messages
+-- The latest finished messages to one agent (its coordination efficiency is computed over
+-- them), with their ack deadline and the database's clock to judge it by.
+SELECT delivery_status, retry_count, sent_at, processed_at, ack_due_at, acked_at,
+       CURRENT_TIMESTAMP AS db_now
+FROM agent_messages
 WHERE to_agent = :agent_id AND delivery_status IN ('delivered', 'failed', 'expired')
 ORDER BY message_id DESC
 LIMIT :limit;
@@ -108,6 +111,33 @@ LIMIT :limit;
 -- Remove this run's probe message, and any probe a crashed run left behind.
 DELETE FROM agent_messages
 WHERE to_agent = :agent_id AND (message_id = :message_id OR sent_at < :stale_before);
+
+-- ---------------------------------------------------------------- agent_messages: conversations
+
+-- name: ensure_person_workspace
+-- A person who answers and is answered through faces (person, discord:alice): a registry
+-- row that listings never show (configured false), so replies to them can be stored.
+INSERT INTO agent_workspaces (agent_id, team, specialization, captain, transport, configured)
+VALUES (:agent_id, 'people', 'person', 'none', 'inbox', FALSE)
+ON CONFLICT (agent_id) DO NOTHING;
+
+-- name: thread_messages
+-- A whole thread in send order (ids increase in commit order), at most :limit messages.
+SELECT * FROM agent_messages WHERE thread_id = :thread_id ORDER BY message_id LIMIT :limit;
+
+-- name: thread_participants
+-- Everyone who wrote in a thread or was written to in it.
+SELECT from_agent AS name FROM agent_messages WHERE thread_id = :thread_id
+UNION SELECT to_agent FROM agent_messages WHERE thread_id = :thread_id;
+
+-- name: inbox_messages
+-- The messages addressed to one recipient, newest first, any transport, expired ones left
+-- out (their sender withdrew them); with :unread = 1 only those its recipient never opened.
+SELECT * FROM agent_messages
+WHERE to_agent = :agent AND delivery_status <> 'expired'
+  AND (CAST(:unread AS INTEGER) = 0 OR read_at IS NULL)
+ORDER BY message_id DESC
+LIMIT :limit;
 
 -- ---------------------------------------------------------------- core_systems_status
 

@@ -8,6 +8,7 @@ deliver them, every face shows them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, computed_field
@@ -27,6 +28,7 @@ DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = (
 )
 ACTIVE_STATUSES = frozenset({"pending", "claimed", "retrying"})
 DeliveryMethod = Literal["pyautogui", "pyautogui_typing", "inbox", "memory"]
+ReadingState = Literal["unread", "read", "acked"]
 CoordinateStatus = Literal[
     "pending", "valid", "off_screen", "title_mismatch", "unverified", "not_applicable"
 ]
@@ -66,6 +68,17 @@ class Message(BaseModel):
     attempt_started_at: UtcTime | None = None
     attempt_by: str | None = None
     attempt_token: str | None = None
+    # conversations: the thread (its first message's id), the message answered, a subject
+    thread_id: str | None = None
+    reply_to: str | None = None
+    subject: str | None = None
+    # beside the delivery states: opened by the recipient through a face, acknowledged by it
+    read_at: UtcTime | None = None
+    ack_required: bool = False
+    ack_due_at: UtcTime | None = None  # by the database's clock
+    acked_at: UtcTime | None = None
+    ack_note: str | None = None
+    overdue_alerted_at: UtcTime | None = None  # the one alert an overdue ack gets
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -78,6 +91,27 @@ class Message(BaseModel):
         """Higher priority first, then send order (ids increase in commit order)."""
         return (self.priority_rank, self.message_id)
 
+    @property
+    def thread(self) -> str:
+        """The thread's id: its first message's (a row from before threads is its own)."""
+        return self.thread_id or self.message_id
+
+    @property
+    def reading(self) -> ReadingState:
+        """Where the recipient is with it: unread, read, or acknowledged."""
+        if self.acked_at is not None:
+            return "acked"
+        return "unread" if self.read_at is None else "read"
+
+    def ack_overdue(self, now: datetime) -> bool:
+        """Whether a required ack is late at `now` (an expired message owes none)."""
+        return (
+            self.ack_due_at is not None
+            and self.acked_at is None
+            and self.delivery_status != "expired"
+            and self.ack_due_at <= now
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class NewMessage:
@@ -88,12 +122,19 @@ class NewMessage:
     content: str
     priority: Priority = "normal"
     tags: tuple[str, ...] = ()
-    delivery_method: DeliveryMethod = "inbox"
+    # None: no transport; the recipient (a person) reads it through a face, so it is
+    # stored as delivered
+    delivery_method: DeliveryMethod | None = "inbox"
     coordinate_validation_status: CoordinateStatus = "not_applicable"
     max_retries: int = 3
     idempotency_key: str | None = None
     broadcast_id: str | None = None
     expires_in: float | None = None  # seconds from the moment it is stored, by the database's clock
+    thread_id: str | None = None  # None: the message starts its own thread
+    reply_to: str | None = None
+    subject: str | None = None
+    ack_required: bool = False
+    ack_within: float | None = None  # seconds from the moment it is stored, by the database's clock
 
 
 @dataclass(frozen=True, slots=True)

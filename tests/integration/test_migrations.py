@@ -168,3 +168,13 @@ async def test_without_create_an_empty_postgres_database_is_refused() -> None:
             assert (await describe(db)).schema_version == migrations.latest_version("postgres")
     finally:
         await anyio.to_thread.run_sync(postgres.drop, url)
+
+
+async def test_an_sqlite_without_full_text_search_is_named(tmp_path: Path) -> None:
+    connector = await _connector(tmp_path / "db.db")
+    needs_fts = Migration(2, "search", "CREATE VIRTUAL TABLE t USING fts5 (a, tokenize = 'no');")
+    with pytest.raises(errors.MigrationFailed) as caught:
+        await migrations.migrate(connector, [*PACKAGED[:1], needs_fts])
+    assert "lacks FTS5 with the trigram tokenizer" in str(caught.value)
+    assert "left at version 1" in str(caught.value)
+    await connector.close()

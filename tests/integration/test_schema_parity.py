@@ -37,6 +37,11 @@ async def _tables(db: Database) -> dict[str, str]:
     return {row["name"]: row["sql"] or "" for row in rows}
 
 
+# The search index is each dialect's own: an FTS5 virtual table beside agent_messages in
+# SQLite (left out of list_tables), a generated tsvector column in PostgreSQL.
+SEARCH_INDEX_COLUMNS = {"search_vector"}
+
+
 async def _columns(db: Database, table: str) -> set[str]:
     if db.connector.dialect == "sqlite":
         rows = await db.connector.fetch_all(f"PRAGMA table_xinfo({table})")
@@ -46,7 +51,7 @@ async def _columns(db: Database, table: str) -> set[str]:
         "WHERE table_name = :table AND table_schema = current_schema()",
         {"table": table},
     )
-    return {row["name"] for row in rows}
+    return {row["name"] for row in rows} - SEARCH_INDEX_COLUMNS
 
 
 async def contract(db: Database) -> tuple[dict[str, set[str]], list[CheckList]]:
@@ -75,6 +80,25 @@ async def test_both_dialects_migrations_make_the_same_tables_columns_and_checks(
     assert lite_columns == pg_columns
     assert len(lite_checks) > 20  # the value lists were found, not two empty lists
     assert lite_checks == pg_checks
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_each_dialect_has_its_search_index(backend: str, tmp_path: Path) -> None:
+    async with (
+        await open_database(tmp_path / "fresh.db") as lite,
+        await open_database(backend) as pg,
+    ):
+        fts = await lite.connector.fetch_all(
+            "SELECT name FROM sqlite_master WHERE name = 'agent_messages_search' "
+            "AND sql LIKE '%fts5%trigram%'"
+        )
+        vector = await pg.connector.fetch_all(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'agent_messages' AND column_name = 'search_vector' AND is_generated = 'ALWAYS'"
+        )
+        tables = await lite.connector.fetch_all(load("sqlite")["list_tables"])
+    assert len(fts) == len(vector) == 1
+    assert not [t["name"] for t in tables if t["name"].startswith("agent_messages_search")]
 
 
 def test_a_value_list_is_read_from_either_dialects_text() -> None:

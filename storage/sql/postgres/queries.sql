@@ -72,15 +72,21 @@ WHERE from_agent = :from_agent
   AND idempotency_key IN (SELECT jsonb_array_elements_text(:keys::jsonb));
 
 -- name: insert_message
--- Store one new message, ready at once; times come from the server's clock, not the host's.
+-- Store one new message, ready at once (or already delivered, for a person who reads it
+-- through a face); times, the expiry and the ack deadline come from the server's clock.
 INSERT INTO agent_messages (
     message_id, from_agent, to_agent, priority, tags, content, sent_at, created_at,
-    status, delivery_method, delivery_status, max_retries, coordinate_validation_status,
-    available_at, idempotency_key, broadcast_id, expires_at
+    status, delivery_method, delivery_status, processed_at, max_retries,
+    coordinate_validation_status, available_at, idempotency_key, broadcast_id, expires_at,
+    thread_id, reply_to, subject, ack_required, ack_due_at
 ) VALUES (
     :message_id, :from_agent, :to_agent, :priority, :tags, :content, now(), now(),
-    'pending', :delivery_method, 'pending', :max_retries, :coordinate_validation_status,
-    now(), :idempotency_key, :broadcast_id, now() + :expires_in::float8 * interval '1 second'
+    :status::text, :delivery_method, :status::text,
+    CASE WHEN :status::text = 'delivered' THEN now() END, :max_retries,
+    :coordinate_validation_status, now(), :idempotency_key, :broadcast_id,
+    now() + :expires_in::float8 * interval '1 second',
+    :thread_id, :reply_to, :subject, :ack_required::boolean,
+    now() + :ack_within::float8 * interval '1 second'
 );
 
 -- name: announce_messages
@@ -231,6 +237,110 @@ SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_
     attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE delivery_status = 'failed' AND (:to_agent::text IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
+
+-- ---------------------------------------------------------------- agent_messages: conversations
+
+-- name: mark_read
+-- Note the recipient's first opening of the given messages (a JSON list of ids); returns
+-- the ids read for the first time.
+UPDATE agent_messages SET read_at = now()
+WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
+  AND to_agent = :agent AND read_at IS NULL
+RETURNING message_id, read_at;
+
+-- name: ack_message
+-- The recipient acknowledges a message (reading it, if it had not); only once.
+UPDATE agent_messages
+SET acked_at = now(), ack_note = :note::text, read_at = coalesce(read_at, now())
+WHERE message_id = :message_id AND to_agent = :agent AND acked_at IS NULL
+RETURNING *;
+
+-- name: overdue_acks
+-- Required acks whose deadline passed by the server's clock (of one recipient, if given),
+-- most overdue first; an expired message owes none.
+SELECT * FROM agent_messages
+WHERE ack_required AND acked_at IS NULL AND ack_due_at <= now()
+  AND delivery_status <> 'expired'
+  AND (:agent::text IS NULL OR to_agent = :agent)
+ORDER BY ack_due_at, message_id
+LIMIT :limit;
+
+-- name: overdue_counts
+-- Overdue acks per recipient.
+SELECT to_agent, count(*) AS n FROM agent_messages
+WHERE ack_required AND acked_at IS NULL AND ack_due_at <= now()
+  AND delivery_status <> 'expired'
+GROUP BY to_agent;
+
+-- name: claim_overdue_alerts
+-- Take the overdue acks nobody alerted about yet, marking them alerted in the same statement,
+-- so each is announced once however many bots watch (rows another bot holds are skipped;
+-- the outer test sees its commit).
+UPDATE agent_messages SET overdue_alerted_at = now()
+WHERE message_id IN (
+    SELECT message_id FROM agent_messages
+    WHERE ack_required AND acked_at IS NULL AND ack_due_at <= now()
+      AND delivery_status <> 'expired' AND overdue_alerted_at IS NULL
+    ORDER BY ack_due_at, message_id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+  AND overdue_alerted_at IS NULL AND acked_at IS NULL
+RETURNING *;
+
+-- ---------------------------------------------------------------- agent_messages: search
+
+-- name: search_messages
+-- Full-text search: the user's text (:query) as a literal, case-insensitive substring of
+-- subject or body (inside an ILIKE pattern with its % _ and \ escaped, so no character is
+-- syntax; the pg_trgm index serves it). Best match first (ts_rank of the words, the subject
+-- weighing more, then how often the text occurs), with ts_headline's snippet between :open
+-- and :close.
+SELECT r.*, ts_headline('simple', coalesce(r.subject || ' · ', '') || r.content,
+                        phraseto_tsquery('simple', :query::text),
+                        'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=' || :open::text
+                        || ', StopSel=' || :close::text) AS snippet
+FROM (
+    SELECT m.*,
+           ts_rank(m.search_vector, phraseto_tsquery('simple', :query::text), 1) AS score,
+           (length(m.content) - length(replace(lower(m.content), lower(:query::text), '')))
+               / greatest(length(:query::text), 1) AS occurrences
+    FROM agent_messages AS m
+    WHERE (m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+           OR m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+      AND (:agent::text IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+      AND (:from_agent::text IS NULL OR m.from_agent = :from_agent)
+      AND (m.sent_at >= :since::timestamptz OR :since::timestamptz IS NULL)
+      AND (:thread_id::text IS NULL OR m.thread_id = :thread_id)
+      AND (:status::text IS NULL OR m.delivery_status = :status)
+    ORDER BY score DESC, occurrences DESC, m.message_id DESC
+    LIMIT :limit
+) AS r
+ORDER BY r.score DESC, r.occurrences DESC, r.message_id DESC;
+
+-- name: scan_messages
+-- A literal scan of the latest :window messages, newest first, for text too short for the
+-- index (under three characters): :query inside an ILIKE pattern, its % _ and \ escaped.
+SELECT m.*, 0.0::float8 AS score, NULL::text AS snippet
+FROM agent_messages AS m
+WHERE m.message_id IN (
+    SELECT message_id FROM agent_messages ORDER BY message_id DESC LIMIT :window
+)
+  AND (m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+       OR m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+  AND (:agent::text IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+  AND (:from_agent::text IS NULL OR m.from_agent = :from_agent)
+  AND (m.sent_at >= :since::timestamptz OR :since::timestamptz IS NULL)
+  AND (:thread_id::text IS NULL OR m.thread_id = :thread_id)
+  AND (:status::text IS NULL OR m.delivery_status = :status)
+ORDER BY m.message_id DESC
+LIMIT :limit;
+
+-- name: search_index_size
+-- Documents in the search index (the rows with a search vector) and the bytes of its indexes.
+SELECT (SELECT count(*) FROM agent_messages WHERE search_vector IS NOT NULL) AS documents,
+       pg_relation_size('idx_message_search') + pg_relation_size('idx_message_search_text')
+           AS bytes;
 
 -- ---------------------------------------------------------------- core_systems_status
 

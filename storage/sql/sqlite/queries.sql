@@ -18,9 +18,11 @@ SELECT
 SELECT 1 AS locked;
 
 -- name: list_tables
--- Every table of the database with its CREATE statement.
-SELECT name, sql FROM sqlite_master
-WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;
+-- Every ordinary table with its CREATE statement (the search index's virtual table and its
+-- shadow tables are SQLite's machinery, not tables of the contract).
+SELECT m.name, m.sql FROM sqlite_master AS m
+JOIN pragma_table_list AS t ON t.name = m.name AND t.schema = 'main' AND t.type = 'table'
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name;
 
 -- name: list_indexes
 -- Every named index with the table it belongs to.
@@ -67,16 +69,21 @@ WHERE from_agent = :from_agent
   AND idempotency_key IN (SELECT value FROM json_each(:keys));
 
 -- name: insert_message
--- Store one new message, ready at once; times come from the database's clock.
+-- Store one new message, ready at once (or already delivered, for a person who reads it
+-- through a face); times, the expiry and the ack deadline come from the database's clock.
 INSERT INTO agent_messages (
     message_id, from_agent, to_agent, priority, tags, content, sent_at, created_at,
-    status, delivery_method, delivery_status, max_retries, coordinate_validation_status,
-    available_at, idempotency_key, broadcast_id, expires_at
+    status, delivery_method, delivery_status, processed_at, max_retries,
+    coordinate_validation_status, available_at, idempotency_key, broadcast_id, expires_at,
+    thread_id, reply_to, subject, ack_required, ack_due_at
 ) SELECT
     :message_id, :from_agent, :to_agent, :priority, :tags, :content, t.now, t.now,
-    'pending', :delivery_method, 'pending', :max_retries, :coordinate_validation_status,
-    t.now, :idempotency_key, :broadcast_id,
-    CASE WHEN :expires_in IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :expires_in)) END
+    :status, :delivery_method, :status,
+    CASE WHEN :status = 'delivered' THEN t.now END, :max_retries,
+    :coordinate_validation_status, t.now, :idempotency_key, :broadcast_id,
+    CASE WHEN :expires_in IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :expires_in)) END,
+    :thread_id, :reply_to, :subject, :ack_required,
+    CASE WHEN :ack_within IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :ack_within)) END
 FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now) AS t;
 
 -- name: get_messages
@@ -225,6 +232,97 @@ SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_
     attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
 WHERE delivery_status = 'failed' AND (:to_agent IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
+
+-- ---------------------------------------------------------------- agent_messages: conversations
+
+-- name: mark_read
+-- Note the recipient's first opening of the given messages (a JSON list of ids); returns
+-- the ids read for the first time.
+UPDATE agent_messages SET read_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+WHERE message_id IN (SELECT value FROM json_each(:message_ids))
+  AND to_agent = :agent AND read_at IS NULL
+RETURNING message_id, read_at;
+
+-- name: ack_message
+-- The recipient acknowledges a message (reading it, if it had not); only once.
+UPDATE agent_messages
+SET acked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ack_note = :note,
+    read_at = coalesce(read_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+WHERE message_id = :message_id AND to_agent = :agent AND acked_at IS NULL
+RETURNING *;
+
+-- name: overdue_acks
+-- Required acks whose deadline passed by the database's clock (of one recipient, if given),
+-- most overdue first; an expired message owes none.
+SELECT * FROM agent_messages
+WHERE ack_required = 1 AND acked_at IS NULL AND ack_due_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  AND delivery_status <> 'expired'
+  AND (CAST(:agent AS TEXT) IS NULL OR to_agent = :agent)
+ORDER BY ack_due_at, message_id
+LIMIT :limit;
+
+-- name: overdue_counts
+-- Overdue acks per recipient.
+SELECT to_agent, count(*) AS n FROM agent_messages
+WHERE ack_required = 1 AND acked_at IS NULL AND ack_due_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  AND delivery_status <> 'expired'
+GROUP BY to_agent;
+
+-- name: claim_overdue_alerts
+-- Take the overdue acks nobody alerted about yet, marking them alerted in the same statement,
+-- so each is announced once however many bots watch.
+UPDATE agent_messages SET overdue_alerted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+WHERE message_id IN (
+    SELECT message_id FROM agent_messages
+    WHERE ack_required = 1 AND acked_at IS NULL AND ack_due_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+      AND delivery_status <> 'expired' AND overdue_alerted_at IS NULL
+    ORDER BY ack_due_at, message_id
+    LIMIT :limit
+)
+RETURNING *;
+
+-- ---------------------------------------------------------------- agent_messages: search
+
+-- name: search_messages
+-- Full-text search: the user's text (:query) as one quoted FTS5 phrase, its own double
+-- quotes doubled, so no character is query syntax; under the trigram tokenizer a phrase is a
+-- literal, case-insensitive substring. Best match first (bm25, a hit in the subject weighing
+-- double), with a snippet around the hit between :open and :close.
+SELECT m.*, bm25(agent_messages_search, 2.0, 1.0) AS score,
+       snippet(agent_messages_search, -1, :open, :close, '…', 48) AS snippet
+FROM agent_messages_search AS s
+JOIN agent_messages AS m ON m.rowid = s.rowid
+WHERE agent_messages_search MATCH '"' || replace(:query, '"', '""') || '"'
+  AND (CAST(:agent AS TEXT) IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+  AND (CAST(:from_agent AS TEXT) IS NULL OR m.from_agent = :from_agent)
+  AND (m.sent_at >= :since OR :since IS NULL)
+  AND (CAST(:thread_id AS TEXT) IS NULL OR m.thread_id = :thread_id)
+  AND (CAST(:status AS TEXT) IS NULL OR m.delivery_status = :status)
+ORDER BY score, m.message_id DESC
+LIMIT :limit;
+
+-- name: scan_messages
+-- A literal scan of the latest :window messages, newest first, for text too short for the
+-- index (under three characters): :query inside a LIKE pattern, its % _ and \ escaped
+-- (LIKE folds ASCII letters only).
+SELECT m.*, 0.0 AS score, NULL AS snippet
+FROM agent_messages AS m, (SELECT '%' || replace(replace(replace(:query, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern) AS p
+WHERE m.message_id IN (
+    SELECT message_id FROM agent_messages ORDER BY message_id DESC LIMIT :window
+)
+  AND (m.content LIKE p.pattern ESCAPE '\' OR m.subject LIKE p.pattern ESCAPE '\')
+  AND (CAST(:agent AS TEXT) IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+  AND (CAST(:from_agent AS TEXT) IS NULL OR m.from_agent = :from_agent)
+  AND (m.sent_at >= :since OR :since IS NULL)
+  AND (CAST(:thread_id AS TEXT) IS NULL OR m.thread_id = :thread_id)
+  AND (CAST(:status AS TEXT) IS NULL OR m.delivery_status = :status)
+ORDER BY m.message_id DESC
+LIMIT :limit;
+
+-- name: search_index_size
+-- Documents in the search index and the bytes of its data (retention's tests watch these).
+SELECT (SELECT count(*) FROM agent_messages_search_docsize) AS documents,
+       (SELECT coalesce(sum(length(block)), 0) FROM agent_messages_search_data) AS bytes;
 
 -- ---------------------------------------------------------------- core_systems_status
 

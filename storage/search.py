@@ -1,0 +1,77 @@
+"""Full-text search over `agent_messages`: the SQL and the escaping of the user's text.
+
+The user's text is always one literal phrase, never query syntax, and it is
+escaped in one place, the SQL of each dialect: for SQLite it becomes one
+quoted FTS5 phrase (double quotes doubled), which under the trigram tokenizer
+is a case-insensitive substring match; for PostgreSQL, and for the scan of
+text too short for the trigram index, a LIKE pattern with `%`, `_` and `\\`
+escaped. Quotes, `*`, `-`, `NEAR`, parentheses and SQL are searched as the
+characters they are. The text itself is a bound parameter, never formatted
+into a statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from swarmbus.model import timefmt
+from swarmbus.model.conversations import SearchFilters
+from swarmbus.model.messages import Message
+from swarmbus.storage import queries as sql
+from swarmbus.storage.connector import Connector
+
+MARK_OPEN = "\ue000"  # private-use characters around a hit in a snippet
+MARK_CLOSE = "\ue001"
+INDEX_MIN_CHARS = 3  # a trigram index holds nothing shorter
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One row found: the message, its score (higher is better), the database's snippet."""
+
+    message: Message
+    score: float
+    snippet: str | None
+
+
+class SearchRepository:
+    """Runs searches: through the index, or as a bounded literal scan."""
+
+    def __init__(self, connector: Connector) -> None:
+        self._db = connector
+        self._q = sql.load(connector.dialect)
+
+    async def search(self, text: str, filters: SearchFilters, limit: int) -> list[Found]:
+        """Messages whose subject or body contains `text`, best match first."""
+        params = {**_params(filters, limit), "query": text, "open": MARK_OPEN, "close": MARK_CLOSE}
+        rows = await self._db.fetch_all(self._q["search_messages"], params)
+        return [_found(row, self._db.dialect) for row in rows]
+
+    async def scan(self, text: str, filters: SearchFilters, limit: int, window: int) -> list[Found]:
+        """Messages among the latest `window` that contain `text`, newest first."""
+        params = {**_params(filters, limit), "query": text, "window": window}
+        rows = await self._db.fetch_all(self._q["scan_messages"], params)
+        return [_found(row, self._db.dialect) for row in rows]
+
+    async def index_size(self) -> dict[str, int]:
+        """{"documents": rows indexed, "bytes": the index's size}."""
+        row = await self._db.fetch_one(self._q["search_index_size"]) or {}
+        return {"documents": int(row.get("documents") or 0), "bytes": int(row.get("bytes") or 0)}
+
+
+def _params(filters: SearchFilters, limit: int) -> dict[str, Any]:
+    return {
+        "agent": filters.agent,
+        "from_agent": filters.from_agent,
+        "since": timefmt.to_text(filters.since) if filters.since else None,
+        "thread_id": filters.thread_id,
+        "status": filters.status,
+        "limit": limit,
+    }
+
+
+def _found(row: dict[str, Any], dialect: str) -> Found:
+    raw = float(row.get("score") or 0.0)
+    score = -raw if dialect == "sqlite" else raw  # bm25: lower is better
+    return Found(Message.model_validate(row), round(score, 6) + 0.0, row.get("snippet"))

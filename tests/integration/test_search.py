@@ -1,0 +1,196 @@
+"""Full-text search, the same tests on SQLite (FTS5, trigram) and PostgreSQL (pg_trgm, tsvector).
+
+User text is one literal, case-insensitive phrase: every FTS operator and
+SQL-looking string is searched as written and never raises; code-ish terms
+and any script are found; short text is a bounded scan; a failure is an
+error, never an empty result.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from swarmbus import errors
+from swarmbus.bus.api import Bus
+from swarmbus.model import timefmt
+from swarmbus.model.conversations import SearchFilters, SearchResult
+from tests.conftest import BACKENDS
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+
+FILLER = [
+    "rebased the branch onto main and reran the unit tests",
+    "the dashboard loads in 300 ms now; closing the ticket",
+    "lunch break, back in twenty minutes",
+    "bumped the pinned version of the driver after the release notes",
+]
+CORPUS = {
+    "path": "please review storage/claims.py before the PR-42 merge",
+    "snake": "renamed snake_case_name to snake_case_key in the loader",
+    "cjk": "日本語のテキスト検索 works with trigram tokens",
+    "emoji": "deploy done 🚀 all green",
+    "accent": "the café on the corner fixed naïve Unicode handling",
+    "syntax": 'literal "quoted" text, a*b, -x, NEAR(a b), (((, and \'; DROP TABLE x; --',
+    "percent": "coverage at 100% for storage_claims, path C:\\temp\\x",
+}
+
+
+async def _corpus(bus: Bus) -> dict[str, str]:
+    for text in FILLER:
+        await bus.send("Agent-1", "Agent-2", text)
+    return {name: await bus.send("Agent-1", "Agent-3", text) for name, text in CORPUS.items()}
+
+
+def _ids(result: SearchResult) -> list[str]:
+    return [hit.message.message_id for hit in result.hits]
+
+
+LITERALS = [  # (text, the corpus entry that alone holds it)
+    ("storage/claims.py", "path"),
+    ("claims.py", "path"),
+    ("CLAIMS.PY", "path"),
+    ("PR-42", "path"),
+    ("snake_case_name", "snake"),
+    ("case_na", "snake"),
+    ("テキスト", "cjk"),
+    ("日本語のテキスト検索", "cjk"),
+    ("🚀 all", "emoji"),
+    ("café", "accent"),
+    ("CAFÉ", "accent"),
+    ("naïve", "accent"),
+    ('"quoted"', "syntax"),
+    ("a*b", "syntax"),
+    ("-x,", "syntax"),
+    ("NEAR(a b)", "syntax"),
+    ("(((", "syntax"),
+    ("'; DROP TABLE x; --", "syntax"),
+    ("100%", "percent"),
+    ("storage_claims", "percent"),
+    ("C:\\temp\\x", "percent"),
+]
+OPERATORS = ["NEAR", "a* OR b", '"', '""', "AND", "-", "x OR 1=1", "%", "_", "\\", "*", "^", ")"]
+
+
+async def test_the_text_is_found_literally(bus: Bus) -> None:
+    sent = await _corpus(bus)
+    for query, expected in LITERALS:
+        result = await bus.search(query)
+        assert (_ids(result), result.method) == ([sent[expected]], "index"), query
+        hit = result.hits[0]
+        marked = [hit.snippet[s.start : s.end].casefold() for s in hit.highlights]
+        assert marked[:1] == [query.casefold()], (query, hit.snippet)
+
+
+async def test_operators_and_wildcards_match_exactly_the_messages_holding_them(bus: Bus) -> None:
+    await _corpus(bus)
+    stored = await bus.messages(limit=100)
+    for query in OPERATORS:
+        holding = {m.message_id for m in stored if query.lower() in m.content.lower()}
+        assert set(_ids(await bus.search(query))) == holding, query  # and never raises
+
+
+async def test_wildcards_are_not_wildcards(bus: Bus) -> None:
+    await _corpus(bus)
+    assert _ids(await bus.search("stor%claims")) == []  # % is not "anything"
+    assert _ids(await bus.search("storage_claims.py")) == []  # _ is not "any character"
+    assert _ids(await bus.search("snake*")) == []
+
+
+async def test_what_the_index_cannot_hold_is_scanned_and_said_so(bus: Bus) -> None:
+    sent = await _corpus(bus)
+    rocket = await bus.search("🚀")
+    assert (rocket.method, rocket.scanned) == ("scan", 10_000)
+    assert _ids(rocket) == [sent["emoji"]]
+    assert _ids(await bus.search("PR")) == [sent["path"]]
+    assert _ids(await bus.search("日本")) == [sent["cjk"]]
+
+
+async def test_cafe_without_its_accent_is_another_word(bus: Bus) -> None:
+    await _corpus(bus)
+    assert _ids(await bus.search("cafe")) == []  # literal: no accent folding on either backend
+
+
+async def test_the_better_match_comes_first(bus: Bus) -> None:
+    await _corpus(bus)
+    once = await bus.send("A", "Agent-2", "a long note about many things " * 8 + "deadlock")
+    thrice = await bus.send("A", "Agent-2", "deadlock in the claim loop: deadlock, deadlock")
+    titled = await bus.send("A", "Agent-2", "see the subject", subject="deadlock report")
+    result = await bus.search("deadlock")
+    assert set(_ids(result)) == {once, thrice, titled}
+    assert _ids(result)[0] in (thrice, titled)
+    assert _ids(result)[-1] == once
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+
+
+async def test_the_snippet_is_one_line_around_the_hit(bus: Bus) -> None:
+    body = "intro\n" + "padding words here " * 40 + "\nthe needle_in_hay sits here\n" + "x " * 200
+    await bus.send("A", "Agent-1", body)
+    hit = (await bus.search("needle_in_hay")).hits[0]
+    assert "\n" not in hit.snippet
+    assert len(hit.snippet) < 400
+    (span,) = hit.highlights
+    assert hit.snippet[span.start : span.end] == "needle_in_hay"
+
+
+async def test_filters_narrow_the_search(bus: Bus) -> None:
+    first = await bus.send("Agent-1", "Agent-2", "rollout plan", subject="rollout")
+    other = await bus.send("Agent-3", "Agent-1", "rollout done")
+    answer = (await bus.reply(first, "Agent-2", "rollout ack")).message_ids["Agent-1"]
+
+    async def found(**filters: object) -> set[str]:
+        return set(_ids(await bus.search("rollout", SearchFilters(**filters))))  # type: ignore[arg-type]
+
+    assert await found() == {first, other, answer}
+    assert await found(agent="Agent-3") == {other}
+    assert await found(from_agent="Agent-2") == {answer}
+    assert await found(thread_id=first.lower()) == {first, answer}
+    assert await found(status="delivered") == set()
+    assert await found(since=timefmt.utcnow() + timedelta(hours=1)) == set()
+    assert len((await bus.search("rollout", limit=1)).hits) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "limit", "expected"),
+    [
+        ("", None, 20, "search query is empty"),
+        ("   ", None, 20, "search query is empty"),
+        ("x" * 10_240, None, 20, "search query is 10,240 characters; at most 500"),
+        ("a\x00b", None, 20, "NUL"),
+        ("ok", SearchFilters(agent="Agent-9"), 20, "'Agent-9' is not a configured agent"),
+        ("ok", SearchFilters(thread_id="nope"), 20, "thread 'nope' is not a message id"),
+        ("ok", SearchFilters(status="lost"), 20, "status 'lost' is not allowed"),
+        ("ok", None, 0, "limit 0 is not allowed; use 1 to 100"),
+    ],
+)
+async def test_bad_searches_are_refused_in_one_line(
+    bus: Bus, query: str, filters: SearchFilters | None, limit: int, expected: str
+) -> None:
+    with pytest.raises(errors.UsageError) as refused:
+        await bus.search(query, filters, limit)
+    assert expected in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+async def test_a_failing_search_is_an_error_not_an_empty_result(bus: Bus) -> None:
+    await bus.send("A", "Agent-1", "something to find")
+    if bus.db.connector.dialect == "sqlite":
+        await bus.db.connector.execute("DROP TABLE agent_messages_search")
+    else:
+        await bus.db.connector.execute("ALTER TABLE agent_messages DROP COLUMN search_vector")
+    with pytest.raises(errors.SearchFailed, match="search for 'something' failed"):
+        await bus.search("something")
+
+
+async def test_messages_stored_before_search_existed_are_found_after_a_text_change(
+    bus: Bus,
+) -> None:
+    """The index follows the rows: an edited subject is found by its new text only."""
+    message_id = await bus.send("A", "Agent-1", "body text", subject="old title")
+    await bus.db.connector.execute(
+        "UPDATE agent_messages SET subject = 'new heading' WHERE message_id = :id",
+        {"id": message_id},
+    )
+    assert _ids(await bus.search("new heading")) == [message_id]
+    assert _ids(await bus.search("old title")) == []
