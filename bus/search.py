@@ -3,9 +3,10 @@
 The text is one plain phrase, matched literally and case-insensitively in the
 subject or the body: quotes, `*`, `-`, `NEAR`, parentheses and SQL-looking
 text are searched as the characters they are (storage escapes them). Text of
-three characters or more goes through the full-text index; shorter text (a
-lone emoji, `PR`) cannot be held by a trigram index, so it is a literal scan
-of the latest `SCAN_WINDOW` messages, newest first, and the result says so.
+three characters or more goes through the full-text index, and the newest
+`CANDIDATES` matches are ranked (best first); shorter text (a lone emoji,
+`PR`) cannot be held by a trigram index, so it is a literal scan of the
+latest `SCAN_WINDOW` messages, newest first. The result says which.
 A search that fails raises `SearchFailed`: an error never looks like "nothing
 found".
 """
@@ -22,9 +23,11 @@ from swarmbus.model import ids
 from swarmbus.model.conversations import SearchFilters, SearchHit, SearchResult, Span
 from swarmbus.model.messages import Message
 from swarmbus.storage.search import (
+    CANDIDATES,
     INDEX_MIN_CHARS,
     MARK_CLOSE,
     MARK_OPEN,
+    SCAN_WINDOW,
     Found,
     SearchRepository,
 )
@@ -34,7 +37,6 @@ if TYPE_CHECKING:
 
 MAX_QUERY_CHARS = 500  # a longer "phrase" is a pasted document, not a search
 MAX_HITS = 100  # hits one search returns at most
-SCAN_WINDOW = 10_000  # the latest messages a short text is looked for in
 SNIPPET_CONTEXT = 60  # characters either side of a hit, when the database gave no snippet
 
 
@@ -47,8 +49,9 @@ async def search(bus: Bus, query: str, filters: SearchFilters, limit: int = 20) 
     scan = len(text) < INDEX_MIN_CHARS
     rows = SearchRepository(bus.db.connector)
     try:
+        await rows.catch_up()  # every message stored so far is searched
         if scan:
-            found = await rows.scan(text, filters, limit, SCAN_WINDOW)
+            found = await rows.scan(text, filters, limit)
         else:
             found = await rows.search(text, filters, limit)
     except errors.StorageError as exc:
@@ -58,6 +61,7 @@ async def search(bus: Bus, query: str, filters: SearchFilters, limit: int = 20) 
         method="scan" if scan else "index",
         hits=[_hit(f, text) for f in found],
         scanned=SCAN_WINDOW if scan else None,
+        ranked_among=None if scan else CANDIDATES,
     )
 
 

@@ -24,6 +24,10 @@ from swarmbus.storage.connector import Connector
 MARK_OPEN = "\ue000"  # private-use characters around a hit in a snippet
 MARK_CLOSE = "\ue001"
 INDEX_MIN_CHARS = 3  # a trigram index holds nothing shorter
+CANDIDATES = 200  # the newest matches a search ranks
+SCAN_WINDOW = 5_000  # the newest messages a short text is looked for in (and, on PostgreSQL,
+# where a search first looks for its candidates)
+CATCH_UP_BATCH = 500  # messages indexed per transaction (SQLite): a short hold on the write lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +48,36 @@ class SearchRepository:
 
     async def search(self, text: str, filters: SearchFilters, limit: int) -> list[Found]:
         """Messages whose subject or body contains `text`, best match first."""
-        params = {**_params(filters, limit), "query": text, "open": MARK_OPEN, "close": MARK_CLOSE}
+        params = {**_params(filters, limit), "query": text, "candidates": CANDIDATES}
+        params.update(window=SCAN_WINDOW)
+        params.update(open=MARK_OPEN, close=MARK_CLOSE)
         rows = await self._db.fetch_all(self._q["search_messages"], params)
         return [_found(row, self._db.dialect) for row in rows]
 
-    async def scan(self, text: str, filters: SearchFilters, limit: int, window: int) -> list[Found]:
-        """Messages among the latest `window` that contain `text`, newest first."""
-        params = {**_params(filters, limit), "query": text, "window": window}
+    async def scan(self, text: str, filters: SearchFilters, limit: int) -> list[Found]:
+        """Messages among the latest `SCAN_WINDOW` that contain `text`, newest first."""
+        params = {**_params(filters, limit), "query": text, "window": SCAN_WINDOW}
         rows = await self._db.fetch_all(self._q["scan_messages"], params)
         return [_found(row, self._db.dialect) for row in rows]
+
+    async def catch_up(self, batch: int = CATCH_UP_BATCH) -> int:
+        """Index every message stored since the index last caught up, a batch per
+        transaction; return how many. (SQLite defers indexing off `send`; PostgreSQL
+        indexes as it stores, so there it returns 0 at once.)"""
+        total = 0
+        while True:
+            if not await self.waiting():  # read first: no write lock when nothing waits
+                return total
+            async with self._db.transaction() as tx:
+                indexed = await tx.execute(self._q["index_backlog"], {"batch": batch})
+            total += indexed
+            if indexed < batch:
+                return total
+
+    async def waiting(self) -> bool:
+        """Whether stored messages wait to be indexed (never, on PostgreSQL)."""
+        row = await self._db.fetch_one(self._q["search_backlog"])
+        return bool(row and row["waiting"])
 
     async def index_size(self) -> dict[str, int]:
         """{"documents": rows indexed, "bytes": the index's size}."""

@@ -208,7 +208,8 @@ class SqliteConnector(_Statements, ConnectorLifecycle):
         return await pragma(self, "data_version")
 
     async def upkeep(self) -> None:
-        """Checkpoint the log in the background, so no send or delivery pays for it."""
+        """Index new messages for search and checkpoint the log in the background, so no
+        send or delivery pays for either."""
         if self.location != ":memory:":
             await keep_log_short(self.location)
 
@@ -254,10 +255,12 @@ async def pragma(connector: SqliteConnector, name: str) -> Any:
 
 
 async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None:
-    """Checkpoint `location`'s write-ahead log whenever it grew, until cancelled.
+    """Whenever `location` changed: index the messages stored since (full-text search
+    defers that work off `send`), then checkpoint the write-ahead log; until cancelled.
 
-    Runs on a connection (so a thread) of its own; PASSIVE checkpoints never
-    wait for readers or writers, they copy back what they can.
+    Runs on a connection (so a thread) of its own; indexing takes the write
+    lock a short batch at a time, and PASSIVE checkpoints never wait for
+    readers or writers, they copy back what they can.
     """
     checkpointer = await connect(location)
     try:
@@ -266,7 +269,8 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
             await anyio.sleep(every)
             if (current := await checkpointer.change_marker()) == marker:
                 continue
-            marker = current
+            marker = current  # (this connection's own commits do not change it)
+            await _index_new_messages(checkpointer)
             try:
                 await checkpointer.fetch_all("PRAGMA wal_checkpoint(PASSIVE)")
             except errors.StorageError as exc:  # the next round tries again
@@ -274,6 +278,16 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
     finally:
         with anyio.CancelScope(shield=True):  # cancelled is how it ends: close it still
             await checkpointer.close()
+
+
+async def _index_new_messages(connector: SqliteConnector) -> None:
+    """Bring the search index up to date; a failure waits for the next round (or search)."""
+    from swarmbus.storage.search import SearchRepository
+
+    try:
+        await SearchRepository(connector).catch_up()
+    except errors.StorageError as exc:
+        logger.debug("background indexing of %s failed: %s", connector.location, exc)
 
 
 async def enable_wal(connector: SqliteConnector) -> None:

@@ -82,15 +82,17 @@ class SearchHit(_Frozen):
 class SearchResult(_Frozen):
     """The hits of one search, best first.
 
-    `method` says how they were found: "index" (the full-text index) or
-    "scan" (a literal scan of the latest `scanned` messages, for text under
-    three characters, which the index cannot hold).
+    `method` says how they were found: "index" (the full-text index; the
+    newest `ranked_among` matches are ranked, best first) or "scan" (a literal
+    scan of the latest `scanned` messages, newest first, for text under three
+    characters, which the index cannot hold).
     """
 
     query: str
     method: SearchMethod
     hits: list[SearchHit]
     scanned: int | None = None
+    ranked_among: int | None = None
 
 
 class Reply(_Frozen):

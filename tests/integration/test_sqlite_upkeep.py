@@ -61,6 +61,22 @@ async def test_a_dispatcher_runs_the_checkpoints(bus: Bus, tmp_path: Path) -> No
         dispatcher.stop()
 
 
+async def test_the_upkeep_indexes_new_messages_for_search(bus: Bus) -> None:
+    """`send` leaves indexing to whoever comes next: here the dispatcher's upkeep."""
+    from swarmbus.storage.search import SearchRepository
+
+    search = SearchRepository(bus.db.connector)
+    sent = [await bus.send("Agent-1", "Agent-2", f"note {n}") for n in range(3)]
+    assert (await search.index_size())["documents"] == 0
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(sqlite.keep_log_short, bus.db.connector.location, 0.05)
+        with anyio.fail_after(5):
+            while (await search.index_size())["documents"] < len(sent):
+                await anyio.sleep(0.05)
+        tg.cancel_scope.cancel()
+    assert await search.catch_up() == 0
+
+
 def _message_in_main_file(path: Path, scratch: Path) -> bool:
     copy = scratch / "main-file-only.db"
     shutil.copyfile(path, copy)

@@ -131,11 +131,19 @@ def test_both_dialects_define_the_same_queries() -> None:
     assert postgres - sqlite == DIALECT_ONLY["postgres"]
 
 
+# Parameters only one dialect's form of a query needs (the caller passes them to both):
+# PostgreSQL's search looks for its candidates in the newest :window messages first,
+# because a GIN index cannot hand matches out newest first as FTS5 does.
+DIALECT_ONLY_PARAMETERS = {("search_messages", "postgres"): {"window"}}
+
+
 def test_both_dialects_take_the_same_parameters() -> None:
     import re
 
     for name in set(load("sqlite")) & set(load("postgres")):
         names = [
-            set(re.findall(r"(?<!:):([a-z_]+)", load(d)[name])) for d in ("sqlite", "postgres")
+            set(re.findall(r"(?<!:):([a-z_]+)", load(d)[name]))
+            - DIALECT_ONLY_PARAMETERS.get((name, d), set())
+            for d in ("sqlite", "postgres")
         ]
         assert names[0] == names[1], name

@@ -293,9 +293,44 @@ RETURNING *;
 -- name: search_messages
 -- Full-text search: the user's text (:query) as a literal, case-insensitive substring of
 -- subject or body (inside an ILIKE pattern with its % _ and \ escaped, so no character is
--- syntax; the pg_trgm index serves it). Best match first (ts_rank of the words, the subject
--- weighing more, then how often the text occurs), with ts_headline's snippet between :open
--- and :close.
+-- syntax). The newest :candidates matches (after the filters) are ranked, best first
+-- (ts_rank of the words, the subject weighing more, then how often the text occurs), with
+-- ts_headline's snippet between :open and :close. A GIN index cannot hand out matches
+-- newest first, and a common word matches most rows, so the newest :window messages are
+-- looked at first; only when they hold fewer than :candidates matches (then the text is
+-- rare) do the pg_trgm indexes find the matches in the whole history.
+WITH in_window AS MATERIALIZED (
+    SELECT m.message_id
+    FROM (SELECT * FROM agent_messages ORDER BY message_id DESC LIMIT :window) AS m
+    WHERE (m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+           OR m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+      AND (:agent::text IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+      AND (:from_agent::text IS NULL OR m.from_agent = :from_agent)
+      AND (m.sent_at >= :since::timestamptz OR :since::timestamptz IS NULL)
+      AND (:thread_id::text IS NULL OR m.thread_id = :thread_id)
+      AND (:status::text IS NULL OR m.delivery_status = :status)
+    ORDER BY m.message_id DESC
+    LIMIT :candidates
+),
+everywhere AS MATERIALIZED (
+    SELECT m.message_id
+    FROM agent_messages AS m
+    WHERE (SELECT count(*) FROM in_window) < :candidates
+      AND (m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+           OR m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+      AND (:agent::text IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+      AND (:from_agent::text IS NULL OR m.from_agent = :from_agent)
+      AND (m.sent_at >= :since::timestamptz OR :since::timestamptz IS NULL)
+      AND (:thread_id::text IS NULL OR m.thread_id = :thread_id)
+      AND (:status::text IS NULL OR m.delivery_status = :status)
+    ORDER BY m.message_id DESC
+    LIMIT :candidates
+),
+recent AS (
+    SELECT message_id FROM in_window WHERE (SELECT count(*) FROM in_window) >= :candidates
+    UNION ALL
+    SELECT message_id FROM everywhere
+)
 SELECT r.*, ts_headline('simple', coalesce(r.subject || ' · ', '') || r.content,
                         phraseto_tsquery('simple', :query::text),
                         'MaxFragments=1, MaxWords=16, MinWords=6, StartSel=' || :open::text
@@ -306,13 +341,7 @@ FROM (
            (length(m.content) - length(replace(lower(m.content), lower(:query::text), '')))
                / greatest(length(:query::text), 1) AS occurrences
     FROM agent_messages AS m
-    WHERE (m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
-           OR m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
-      AND (:agent::text IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
-      AND (:from_agent::text IS NULL OR m.from_agent = :from_agent)
-      AND (m.sent_at >= :since::timestamptz OR :since::timestamptz IS NULL)
-      AND (:thread_id::text IS NULL OR m.thread_id = :thread_id)
-      AND (:status::text IS NULL OR m.delivery_status = :status)
+    JOIN recent USING (message_id)
     ORDER BY score DESC, occurrences DESC, m.message_id DESC
     LIMIT :limit
 ) AS r
@@ -322,12 +351,9 @@ ORDER BY r.score DESC, r.occurrences DESC, r.message_id DESC;
 -- A literal scan of the latest :window messages, newest first, for text too short for the
 -- index (under three characters): :query inside an ILIKE pattern, its % _ and \ escaped.
 SELECT m.*, 0.0::float8 AS score, NULL::text AS snippet
-FROM agent_messages AS m
-WHERE m.message_id IN (
-    SELECT message_id FROM agent_messages ORDER BY message_id DESC LIMIT :window
-)
-  AND (m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
-       OR m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+FROM (SELECT * FROM agent_messages ORDER BY message_id DESC LIMIT :window) AS m
+WHERE (m.subject ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+       OR m.content ILIKE ('%' || replace(replace(replace(:query::text, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
   AND (:agent::text IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
   AND (:from_agent::text IS NULL OR m.from_agent = :from_agent)
   AND (m.sent_at >= :since::timestamptz OR :since::timestamptz IS NULL)
@@ -336,11 +362,19 @@ WHERE m.message_id IN (
 ORDER BY m.message_id DESC
 LIMIT :limit;
 
+-- name: search_backlog
+-- PostgreSQL indexes each row as it stores it: nothing ever waits.
+SELECT FALSE AS waiting;
+
+-- name: index_backlog
+-- Nothing to index later on PostgreSQL (see search_backlog).
+SELECT :batch::integer AS indexed WHERE FALSE;
+
 -- name: search_index_size
 -- Documents in the search index (the rows with a search vector) and the bytes of its indexes.
 SELECT (SELECT count(*) FROM agent_messages WHERE search_vector IS NOT NULL) AS documents,
-       pg_relation_size('idx_message_search') + pg_relation_size('idx_message_search_text')
-           AS bytes;
+       pg_relation_size('idx_message_search_content')
+           + pg_relation_size('idx_message_search_subject') AS bytes;
 
 -- ---------------------------------------------------------------- core_systems_status
 

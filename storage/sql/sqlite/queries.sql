@@ -286,13 +286,30 @@ RETURNING *;
 -- name: search_messages
 -- Full-text search: the user's text (:query) as one quoted FTS5 phrase, its own double
 -- quotes doubled, so no character is query syntax; under the trigram tokenizer a phrase is a
--- literal, case-insensitive substring. Best match first (bm25, a hit in the subject weighing
--- double), with a snippet around the hit between :open and :close.
+-- literal, case-insensitive substring. The newest :candidates matches (after the filters)
+-- are ranked, best first (bm25, a hit in the subject weighing double), each with a snippet
+-- around the hit between :open and :close: ranking every match of a common word would cost
+-- as much as the history is long. (FTS5 hands out matches newest first and stops at
+-- :candidates by itself; PostgreSQL's query also takes a :window for that.)
+WITH recent AS (
+    SELECT s.rowid AS id
+    FROM agent_messages_search AS s
+    JOIN agent_messages AS m ON m.rowid = s.rowid
+    WHERE agent_messages_search MATCH '"' || replace(:query, '"', '""') || '"'
+      AND (CAST(:agent AS TEXT) IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
+      AND (CAST(:from_agent AS TEXT) IS NULL OR m.from_agent = :from_agent)
+      AND (m.sent_at >= :since OR :since IS NULL)
+      AND (CAST(:thread_id AS TEXT) IS NULL OR m.thread_id = :thread_id)
+      AND (CAST(:status AS TEXT) IS NULL OR m.delivery_status = :status)
+    ORDER BY s.rowid DESC
+    LIMIT :candidates
+)
 SELECT m.*, bm25(agent_messages_search, 2.0, 1.0) AS score,
        snippet(agent_messages_search, -1, :open, :close, '…', 48) AS snippet
 FROM agent_messages_search AS s
 JOIN agent_messages AS m ON m.rowid = s.rowid
 WHERE agent_messages_search MATCH '"' || replace(:query, '"', '""') || '"'
+  AND s.rowid >= (SELECT min(id) FROM recent)
   AND (CAST(:agent AS TEXT) IS NULL OR m.to_agent = :agent OR m.from_agent = :agent)
   AND (CAST(:from_agent AS TEXT) IS NULL OR m.from_agent = :from_agent)
   AND (m.sent_at >= :since OR :since IS NULL)
@@ -318,6 +335,20 @@ WHERE m.message_id IN (
   AND (CAST(:status AS TEXT) IS NULL OR m.delivery_status = :status)
 ORDER BY m.message_id DESC
 LIMIT :limit;
+
+-- name: search_backlog
+-- Whether messages wait to be indexed: rows above the highest one the index holds.
+SELECT coalesce((SELECT max(rowid) FROM agent_messages), 0)
+       > (SELECT coalesce(max(id), 0) FROM agent_messages_search_docsize) AS waiting;
+
+-- name: index_backlog
+-- Index the next :batch messages not indexed yet, in rowid order (the index then holds
+-- every row up to the last of them).
+INSERT INTO agent_messages_search (rowid, subject, content)
+SELECT rowid, subject, content FROM agent_messages
+WHERE rowid > (SELECT coalesce(max(id), 0) FROM agent_messages_search_docsize)
+ORDER BY rowid
+LIMIT :batch;
 
 -- name: search_index_size
 -- Documents in the search index and the bytes of its data (retention's tests watch these).

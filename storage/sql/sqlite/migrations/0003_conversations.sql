@@ -35,27 +35,34 @@ CREATE INDEX idx_message_ack_due ON agent_messages (ack_due_at)
     WHERE ack_required = 1 AND acked_at IS NULL;
 
 -- Full-text search: an FTS5 index over subject and body, its content read from
--- agent_messages itself (nothing stored twice), kept in step by the triggers
--- below. The trigram tokenizer indexes every three characters, so a quoted
--- phrase is a case-insensitive substring match: paths (storage/claims.py),
--- ids (PR-42), snake_case names and CJK text are found as typed.
+-- agent_messages itself (nothing stored twice). The trigram tokenizer indexes
+-- every three characters, so a quoted phrase is a case-insensitive substring
+-- match: paths (storage/claims.py), ids (PR-42), snake_case names and CJK text
+-- are found as typed.
+--
+-- Indexing a message costs several times what storing it does, so `send` does
+-- not pay for it: new rows are indexed in batches by whoever comes next, a
+-- search (before it looks) or a running dispatcher (in the background). The
+-- index always holds exactly the rows up to the highest rowid it holds
+-- (max(id) of its docsize table); rows above it wait, and rowids only grow, so
+-- the next batch takes them in order. The triggers below keep the indexed rows
+-- in step when one is deleted (retention) or its text changes; a row not yet
+-- indexed is left alone, since deleting an absent row would corrupt the index.
 CREATE VIRTUAL TABLE agent_messages_search USING fts5 (
     subject, content, content = 'agent_messages', content_rowid = 'rowid', tokenize = 'trigram'
 );
 INSERT INTO agent_messages_search (agent_messages_search) VALUES ('rebuild');
 
-CREATE TRIGGER agent_messages_search_insert AFTER INSERT ON agent_messages BEGIN
-    INSERT INTO agent_messages_search (rowid, subject, content)
-    VALUES (new.rowid, new.subject, new.content);
-END;
-
-CREATE TRIGGER agent_messages_search_delete AFTER DELETE ON agent_messages BEGIN
+CREATE TRIGGER agent_messages_search_delete AFTER DELETE ON agent_messages
+WHEN old.rowid <= (SELECT coalesce(max(id), 0) FROM agent_messages_search_docsize)
+BEGIN
     INSERT INTO agent_messages_search (agent_messages_search, rowid, subject, content)
     VALUES ('delete', old.rowid, old.subject, old.content);
 END;
 
 -- Only a change of the indexed text touches the index (delivery updates do not).
 CREATE TRIGGER agent_messages_search_update AFTER UPDATE OF subject, content ON agent_messages
+WHEN old.rowid <= (SELECT coalesce(max(id), 0) FROM agent_messages_search_docsize)
 BEGIN
     INSERT INTO agent_messages_search (agent_messages_search, rowid, subject, content)
     VALUES ('delete', old.rowid, old.subject, old.content);
