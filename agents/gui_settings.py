@@ -22,7 +22,10 @@ KEY_RULE = (
     "key names joined by '+': any of ctrl, shift, alt, option, command, win, fn, then one "
     "key (enter, tab, space, escape, f1-f24, a letter or digit...), like 'ctrl+enter'"
 )
-TEMPLATE_FIELDS = ("sender", "recipient", "priority", "tags", "id", "sent_at", "body")
+TEMPLATE_FIELDS = (
+    "sender", "recipient", "priority", "tags", "id", "sent_at",
+    "thread", "reply_to", "subject", "conversation", "body",
+)  # fmt: skip
 
 
 def check_key_combo(combo: str) -> str:

@@ -6,11 +6,15 @@ messages (delivered, failed or expired) addressed to it:
     100 × Σ w(m) / n,   w(m) = 1 / (1 + latency_s / 60)  for a message delivered
                                                           on its first attempt
                         w(m) = 0                          for one that needed a retry,
-                                                          was dead-lettered or expired
+                                                          was dead-lettered or expired,
+                                                          or whose required ack missed
+                                                          its deadline
 
 where latency is `processed_at − sent_at`: a first-attempt delivery a minute
-after sending counts half. An agent with no finished message keeps its stored
-value. `v2_compliance` is not computed here: `swarmbus audit PATH --agent NAME`
+after sending counts half. An ack misses its deadline when it is still
+missing once `ack_due_at` has passed, by the database's clock, or came after
+it. An agent with no finished message keeps its stored value.
+`v2_compliance` is not computed here: `swarmbus audit PATH --agent NAME`
 writes it from the latest audit of the agent's code, and a report leaves it.
 """
 
@@ -55,11 +59,23 @@ def coordination_efficiency(messages: Sequence[dict[str, Any]]) -> float | None:
     for message in messages:
         if message["delivery_status"] != "delivered" or message["retry_count"]:
             continue
+        if _ack_late(message):
+            continue
         sent = timefmt.from_text(message["sent_at"])
         done = timefmt.from_text(message["processed_at"] or message["sent_at"])
         latency = max(0.0, (done - sent).total_seconds())
         total += 1.0 / (1.0 + latency / LATENCY_HALF_SECONDS)
     return round(100.0 * total / len(messages), 1)
+
+
+def _ack_late(message: dict[str, Any]) -> bool:
+    """Whether a required ack missed its deadline: came after it, or is still missing past it."""
+    if message.get("ack_due_at") is None:
+        return False
+    due = timefmt.from_text(message["ack_due_at"])
+    acked = message.get("acked_at")
+    done = timefmt.from_text(acked) if acked else timefmt.from_text(message["db_now"])
+    return done > due
 
 
 async def submit(db: Database, swarm: Swarm, report: Report) -> AgentWorkspace:

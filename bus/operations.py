@@ -92,15 +92,20 @@ class Operations:
         async with await _open(self, create=False) as db:
             return await maintenance.maintain(db, operation)
 
-    async def prune(self, older_than: timedelta, *, dry_run: bool = False) -> PruneResult:
-        """Delete (or with `dry_run` count) delivered and expired messages, ledger and doctor
-        rows that finished longer ago than `older_than`; never messages still in play or
-        dead letters."""
+    async def prune(
+        self, older_than: timedelta, *, dry_run: bool = False, include_unread: bool = False
+    ) -> PruneResult:
+        """Delete (or with `dry_run` count) the threads of delivered and expired messages,
+        ledger and doctor rows, that finished longer ago than `older_than`; a thread still
+        holding a message in play, a dead letter, or one unread (unless `include_unread`)
+        or unacknowledged stays whole."""
         from swarmbus.storage import retention
 
         cutoff = timefmt.utcnow() - older_than
         async with await _open(self, create=False) as db:
-            return await (retention.count(db, cutoff) if dry_run else retention.prune(db, cutoff))
+            if dry_run:
+                return await retention.count(db, cutoff, include_unread)
+            return await retention.prune(db, cutoff, include_unread=include_unread)
 
     async def backup(
         self, target: Path, *, force: bool = False, progress: Progress | None = None

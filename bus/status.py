@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from swarmbus.agents import registry
@@ -26,6 +26,7 @@ class AgentLine:
     coordination_efficiency: float = 0.0
     v2_compliance: float = 0.0
     last_updated: str | None = None
+    overdue_acks: int = 0  # required acks past their deadline (the database's clock)
 
     @property
     def waiting(self) -> int:
@@ -52,6 +53,7 @@ class StatusReport:
     systems: list[SystemLine]
     unrouted: dict[str, int] = field(default_factory=dict)  # messages for unconfigured agents
     stopped_long_ago: int = 0  # systems stopped over a day ago, left out of `systems`
+    overdue_acks: int = 0  # across every recipient (people answered by agents included)
 
     @property
     def dead_letters(self) -> int:
@@ -72,7 +74,14 @@ async def status_report(bus: Bus) -> StatusReport:
     for (agent, status), n in counts.items():
         totals[status] += n
         per_agent.setdefault(agent, {})[status] = n
-    agents = [_agent_line(ws, per_agent.pop(ws.agent_id, {})) for ws in workspaces]
+    overdue = await bus.receipts.overdue_counts()
+    agents = [
+        replace(
+            _agent_line(ws, per_agent.pop(ws.agent_id, {})),
+            overdue_acks=overdue.get(ws.agent_id, 0),
+        )
+        for ws in workspaces
+    ]
     unrouted = {
         agent: sum(n for s, n in queue.items() if s in ACTIVE_STATUSES)
         for agent, queue in per_agent.items()
@@ -81,7 +90,8 @@ async def status_report(bus: Bus) -> StatusReport:
     rows = await bus.db.systems.list()
     systems = [_system_line(s) for s in rows if not s.long_stopped(now)]
     unrouted = {a: n for a, n in unrouted.items() if n}
-    return StatusReport(agents, totals, systems, unrouted, len(rows) - len(systems))
+    stopped = len(rows) - len(systems)
+    return StatusReport(agents, totals, systems, unrouted, stopped, sum(overdue.values()))
 
 
 def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:

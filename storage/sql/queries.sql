@@ -309,17 +309,45 @@ ANALYZE;
 -- ---------------------------------------------------------------- operations: retention
 
 -- name: count_prunable_messages
--- Finished messages (delivered or expired) processed before the cutoff.
+-- Messages of the threads prune_messages would delete.
+SELECT count(*) AS n FROM agent_messages
+WHERE thread_id IN (
+    SELECT c.thread_id FROM agent_messages AS c
+    WHERE c.delivery_status IN ('delivered', 'expired') AND c.processed_at < :cutoff
+      AND NOT EXISTS (
+          SELECT 1 FROM agent_messages AS o
+          WHERE o.thread_id = c.thread_id
+            AND (o.delivery_status NOT IN ('delivered', 'expired')
+                 OR o.processed_at IS NULL OR o.processed_at >= :cutoff
+                 OR (o.delivery_status = 'delivered'
+                     AND ((o.read_at IS NULL AND CAST(:include_unread AS INTEGER) = 0)
+                          OR (o.ack_required = TRUE AND o.acked_at IS NULL))))
+      )
+);
+
+-- name: count_finished_messages
+-- Finished messages (delivered or expired) processed before the cutoff, in open threads or not.
 SELECT count(*) AS n FROM agent_messages
 WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff;
 
 -- name: prune_messages
--- Delete one batch of finished messages processed before the cutoff; never pending,
--- claimed, retrying or failed ones.
-DELETE FROM agent_messages WHERE message_id IN (
-    SELECT message_id FROM agent_messages
-    WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff
-    ORDER BY processed_at
+-- Delete the whole threads, a batch at a time, whose every message is finished (delivered or
+-- expired) before the cutoff, and read and acknowledged where it was delivered and an ack is
+-- required (:include_unread = 1 lets unread ones go too); a thread with anything else, a
+-- message still in play, a dead letter, an unread or unacknowledged one, stays whole.
+DELETE FROM agent_messages WHERE thread_id IN (
+    SELECT c.thread_id FROM agent_messages AS c
+    WHERE c.delivery_status IN ('delivered', 'expired') AND c.processed_at < :cutoff
+      AND NOT EXISTS (
+          SELECT 1 FROM agent_messages AS o
+          WHERE o.thread_id = c.thread_id
+            AND (o.delivery_status NOT IN ('delivered', 'expired')
+                 OR o.processed_at IS NULL OR o.processed_at >= :cutoff
+                 OR (o.delivery_status = 'delivered'
+                     AND ((o.read_at IS NULL AND CAST(:include_unread AS INTEGER) = 0)
+                          OR (o.ack_required = TRUE AND o.acked_at IS NULL))))
+      )
+    ORDER BY c.processed_at
     LIMIT :batch
 );
 

@@ -77,21 +77,38 @@ def prune(
     ctx: typer.Context,
     older_than: OlderThanOption,
     dry_run: DryRunOption = False,
+    include_unread: Annotated[
+        bool,
+        typer.Option(
+            "--include-unread",
+            help="Let delivered messages nobody opened through a face go too (agents that "
+            "never run 'swarmbus read', messages from before read receipts).",
+        ),
+    ] = False,
     as_json: bool = JsonOption,
 ) -> None:
-    """Delete delivered and expired messages, ledger and doctor rows older than --older-than.
+    """Delete whole threads of delivered and expired messages, ledger and doctor rows older
+    than --older-than.
 
-    Pending, claimed, retrying and failed messages are never deleted.
+    A thread holding a pending, claimed, retrying or failed message, or one unread or
+    unacknowledged, is kept whole.
     """
     age = parse_duration(older_than, what="--older-than")
-    result = run(_prune, state(ctx).operations(), age, dry_run)
+    result = run(_prune, state(ctx).operations(), age, (dry_run, include_unread))
     if as_json:
         print_json(result.as_dict())
         return
     verb = "would delete" if dry_run else "deleted"
     parts = ", ".join(f"{n:,} {target}" for target, n in result.rows.items())
     print(f"{verb} {parts} (finished before {result.cutoff:%Y-%m-%d %H:%M:%S} UTC)")
+    if result.kept_in_open_threads:
+        print(
+            f"kept {result.kept_in_open_threads:,} finished messages: their threads still hold "
+            f"a message in play, a dead letter, or one unread or unacknowledged "
+            f"(--include-unread lets unread ones go)"
+        )
 
 
-async def _prune(operations: Any, age: Any, dry_run: bool) -> Any:
-    return await operations.prune(age, dry_run=dry_run)
+async def _prune(operations: Any, age: Any, flags: tuple[bool, bool]) -> Any:
+    dry_run, include_unread = flags
+    return await operations.prune(age, dry_run=dry_run, include_unread=include_unread)

@@ -42,6 +42,27 @@ ToOption = Annotated[
     str | None,
     typer.Option("--to", help="Comma-separated recipients (default: every agent but the sender)."),
 ]
+AsOption = Annotated[
+    str,
+    typer.Option(
+        "--as", envvar=SENDER_ENV, help="Who you are (default: $SWARMBUS_AGENT or 'person')."
+    ),
+]
+SubjectOption = Annotated[
+    str | None,
+    typer.Option("--subject", "-s", help="A subject (up to 200 characters); replies keep it."),
+]
+AckRequiredOption = Annotated[
+    bool,
+    typer.Option("--ack-required", help="The recipient must acknowledge it ('swarmbus ack')."),
+]
+AckWithinOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ack-within",
+        help="The ack is due this long after sending (30m, 2h; 1s to 30d); implies --ack-required.",
+    ),
+]
 
 
 @handle_errors
@@ -55,10 +76,13 @@ def send(  # v2-allow: parameters typer maps each parameter to a command-line op
     sender: FromOption = "person",
     key: KeyOption = None,
     expires_in: ExpiresOption = None,
+    subject: SubjectOption = None,
+    ack_required: AckRequiredOption = False,
+    ack_within: AckWithinOption = None,
     as_json: bool = JsonOption,
 ) -> None:
     """Store a message for one agent and print its id once it is safely stored."""
-    options = _options(priority, tag, key, expires_in)
+    options = send_options(priority, tag, key, expires_in, (subject, ack_required, ack_within))
     swarm = state(ctx).swarm()
     check_sender(ctx, swarm, sender)
     body = body_of(message, file, swarm.config.bus.max_message_bytes)
@@ -80,36 +104,45 @@ def broadcast(  # v2-allow: parameters typer maps each parameter to a command-li
     sender: FromOption = "person",
     key: KeyOption = None,
     expires_in: ExpiresOption = None,
+    subject: SubjectOption = None,
+    ack_required: AckRequiredOption = False,
+    ack_within: AckWithinOption = None,
     as_json: bool = JsonOption,
 ) -> None:
     """Store one message per recipient, all in one transaction."""
-    options = _options(priority, tag, key, expires_in)
-    recipients = [name.strip() for name in to.split(",") if name.strip()] if to else None
+    options = send_options(priority, tag, key, expires_in, (subject, ack_required, ack_within))
+    recipients = names_of(to)
     swarm = state(ctx).swarm()
     check_sender(ctx, swarm, sender)
     body = body_of(message, file, swarm.config.bus.max_message_bytes)
     result = run(_broadcast, swarm, (sender, body, recipients), options)
+    _print_broadcast(result, as_json)
+
+
+def _print_broadcast(result: Any, as_json: bool) -> None:
     if as_json:
-        print_json(
-            {
-                "broadcast_id": result.broadcast_id,
-                "messages": result.message_ids,
-                "created": result.created,
-            }
-        )
+        data = {"broadcast_id": result.broadcast_id, "messages": result.message_ids}
+        print_json({**data, "created": result.created})
         return
     print(f"broadcast {result.broadcast_id} to {len(result.message_ids)} agents")
     for agent, message_id in result.message_ids.items():
         print(f"  {agent}: {message_id}")
 
 
-def check_sender(ctx: typer.Context, swarm: Any, sender: str) -> None:
-    """Refuse a sender that is no configured agent (a typo in --from or $SWARMBUS_AGENT),
+def names_of(listed: str | None) -> list[str] | None:
+    """`A, B` -> ["A", "B"]; None when not given."""
+    return [name.strip() for name in listed.split(",") if name.strip()] if listed else None
+
+
+def check_sender(
+    ctx: typer.Context, swarm: Any, sender: str, parameter: str = "sender", flag: str = "--from"
+) -> None:
+    """Refuse a sender that is no configured agent (a typo in `flag` or $SWARMBUS_AGENT),
     by the bus's rule (`Bus.check_sender`), before anything is read or opened."""
     from swarmbus.bus import requests
 
-    source = ctx.get_parameter_source("sender")
-    label = f"${SENDER_ENV}" if source is not None and source.name == "ENVIRONMENT" else "--from"
+    source = ctx.get_parameter_source(parameter)
+    label = f"${SENDER_ENV}" if source is not None and source.name == "ENVIRONMENT" else flag
     requests.check_sender(sender, swarm.agents, label)
 
 
@@ -144,18 +177,35 @@ def body_of(message: str | None, file: Path | None, max_bytes: int) -> str:
         raise errors.UsageError(f"{source}: {exc.strerror or exc}") from None
 
 
-def _options(
-    priority: str, tags: list[str] | None, key: str | None, expires_in: str | None
+def send_options(
+    priority: str,
+    tags: list[str] | None,
+    key: str | None,
+    expires_in: str | None,
+    conversation: tuple[str | None, bool, str | None] = (None, False, None),
 ) -> dict[str, Any]:
+    """The `Bus.send` options from the command line; `conversation` is (subject,
+    ack required, ack deadline). Durations are checked here, before anything is opened."""
     from datetime import timedelta
 
-    from swarmbus.bus.requests import MAX_EXPIRY_SECONDS
+    from swarmbus.bus.requests import MAX_ACK_SECONDS, MAX_EXPIRY_SECONDS, MIN_ACK_SECONDS
 
-    expiry = None
+    subject, ack_required, ack_within = conversation
+    options: dict[str, Any] = {"priority": priority, "tags": tags or [], "idempotency_key": key}
     if expires_in is not None:
         longest = timedelta(seconds=MAX_EXPIRY_SECONDS)
-        expiry = parse_duration(expires_in, what="--expires-in", maximum=longest).total_seconds()
-    return {"priority": priority, "tags": tags or [], "idempotency_key": key, "expires_in": expiry}
+        expiry = parse_duration(expires_in, what="--expires-in", maximum=longest)
+        options["expires_in"] = expiry.total_seconds()
+    if subject is not None:
+        options["subject"] = subject
+    if ack_required:
+        options["ack_required"] = True
+    if ack_within is not None:
+        bounds = {"minimum": timedelta(seconds=MIN_ACK_SECONDS)}
+        bounds["maximum"] = timedelta(seconds=MAX_ACK_SECONDS)
+        due = parse_duration(ack_within, what="--ack-within", **bounds)
+        options["ack_within"] = due.total_seconds()
+    return options
 
 
 async def _send(swarm: Any, route: tuple[str, str, str], options: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ import typer
 
 from swarmbus import errors
 from swarmbus.cli.common import JsonOption, console, handle_errors, print_json, run, state, table
+from swarmbus.cli.messaging import AsOption
 from swarmbus.cli.params import parse_since
 from swarmbus.printable import visible
 
@@ -38,12 +39,18 @@ def messages(  # v2-allow: parameters typer maps each parameter to a command-lin
         str | None, typer.Option(help="Sent within (10m, 2h) or after an ISO time.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only required acks past their deadline.")
+    ] = False,
     as_json: bool = JsonOption,
 ) -> None:
-    """List messages, newest first."""
+    """List messages, newest first (--overdue: the overdue acks, most overdue first), with
+    their thread and whether their recipient read and acknowledged them."""
     swarm = state(ctx).swarm()
     filters = _filters(swarm, agent, status, since)
-    found = run(_list, swarm, {**filters, "limit": limit})
+    if overdue and (status or since):
+        raise errors.UsageError("--overdue lists overdue acks; it takes --agent and --limit only")
+    found = run(_list, swarm, {**filters, "limit": limit, "overdue": overdue})
     if as_json:
         print_json([m.model_dump(mode="json") for m in found])
         return
@@ -69,7 +76,10 @@ def preview(text: str, width: int = PREVIEW_WIDTH) -> str:
 async def _list(swarm: Any, filters: dict[str, Any]) -> Any:
     from swarmbus.bus.api import Bus
 
+    overdue = filters.pop("overdue")
     async with await Bus.open(swarm, create=False) as bus:
+        if overdue:
+            return await bus.overdue(filters["agent"], filters["limit"])
         return await bus.messages(**filters)
 
 
@@ -121,7 +131,25 @@ def _fields(message: Any) -> list[tuple[str, Any]]:
         ("broadcast", message.broadcast_id or "-"),
         ("expires", message.expires_at or "-"),
         ("unfinished attempt", _attempt(message)),
+        ("thread", message.thread),
+        ("reply to", message.reply_to or "-"),
+        ("subject", message.subject or "-"),
+        ("read", message.read_at or "unread"),
+        ("ack", _ack_state(message)),
     ]
+
+
+def _ack_state(message: Any) -> str:
+    """Acked (when, with its note), awaited (by when, overdue or not), or not required."""
+    from swarmbus.cli.cards import reading_state
+    from swarmbus.model import timefmt
+
+    if message.acked_at is not None:
+        note = f": {message.ack_note}" if message.ack_note else ""
+        return f"acked {timefmt.to_text(message.acked_at)}{note}"
+    if not message.ack_required:
+        return "not required"
+    return reading_state(message, timefmt.utcnow()).split(", ", 1)[1]
 
 
 def _attempt(message: Any) -> str:
@@ -171,14 +199,16 @@ async def _retry(swarm: Any, message_id: str | None, agent: str | None) -> list[
 
 
 @handle_errors
-def inbox(
+def inbox(  # v2-allow: parameters typer maps each parameter to a command-line option
     ctx: typer.Context,
     agent: Annotated[str, typer.Argument(help="The inbox agent.")],
     message_id: Annotated[str | None, typer.Argument(help="Print this message's body.")] = None,
     raw: RawOption = False,
+    reader: AsOption = "person",
     as_json: bool = JsonOption,
 ) -> None:
-    """List an inbox agent's files in delivery order, or print one message."""
+    """List an inbox agent's files in delivery order, or print one message (which counts as
+    read when the agent itself prints it: --as or $SWARMBUS_AGENT)."""
     from swarmbus.bus.opening import require_swarm_database
 
     swarm = state(ctx).swarm()
@@ -186,22 +216,36 @@ def inbox(
     folder = swarm.inbox_dir(swarm.agent(agent))
     entries = inbox_entries(folder)
     if message_id is not None:
-        wanted = message_id.strip().upper()
-        match = next((e for e in entries if e["id"] == wanted), None)
-        if match is None:
-            raise errors.UnknownMessage(f"no message {message_id!r} in {agent}'s inbox {folder}")
-        print_json(match) if as_json else write_body(match["body"], raw, end_line=False)
+        _print_one(entries, message_id, (agent, folder), (raw, as_json))
+        if reader == agent:
+            run(_opened, swarm, message_id.strip().upper(), reader)
         return
     if as_json:
         print_json(entries)
         return
+    rows = [[Path(e["file"]).name, e["from"], e["priority"], preview(e["body"])] for e in entries]
     console().print(
-        table(
-            f"{len(entries)} messages in {folder}",
-            ["file", "from", "priority", "message"],
-            [[Path(e["file"]).name, e["from"], e["priority"], preview(e["body"])] for e in entries],
-        )
+        table(f"{len(entries)} messages in {folder}", ["file", "from", "priority", "message"], rows)
     )
+
+
+def _print_one(
+    entries: list[dict[str, Any]], message_id: str, where: tuple[str, Path], how: tuple[bool, bool]
+) -> None:
+    wanted = message_id.strip().upper()
+    match = next((e for e in entries if e["id"] == wanted), None)
+    if match is None:
+        agent, folder = where
+        raise errors.UnknownMessage(f"no message {message_id!r} in {agent}'s inbox {folder}")
+    raw, as_json = how
+    print_json(match) if as_json else write_body(match["body"], raw, end_line=False)
+
+
+async def _opened(swarm: Any, message_id: str, reader: str) -> None:
+    from swarmbus.bus.api import Bus
+
+    async with await Bus.open(swarm, create=False) as bus:
+        await bus.opened([message_id], reader)
 
 
 def inbox_entries(folder: Path) -> list[dict[str, Any]]:
@@ -221,7 +265,12 @@ def inbox_entries(folder: Path) -> list[dict[str, Any]]:
 
 
 def _messages_table(found: list[Any]) -> Any:
-    columns = ["id", "sent", "from", "to", "priority", "status", "tries", "message"]
+    from swarmbus.cli.cards import reading_state
+    from swarmbus.model import timefmt
+
+    now = timefmt.utcnow()
+    columns = ["id", "sent", "from", "to", "priority", "status", "read/ack", "tries", "thread"]
+    columns.append("message")
     rows = [
         [
             m.message_id,
@@ -230,7 +279,9 @@ def _messages_table(found: list[Any]) -> Any:
             m.to_agent,
             m.priority,
             m.delivery_status,
+            reading_state(m, now),
             m.retry_count,
+            "-" if m.thread == m.message_id else m.thread,
             preview(m.content),
         ]
         for m in found

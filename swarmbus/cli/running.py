@@ -170,13 +170,14 @@ def _agents_table(report: Any) -> Any:
             a.queue.get("failed", 0),
             a.queue.get("expired", 0),
             a.focus or "",
+            a.overdue_acks,
             f"{a.coordination_efficiency:.0f}",
             f"{a.v2_compliance:.0f}",
         ]
         for a in report.agents
     ]
     columns = ["agent", "transport", "state", "waiting", "delivered", "failed", "expired"]
-    columns += ["focus", "coord %", "V2 %"]
+    columns += ["focus", "acks overdue", "coord %", "V2 %"]
     return table("agents", columns, rows)
 
 
@@ -185,7 +186,8 @@ def _totals_line(report: Any) -> str:
     return (
         f"messages: {totals['pending']} pending, {totals['claimed']} in delivery, "
         f"{totals['retrying']} waiting to retry, {totals['delivered']} delivered, "
-        f"{report.dead_letters} dead letters, {totals['expired']} expired"
+        f"{report.dead_letters} dead letters, {totals['expired']} expired, "
+        f"{report.overdue_acks} acks overdue ('swarmbus messages --overdue')"
     )
 
 

@@ -2,8 +2,11 @@
 
 The body always arrives exactly as sent; around it goes a small header so the
 receiving agent knows who wrote, and the message id, so it can recognise a
-duplicate after a redelivery. A paste that may repeat an earlier, interrupted
-one says so in a line of its own above everything else.
+duplicate after a redelivery. The header also places the message in its
+conversation (its thread, the message it answers, whether an ack is due) and
+says how to answer in the thread (`swarmbus reply <id> …`). A paste that may
+repeat an earlier, interrupted one says so in a line of its own above
+everything else.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from swarmbus.model.messages import Message
 
 FRONT_MATTER = "---"
 DEFAULT_GUI_TEMPLATE = (
-    "[swarmbus] from {sender} · priority {priority} · tags {tags} · id {id}\n\n{body}"
+    "[swarmbus] from {sender} · priority {priority} · tags {tags} · id {id}{conversation}"
+    "\n\n{body}"
 )
 
 
@@ -52,12 +56,30 @@ def gui_text(
         "tags": ", ".join(message.tags or []) or "none",
         "id": message.message_id,
         "sent_at": timefmt.to_text(message.sent_at),
+        "thread": message.thread,
+        "reply_to": message.reply_to or "none",
+        "subject": message.subject or "none",
+        "conversation": conversation(message),
         "body": message.content,
     }
     text = (template or DEFAULT_GUI_TEMPLATE).format_map(values)
     if uncertain_since is None:
         return text
     return f"{repeat_notice(message.message_id, uncertain_since)}\n{text}"
+
+
+def conversation(message: Message) -> str:
+    """` · thread T · reply to R · subject "S" · ack due T · answer: swarmbus reply ID`."""
+    parts = [f"thread {message.thread}"]
+    if message.reply_to:
+        parts.append(f"reply to {message.reply_to}")
+    if message.subject:
+        parts.append(f"subject {json.dumps(message.subject, ensure_ascii=False)}")
+    if message.ack_required:
+        due = f" by {timefmt.to_text(message.ack_due_at)}" if message.ack_due_at else ""
+        parts.append(f"ack required{due} (swarmbus ack {message.message_id})")
+    parts.append(f"answer: swarmbus reply {message.message_id}")
+    return "".join(f" · {part}" for part in parts)
 
 
 def inbox_document(message: Message) -> str:
@@ -72,6 +94,7 @@ def inbox_document(message: Message) -> str:
     }
     if message.broadcast_id:
         fields["broadcast_id"] = message.broadcast_id
+    fields.update(_conversation_fields(message))
     header = "\n".join(
         f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items()
     )
@@ -88,3 +111,19 @@ def parse_inbox_document(text: str) -> tuple[dict[str, object], str]:
         key, _, value = line.partition(": ")
         header[key] = json.loads(value)
     return header, text[end + len(FRONT_MATTER) + 3 :]
+
+
+def _conversation_fields(message: Message) -> dict[str, object]:
+    """The inbox file's conversation header: thread, answered message, subject, ack, how to
+    answer."""
+    fields: dict[str, object] = {"thread_id": message.thread}
+    if message.reply_to:
+        fields["reply_to"] = message.reply_to
+    if message.subject:
+        fields["subject"] = message.subject
+    if message.ack_required:
+        fields["ack_required"] = True
+        if message.ack_due_at:
+            fields["ack_due_at"] = timefmt.to_text(message.ack_due_at)
+    fields["reply_with"] = f"swarmbus reply {message.message_id} MESSAGE"
+    return fields

@@ -261,6 +261,51 @@ CASES = [
         setup=write("docs/README.md", "# notes\n"),
     ),
     Case("audit fail-under", ("audit", "summary", "--fail-under", "99.5"), "under", exit_code=1),
+    # conversations: "{first}" is the prepared message to Agent-2, "{expired}" one that expired
+    # undelivered, "{pruned}" one whose thread `db prune` took
+    Case("reply to an unknown id", ("reply", ID, "hi"), f"no message has id '{ID}'"),
+    Case("reply to a pruned id", ("reply", "{pruned}", "hi"), "(never sent, or pruned)"),
+    Case("reply to expired", ("reply", "{expired}", "hi"), "expired before it was delivered"),
+    Case(
+        "reply from outside", ("reply", "{first}", "hi", "--from", "Agent-3"), "Agent-3 is not in"
+    ),
+    Case(
+        "reply to an outsider",
+        ("reply", "{first}", "hi", "--from", "Agent-2", "--to", "Agent-5"),
+        "'Agent-5' is not in thread",
+    ),
+    Case("reply empty", ("reply", "{first}", " ", "--from", "Agent-2"), "message is empty"),
+    Case("ack by another agent", ("ack", "{first}", "--as", "Agent-3"), "not 'Agent-3'"),
+    Case("ack by nobody named", ("ack", "{first}"), "only its recipient may acknowledge it"),
+    Case("ack unknown id", ("ack", ID, "--as", "Agent-2"), f"no message has id '{ID}'"),
+    Case(
+        "ack note too long",
+        ("ack", "{first}", "--as", "Agent-2", "--note", "n" * 1001),
+        "a note is at most 1,000 characters",
+    ),
+    Case("ack-within zero", ("send", "Agent-2", "hi", "--ack-within", "0"), "'0' is not allowed"),
+    Case("ack-within negative", ("send", "Agent-2", "hi", "--ack-within", "-5m"), "'-5m'"),
+    Case("ack-within text", ("send", "Agent-2", "hi", "--ack-within", "soon"), "'soon'"),
+    Case("ack-within a year", ("broadcast", "hi", "--ack-within", "365d"), "from 1s to 30d"),
+    Case("subject too long", ("send", "Agent-2", "hi", "--subject", "s" * 201), "201 characters"),
+    Case("subject two lines", ("send", "Agent-2", "hi", "--subject", "a\nb"), "one line"),
+    Case("empty search", ("search", ""), "search query is empty"),
+    Case("10 KB search", ("search", "q" * 10_240), "10,240 characters; at most 500"),
+    Case("search status", ("search", "x", "--status", "lost"), "status 'lost' is not allowed"),
+    Case("search thread", ("search", "xyz", "--thread", "nope"), "thread 'nope' is not a message"),
+    Case("search limit", ("search", "xyz", "--limit", "101"), "1<=x<=100"),
+    Case("read a typo", ("read", "agent-2"), "'agent-2' is not a configured agent"),
+    Case("thread unknown id", ("thread", ID), f"no message has id '{ID}'"),
+    *(
+        Case(f"missing db: {' '.join(args)}", (*MISSING, *args), "no swarmbus database at")
+        for args in [
+            ("reply", ID, "hi"),
+            ("thread", ID),
+            ("read", "Agent-2"),
+            ("ack", ID, "--as", "Agent-2"),
+            ("search", "anything"),
+        ]
+    ),
 ]
 
 
@@ -286,7 +331,7 @@ class Outcome:
     after: dict[str, str]
 
 
-def run_case(case: Case, template: Path, root: Path) -> Outcome:
+def run_case(case: Case, template: Path, root: Path, known: dict[str, str]) -> Outcome:
     folder = root / f"case{CASES.index(case)}"
     shutil.copytree(template, folder, symlinks=True)
     if case.setup is not None:
@@ -294,7 +339,8 @@ def run_case(case: Case, template: Path, root: Path) -> Outcome:
     before = snapshot(folder)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWARMBUS_")}
     env.update({k: v.replace("{folder}", str(folder)) for k, v in case.env.items()})
-    command = [sys.executable, "-m", "swarmbus", *case.args]
+    args = [known.get(arg.strip("{}"), arg) if arg.startswith("{") else arg for arg in case.args]
+    command = [sys.executable, "-m", "swarmbus", *args]
     if case.ulimit:
         command = ["bash", "-c", f'ulimit {" ".join(case.ulimit)} && exec "$@"', "-", *command]
     stdin, feeder = _stdin(case, folder)
@@ -320,8 +366,9 @@ def _stdin(case: Case, folder: Path) -> tuple[object, subprocess.Popen[bytes] | 
     return subprocess.DEVNULL, None
 
 
-def prepare(folder: Path) -> None:
-    """The swarm every case starts from: one keyed message, one audit run under 100."""
+def prepare(folder: Path) -> dict[str, str]:
+    """The swarm every case starts from: one keyed message, one audit run under 100, a
+    message whose thread was pruned and one that expired; returns their ids by name."""
 
     def swarmbus(*args: str) -> str:
         done = subprocess.run(
@@ -335,19 +382,26 @@ def prepare(folder: Path) -> None:
         return done.stdout
 
     swarmbus("init", "--transport", "inbox")
-    swarmbus("send", "Agent-2", "first", "--key", "k1")
+    first = swarmbus("send", "Agent-2", "first", "--key", "k1").strip()
+    pruned = swarmbus("send", "Agent-4", "old news").strip()
+    swarmbus("run", "--once")
+    swarmbus("read", "--as", "Agent-4")
+    swarmbus("db", "prune", "--older-than", "1ms")
+    expired = swarmbus("send", "Agent-3", "too late", "--expires-in", "1ms").strip()
+    swarmbus("run", "--once")
     source = "def wide(a, b, c, d, e, f, g):\n    return a\n"
     write("src/wide.py", source)(folder)
     swarmbus("audit", "src")
+    return {"first": first, "pruned": pruned, "expired": expired}
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     template = tmp_path_factory.mktemp("template")
-    prepare(template)
+    known = prepare(template)
     root = tmp_path_factory.mktemp("cases")
     with ThreadPoolExecutor(WORKERS) as pool:
-        futures = {case.name: pool.submit(run_case, case, template, root) for case in CASES}
+        futures = {case.name: pool.submit(run_case, case, template, root, known) for case in CASES}
         return {name: future.result() for name, future in futures.items()}
 
 

@@ -97,6 +97,22 @@ def test_the_coordination_efficiency_formula() -> None:
     assert coordination_efficiency(mix) == 50.0
 
 
+def test_a_required_ack_that_missed_its_deadline_counts_nothing() -> None:
+    now = timefmt.utcnow()
+
+    def acked(due_in: float, acked_after: float | None) -> dict[str, Any]:
+        at = None if acked_after is None else timefmt.to_text(now + timedelta(seconds=acked_after))
+        due = timefmt.to_text(now + timedelta(seconds=due_in))
+        return {**finished("delivered"), "ack_due_at": due, "acked_at": at, "db_now": clock}
+
+    clock = timefmt.to_text(now + timedelta(seconds=100))  # the database's clock
+    assert coordination_efficiency([acked(60, None)]) == 0.0  # overdue by the database
+    assert coordination_efficiency([acked(600, None)]) == 100.0  # not due yet
+    assert coordination_efficiency([acked(60, 30)]) == 100.0  # acked in time
+    assert coordination_efficiency([acked(60, 90)]) == 0.0  # acked late
+    assert coordination_efficiency([acked(60, None), finished("delivered")]) == 50.0
+
+
 async def test_efficiency_comes_from_the_agents_own_deliveries(swarm: Swarm) -> None:
     def fail_once(message: Any, before: int) -> str | None:
         return "busy window" if message.content == "flaky" and before == 0 else None

@@ -115,7 +115,8 @@ async def history(swarm: Swarm) -> dict[str, str]:
     ids = await send(swarm, 7)
     names = ["delivered", "expired", "fresh", "failed", "pending", "retrying", "claimed"]
     statements = {
-        "delivered": f"delivery_status = 'delivered', status = 'delivered', processed_at = '{OLD}'",
+        "delivered": f"delivery_status = 'delivered', status = 'delivered', "
+        f"processed_at = '{OLD}', read_at = '{OLD}'",
         "expired": f"delivery_status = 'expired', status = 'expired', processed_at = '{OLD}'",
         "fresh": f"delivery_status = 'delivered', status = 'delivered', "
         f"processed_at = '{timefmt.now_text()}'",
@@ -173,7 +174,7 @@ async def test_prune_deletes_in_batches(swarm: Swarm) -> None:
     execute(
         swarm.database,
         f"UPDATE agent_messages SET delivery_status = 'delivered', status = 'delivered', "
-        f"processed_at = '{OLD}'",
+        f"processed_at = '{OLD}', read_at = '{OLD}'",
     )
     async with await open_database(swarm.database) as db:
         result = await retention.prune(db, timefmt.utcnow() - timedelta(days=1), batch=2)

@@ -94,10 +94,37 @@ def test_default_header_names_sender_priority_tags_and_id() -> None:
     header, blank, *body = text.split("\n")
     assert header == (
         "[swarmbus] from Agent-1 · priority urgent · tags ops, ci · id 01M89D8N4X0G0Z1WMBWK43E6TB"
+        " · thread 01M89D8N4X0G0Z1WMBWK43E6TB · answer: swarmbus reply 01M89D8N4X0G0Z1WMBWK43E6TB"
     )
     assert blank == ""
     assert "\n".join(body) == "/deploy {now}\n\n  indented"  # braces in the body stay as sent
     assert "tags none" in render.gui_text(_message("x"))
+
+
+def test_the_header_places_a_reply_in_its_thread() -> None:
+    reply = _message("yes").model_copy(
+        update={
+            "thread_id": "01M89D8N4X0G0Z1WMBWK43E6TA",
+            "reply_to": "01M89D8N4X0G0Z1WMBWK43E6T9",
+            "subject": 'PR "42"',
+            "ack_required": True,
+            "ack_due_at": timefmt.from_text("2026-01-01T10:30:00.000Z"),
+        }
+    )
+    header = render.gui_text(reply).split("\n")[0]
+    assert header.endswith(
+        " · thread 01M89D8N4X0G0Z1WMBWK43E6TA · reply to 01M89D8N4X0G0Z1WMBWK43E6T9"
+        ' · subject "PR \\"42\\"" · ack required by 2026-01-01T10:30:00.000Z'
+        " (swarmbus ack 01M89D8N4X0G0Z1WMBWK43E6TB)"
+        " · answer: swarmbus reply 01M89D8N4X0G0Z1WMBWK43E6TB"
+    )
+    fields, body = render.parse_inbox_document(render.inbox_document(reply))
+    assert body == "yes"
+    assert (fields["thread_id"], fields["reply_to"], fields["subject"]) == (
+        "01M89D8N4X0G0Z1WMBWK43E6TA", "01M89D8N4X0G0Z1WMBWK43E6T9", 'PR "42"',
+    )  # fmt: skip
+    assert (fields["ack_required"], fields["ack_due_at"]) == (True, "2026-01-01T10:30:00.000Z")
+    assert fields["reply_with"] == "swarmbus reply 01M89D8N4X0G0Z1WMBWK43E6TB MESSAGE"
 
 
 def test_every_template_field_renders() -> None:
