@@ -135,10 +135,11 @@ class MonitoringConfig(_Section):
 
 
 DiscordCommandName = Literal[
-    "send", "broadcast", "retry", "agents", "status", "health", "messages", "compliance"
-]
+    "send", "broadcast", "retry", "reply", "agents", "status", "health", "messages", "thread",
+    "search", "compliance",
+]  # fmt: skip
 DISCORD_COMMANDS: tuple[str, ...] = get_args(DiscordCommandName)
-DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "compliance")
+DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "thread", "search", "compliance")
 SNOWFLAKE_RULE = "a Discord id: a whole number (Developer Mode, right-click, Copy ID)"
 
 

@@ -109,8 +109,9 @@ class Conversations:
             await self._rows.ensure_person(name)
             return name
         raise errors.UnknownAgent(
-            f"{name!r} is no longer a configured agent, so a reply cannot reach it; "
-            f"configured agents: {', '.join(self._bus.configured)}"
+            f"{name!r} is neither a configured agent nor a person ('person', or a name with "
+            f"':' or '@'), so no reply can reach it; configured agents: "
+            f"{', '.join(self._bus.configured)}"
         )
 
     async def thread(self, message_id: str) -> Thread:

@@ -1,9 +1,12 @@
-"""Alerts in a Discord channel: a message was dead-lettered, or a system went stale.
+"""Alerts in a Discord channel: a message was dead-lettered, a required ack is overdue, or
+a system went stale.
 
-Each dead letter is announced once; a stale system once until it reports
-again. Alerts that arrive together go out as one post, and posts are at
-least `alert_min_interval_seconds` apart; what waits is kept (bounded) and a
-post that fails is tried again at the next poll.
+Each dead letter is announced once; an overdue ack once ever, and never once
+it is acked (the database marks it alerted as it hands it out, so two bots
+never both post it); a stale system once until it reports again. Alerts that
+arrive together go out as one post, and posts are at least
+`alert_min_interval_seconds` apart; what waits is kept (bounded) and a post
+that fails is tried again at the next poll.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ class AlertWatcher:
 
     async def poll(self) -> int:
         """Look for new events, post them if the rate limit allows; return alerts posted."""
-        self._queue(await self._dead_letters() + await self._stale_systems())
+        found = await self._dead_letters() + await self._overdue_acks()
+        self._queue(found + await self._stale_systems())
         if not self._waiting or not self._may_post():
             return 0
         lines = self._waiting + ([f"… and {self._left_out} more alerts"] if self._left_out else [])
@@ -96,6 +100,15 @@ class AlertWatcher:
                 f"{message.retry_count} attempts: {error}"
             )
         return lines
+
+    async def _overdue_acks(self) -> list[str]:
+        now = timefmt.utcnow()
+        return [
+            f"⏰ Ack overdue: `{m.message_id}` for {m.to_agent} from {inline(m.from_agent, 40)}, "
+            f"due {ago((now - m.ack_due_at).total_seconds())} ago: {inline(m.content, 120)}"
+            for m in await self._bus.overdue_alerts(BATCH)
+            if m.ack_due_at is not None
+        ]
 
     async def _stale_systems(self) -> list[str]:
         now = timefmt.utcnow()

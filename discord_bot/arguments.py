@@ -21,6 +21,10 @@ AGENT_MAX_CHARS = 32  # the config's agent-name rule
 MESSAGE_ID_MAX_CHARS = 32  # ids are 26 characters; a little slack for pasted spaces
 MESSAGES_MAX = 25  # the most /messages lists
 MESSAGES_DEFAULT = 10  # what /messages lists without a limit
+QUERY_MAX_CHARS = 500  # the bus's bound on a search query
+TO_MAX_CHARS = 400  # a few names, comma-separated
+SEARCH_MAX = 10  # the most /search shows
+SEARCH_DEFAULT = 5
 
 Model = TypeVar("Model", bound=BaseModel)
 _RULES = {
@@ -30,6 +34,9 @@ _RULES = {
     "priority": ", ".join(PRIORITIES),
     "status": ", ".join(DELIVERY_STATUSES),
     "limit": f"1-{MESSAGES_MAX}",
+    "query": f"1-{QUERY_MAX_CHARS} characters",
+    "to": f"names separated by commas, at most {TO_MAX_CHARS} characters",
+    "hits": f"1-{SEARCH_MAX}",
 }
 
 
@@ -56,6 +63,28 @@ class MessagesArguments(_Arguments):
     agent: Annotated[str, Field(min_length=1, max_length=AGENT_MAX_CHARS)] | None = None
     status: DeliveryStatus | None = None
     limit: Annotated[int, Field(ge=1, le=MESSAGES_MAX)] = MESSAGES_DEFAULT
+
+
+class ReplyArguments(_Arguments):
+    message_id: Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX_CHARS)]
+    message: Annotated[str, Field(min_length=1, max_length=MESSAGE_MAX_CHARS)]
+    to: Annotated[str, Field(min_length=1, max_length=TO_MAX_CHARS)] | None = None
+
+    @property
+    def recipients(self) -> list[str] | None:
+        """`to` as names (None: the reply goes to the other end of the message answered)."""
+        names = [name.strip() for name in (self.to or "").split(",") if name.strip()]
+        return names or None
+
+
+class ThreadArguments(_Arguments):
+    message_id: Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX_CHARS)]
+
+
+class SearchArguments(_Arguments):
+    query: Annotated[str, Field(min_length=1, max_length=QUERY_MAX_CHARS)]
+    agent: Annotated[str, Field(min_length=1, max_length=AGENT_MAX_CHARS)] | None = None
+    hits: Annotated[int, Field(ge=1, le=SEARCH_MAX)] = SEARCH_DEFAULT
 
 
 def parse(model: type[Model], **values: Any) -> Model:

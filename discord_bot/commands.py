@@ -11,16 +11,19 @@ from typing import Any
 
 from discord import app_commands
 
-from swarmbus.discord_bot import reports, steering
+from swarmbus.discord_bot import conversations, reports, steering
 
 CATALOGUE: tuple[tuple[str, str, Callable[..., Any]], ...] = (
     ("send", "Send a message to one agent and see whether it arrives", steering.send),
     ("broadcast", "Send a message to every agent", steering.broadcast),
     ("retry", "Requeue a failed message (a dead letter)", steering.retry),
+    ("reply", "Answer a message in its thread", conversations.reply),
     ("agents", "List the agents with their transport, state and queue", reports.agents),
     ("status", "Queues, dead letters and the last deliveries", reports.status),
     ("health", "Every system's heartbeat, health score and errors", reports.health),
     ("messages", "The latest messages, by agent and status", reports.messages),
+    ("thread", "A whole thread, with who read and acknowledged what", conversations.thread),
+    ("search", "Find messages by their text", conversations.search),
     ("compliance", "The latest V2 compliance audit", reports.compliance),
 )
 

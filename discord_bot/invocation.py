@@ -27,6 +27,7 @@ COMMAND_TYPES: dict[str, CommandType] = {
     "send": "task_assignment",
     "broadcast": "coordination",
     "retry": "coordination",
+    "reply": "coordination",
 }  # every other command only reads: status_check
 PRIORITY_RANKS = {"low": 0, "normal": 1, "high": 2, "urgent": 3}  # -> command_priority
 

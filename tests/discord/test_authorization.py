@@ -16,15 +16,22 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "send": {"agent": "Agent-1", "message": "type this"},
     "broadcast": {"message": "everyone type this"},
     "retry": {"message_id": "01M89EGPMVXXWXS3CGNSTRAYX7"},
+    "reply": {"message_id": "{id}", "message": "answer this"},
     "messages": {"limit": 3},
+    "thread": {"message_id": "{id}"},
+    "search": {"query": "anything"},
 }
 
 
-async def invoke_every_command(harness: Harness, member: Member) -> dict[str, Reply]:
-    return {
-        name: await harness.invoke(name, member, **OPTIONS.get(name, {}))
-        for name in DISCORD_COMMANDS
-    }
+async def invoke_every_command(
+    harness: Harness, member: Member, message_id: str = "01M89EGPMVXXWXS3CGNSTRAYX8"
+) -> dict[str, Reply]:
+    """Every command once; `message_id` is the message /reply and /thread name."""
+    replies = {}
+    for name in DISCORD_COMMANDS:
+        options = {k: message_id if v == "{id}" else v for k, v in OPTIONS.get(name, {}).items()}
+        replies[name] = await harness.invoke(name, member, **options)
+    return replies
 
 
 def is_refusal(reply: Reply, command: str) -> bool:
@@ -73,9 +80,10 @@ async def test_an_unlisted_user_is_refused_and_nothing_is_stored(driven: Bot) ->
 
 async def test_a_reader_may_read_but_not_steer(driven: Bot) -> None:
     _bot, harness, bus = driven
-    replies = await invoke_every_command(harness, DAVE)
+    message_id = await bus.send("tester", "Agent-1", "something to read")
+    replies = await invoke_every_command(harness, DAVE, message_id)
     refused = {name for name, reply in replies.items() if is_refusal(reply, name)}
-    assert refused == {"send", "broadcast", "retry"}
+    assert refused == {"send", "broadcast", "retry", "reply"}
     rows = {r.command_name: r.execution_status for r in await ledger(bus)}
     assert rows == {name: "refused" if name in refused else "success" for name in DISCORD_COMMANDS}
 

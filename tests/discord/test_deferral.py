@@ -77,3 +77,18 @@ async def test_a_deferred_retry_keeps_deferred_and_its_result(
         assert row.response_data is not None
         assert row.response_data["deferred"] is True
         assert row.response_data["message_id"] == message_id
+
+
+async def test_a_deferred_search_stays_private_with_public_replies(
+    make_bot: Callable[..., Any],
+) -> None:
+    """Search results are only for the asker: the deferral ("thinking…") is private too."""
+    public = SLOW_BUS + "public_replies = true\n"
+    async with make_bot(discord=public, options=DEFER_AT_ONCE) as (_bot, harness, bus):
+        await bus.send("tester", "Agent-1", "secret plans")  # indexed by the search itself,
+        reply = await invoke_behind_a_lock(harness, bus, "search", query="plans")  # which waits
+        assert reply.callback_type == 5
+        assert all(call.ephemeral for call in reply.calls)
+        assert "secret **plans**" in str(reply.embed)
+        [row] = await ledger(bus)
+        assert (row.response_data or {})["deferred"] is True

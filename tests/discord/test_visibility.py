@@ -23,17 +23,21 @@ from tests.discord.conftest import ALICE, ALLOWLIST, BOB, dead_letter, ledger
 from tests.discord.harness import Harness, Reply
 
 PUBLIC = ALLOWLIST + "public_replies = true\n"
+ALWAYS_PRIVATE = {"thread", "search"}  # thread bodies and search results: only the asker
 DEFER_AT_ONCE = BotOptions(services=False, outcome_poll_seconds=0.02, defer_after_seconds=0.01)
 
 
 async def invoke_each(harness: Harness, bus: Bus) -> dict[str, Reply]:
     """Every command once, as an allowed user, with options that succeed."""
-    await bus.send("tester", "Agent-1", "the body of a private message")
+    private = await bus.send("script:tester", "Agent-1", "the body of a private message")
     failed = await dead_letter(bus, "Agent-2")
     options: dict[str, dict[str, Any]] = {
         "send": {"agent": "Agent-1", "message": "type this"},
         "broadcast": {"message": "everyone type this"},
         "retry": {"message_id": failed},
+        "reply": {"message_id": private, "message": "an answer"},
+        "thread": {"message_id": private},
+        "search": {"query": "private message"},
     }
     return {
         name: await harness.invoke(name, ALICE, **options.get(name, {}))
@@ -61,9 +65,10 @@ async def test_public_replies_opt_in_shows_them_to_the_channel(
     async with make_bot(discord=PUBLIC) as (_bot, harness, bus):
         replies = await invoke_each(harness, bus)
         for name, reply in replies.items():
-            assert not reply.first.ephemeral, name
+            assert reply.first.ephemeral is (name in ALWAYS_PRIVATE), name
         for row in await ledger(bus):
-            assert (row.response_data or {})["ephemeral"] is False, row.command_name
+            private = row.command_name in ALWAYS_PRIVATE
+            assert (row.response_data or {})["ephemeral"] is private, row.command_name
 
 
 @pytest.mark.parametrize("discord", [ALLOWLIST, PUBLIC], ids=["default", "public"])
