@@ -28,6 +28,7 @@ from swarmbus import errors
 from swarmbus.storage import queries as sql
 from swarmbus.storage.database import Database
 from swarmbus.storage.rows import dump_json
+from swarmbus.storage.search import SearchRepository
 
 BATCH = 1000  # rows per transaction
 
@@ -93,6 +94,7 @@ async def copy_database(
         await _copy_table(source, target, (table, key, columns[table]), progress)
     report = CopyReport(source_counts, before, await counts(target))
     _verify(report, append, target.location)
+    await SearchRepository(target.connector).catch_up()  # SQLite indexes after storing
     return report
 
 

@@ -22,6 +22,7 @@ from swarmbus.model.commands import DiscordCommand
 from swarmbus.storage import migrations
 from swarmbus.storage.copying import TABLES
 from swarmbus.storage.database import open_database
+from swarmbus.storage.search import SearchRepository
 
 runner = CliRunner()
 
@@ -42,6 +43,10 @@ async def fill(swarm: Swarm) -> None:
         failing = MemoryTransport(fail=lambda m, _a: "nope" if m.to_agent == "Agent-2" else None)
         await Dispatcher(bus, {"memory": failing}).run(once=True)
         await bus.send("p", "Agent-3", "still pending")
+        asked = await bus.send("person", "Agent-1", "ship it", subject="release", ack_within=60)
+        await bus.read("Agent-1", "Agent-1")
+        await bus.reply(asked, "Agent-1", "shipped")
+        await bus.ack(asked, "Agent-1", "done")
         await bus.db.commands.record(
             DiscordCommand(
                 agent_id="Agent-1",
@@ -109,8 +114,8 @@ async def test_sqlite_to_postgres_and_back_keeps_every_row(
     await fill(source)
     original = await rows(source.database)
     assert {table: len(r) for table, r in original.items()} == {
-        "agent_workspaces": 3,
-        "agent_messages": 33,
+        "agent_workspaces": 4,  # the three agents, and `person`, whom a reply went to
+        "agent_messages": 35,
         "discord_commands": 1,
         "core_systems_status": 3,
         "v2_compliance_audit": 1,
@@ -121,6 +126,9 @@ async def test_sqlite_to_postgres_and_back_keeps_every_row(
     back = tmp_path / "back.db"
     await copy(backend, str(back))
     assert await rows(str(back)) == original
+    async with await open_database(back) as db:  # the copy indexed what it wrote
+        assert (await SearchRepository(db.connector).index_size())["documents"] == 35
+        assert not await SearchRepository(db.connector).waiting()
     in_postgres = await rows(backend)
     assert in_postgres["agent_messages"][0]["tags"] in ('["a", "b"]', '["a","b"]')
     assert in_postgres["v2_compliance_audit"][0]["refactoring_required"] is True
