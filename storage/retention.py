@@ -1,7 +1,8 @@
 """Retention: delete finished history older than a cutoff, in small batches.
 
 Pruned: delivered and expired messages (by `processed_at`), Discord ledger
-rows (by `executed_at`) and doctor check rows (by `created_at`). Never
+rows (by `executed_at`), doctor check rows (by `created_at`) and file
+reservations released or expired before the cutoff (a live one never). Never
 pruned: pending, claimed, retrying or failed messages (failed ones are dead
 letters waiting for a person), and audit rows (the latest audit feeds the
 agents' `v2_compliance`). Each batch is its own short transaction, so a
@@ -24,6 +25,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "messages": ("count_prunable_messages", "prune_messages"),
     "discord_commands": ("count_prunable_commands", "prune_commands"),
     "integration_tests": ("count_prunable_tests", "prune_tests"),
+    "file_reservations": ("count_prunable_reservations", "prune_reservations"),
 }
 
 
