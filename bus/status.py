@@ -52,6 +52,7 @@ class StatusReport:
     systems: list[SystemLine]
     unrouted: dict[str, int] = field(default_factory=dict)  # messages for unconfigured agents
     stopped_long_ago: int = 0  # systems stopped over a day ago, left out of `systems`
+    reservations: dict[str, int] = field(default_factory=dict)  # live file reservations
 
     @property
     def dead_letters(self) -> int:
@@ -81,7 +82,15 @@ async def status_report(bus: Bus) -> StatusReport:
     rows = await bus.db.systems.list()
     systems = [_system_line(s) for s in rows if not s.long_stopped(now)]
     unrouted = {a: n for a, n in unrouted.items() if n}
-    return StatusReport(agents, totals, systems, unrouted, len(rows) - len(systems))
+    live, exclusive = await bus.reservation_counts()
+    return StatusReport(
+        agents,
+        totals,
+        systems,
+        unrouted,
+        len(rows) - len(systems),
+        {"live": live, "exclusive": exclusive},
+    )
 
 
 def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:
