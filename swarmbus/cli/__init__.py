@@ -75,6 +75,10 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "copy": "copying:copy",
         },
     ),
+    "guard": (
+        "The git pre-commit hook that refuses commits touching others' reservations.",
+        {"install": "guard:install", "uninstall": "guard:uninstall"},
+    ),
     "discord": (
         "Run the Discord bot and register its slash commands.",
         {"run": "discord:run_bot", "sync": "discord:sync"},

@@ -302,6 +302,9 @@ CASES = [
         "pattern '/etc' is absolute",
     ),
     Case("reserve outside git", ("reserve", "a.py", "--as", "Agent-1"), "not inside a git"),
+    Case("guard outside git", ("guard", "install"), "is not inside a git repository"),
+    Case("guard mode", ("guard", "install", "--mode", "sometimes"), "--mode 'sometimes'"),
+    Case("guard uninstall outside git", ("guard", "uninstall"), "not inside a git repository"),
 ]
 
 

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import anyio.to_thread
 import pytest
 
 from swarmbus import errors
@@ -273,3 +274,26 @@ async def test_reservations_conflict_exactly_when_patterns_overlap_and_one_is_ex
     grant = await bus.reserve("Agent-2", [wanted], project, exclusive=wanted_x)
     assert bool(grant.conflicts) is conflict
     assert bool(grant.granted) is not conflict
+
+
+async def test_the_hooks_read_sees_only_others_live_exclusive_reservations(
+    bus: Bus, project: str
+) -> None:
+    from swarmbus.storage import guard_reads
+
+    [held] = (await bus.reserve("Agent-1", ["src/**"], project, reason="why")).granted
+    await bus.reserve("Agent-2", ["docs/**"], project, exclusive=False)
+    await bus.reserve("Agent-3", ["x.py"], project)
+    await bus.release("Agent-3", project)
+    location = bus.swarm.database
+    rows = await anyio.to_thread.run_sync(guard_reads.holds, location, project, "Agent-2")
+    assert rows == [
+        {
+            "agent_id": "Agent-1",
+            "pattern": "src/**",
+            "reason": "why",
+            "expires_at": timefmt.to_text(held.expires_at),
+        }
+    ]
+    assert await anyio.to_thread.run_sync(guard_reads.holds, location, project, "Agent-1") == []
+    assert await anyio.to_thread.run_sync(guard_reads.holds, location, "/else", "Agent-2") == []

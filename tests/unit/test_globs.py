@@ -174,3 +174,15 @@ def test_overlap_stays_fast_on_long_patterns() -> None:
     long_b = "/".join(f"seg{n}?*" for n in range(12)) + "/x/y/z.py"
     for a, b in itertools.product([long_a, "**"], [long_b, "seg0x/**"]):
         assert globs.overlap(globs.normalize(a), globs.normalize(b))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    sorted({p for a, b, _ in OVERLAP for p in (a, b)} | {p for p, _, _ in COVERS} | {"a/[b", "x"}),
+)
+def test_the_plain_prefix_is_a_prefix_of_every_covered_path(pattern: str) -> None:
+    normalized = globs.normalize(pattern)
+    prefix = globs.plain_prefix(normalized)
+    assert globs.literal_prefix(normalized).startswith(prefix)
+    for _, path, expected in [c for c in COVERS if c[0] == pattern]:
+        assert not expected or path.startswith(prefix)
