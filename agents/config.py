@@ -138,10 +138,18 @@ class MonitoringConfig(_Section):
 
 
 DiscordCommandName = Literal[
-    "send", "broadcast", "retry", "agents", "status", "health", "messages", "compliance"
+    "send",
+    "broadcast",
+    "retry",
+    "agents",
+    "status",
+    "health",
+    "messages",
+    "compliance",
+    "reservations",
 ]
 DISCORD_COMMANDS: tuple[str, ...] = get_args(DiscordCommandName)
-DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "compliance")
+DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "compliance", "reservations")
 SNOWFLAKE_RULE = "a Discord id: a whole number (Developer Mode, right-click, Copy ID)"
 
 

@@ -58,6 +58,10 @@ class MessagesArguments(_Arguments):
     limit: Annotated[int, Field(ge=1, le=MESSAGES_MAX)] = MESSAGES_DEFAULT
 
 
+class ReservationsArguments(_Arguments):
+    agent: Annotated[str, Field(min_length=1, max_length=AGENT_MAX_CHARS)] | None = None
+
+
 def parse(model: type[Model], **values: Any) -> Model:
     """Validate a command's options, or raise `UsageError` with one line."""
     try:

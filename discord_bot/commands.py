@@ -22,6 +22,7 @@ CATALOGUE: tuple[tuple[str, str, Callable[..., Any]], ...] = (
     ("health", "Every system's heartbeat, health score and errors", reports.health),
     ("messages", "The latest messages, by agent and status", reports.messages),
     ("compliance", "The latest V2 compliance audit", reports.compliance),
+    ("reservations", "Who holds which files, expiring soonest first", reports.reservations),
 )
 
 
