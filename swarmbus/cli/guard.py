@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,8 @@ def install(
     print(f"installed the swarmbus guard ({done.mode} mode) in {done.hook}")
     if done.chained:
         print(f"it runs the hook that was there first, now {done.chained}")
+    if shutil.which("swarmbus-guard") is None:
+        print("note: swarmbus-guard is not on PATH here; until it is, commits pass unchecked")
 
 
 @handle_errors
