@@ -140,15 +140,18 @@ def _note_line(item: Wanted, held: Reservation) -> str:
 
 
 def grant_plan(
-    wanted: Sequence[Wanted], live: Sequence[Reservation], compose: Callable[[str, str], NewMessage]
+    wanted: Sequence[Wanted],
+    live: Sequence[Reservation],
+    compose: Callable[[str, str], NewMessage | None],
 ) -> GrantPlan:
-    """`plan_grant` with one note message per agent told (built by `compose(agent, text)`)."""
+    """`plan_grant` with one note per agent told, built by `compose(agent, text)` (None: that
+    agent cannot be written to, having left the config)."""
     lines: dict[str, list[str]] = {}
     create, refresh, conflicts = plan_grant(
         wanted, live, lambda agent, line: lines.setdefault(agent, []).append(line)
     )
     notices = [compose(agent, note_text(wanted[0], found)) for agent, found in lines.items()]
-    return GrantPlan(create, refresh, conflicts, notices)
+    return GrantPlan(create, refresh, conflicts, [n for n in notices if n is not None])
 
 
 def note_text(first: Wanted, lines: list[str]) -> str:

@@ -145,9 +145,13 @@ class Reservations:
         """Record a commit that skipped the guard: one message to each agent whose exclusive
         reservation covers a committed path, from `guard:<committer>`; returns their ids."""
         root = rules.check_project(project)
+        sender = f"guard:{committer}"
+        if not requests.is_valid_sender(sender):
+            raise errors.UsageError(
+                f"committer {committer!r} is not allowed; names are {requests.SENDER_RULE}"
+            )
         live = await self.repository.live(project=root)
         lines = rules.bypassed(live, committer, paths)
-        sender = f"guard:{committer}"[:64]
         text = (
             f"[reservations] {committer} committed in {root} past the guard (SWARMBUS_GUARD=off):"
         )
@@ -159,7 +163,9 @@ class Reservations:
         stored = await self.bus.outbox.store_all(messages) if messages else []
         return [s.message_id for s in stored]
 
-    def _from_swarmbus(self, agent: str, text: str) -> NewMessage:
+    def _from_swarmbus(self, agent: str, text: str) -> NewMessage | None:
+        if agent not in self.bus.configured:
+            return None  # it left the config: nobody reads its messages
         return self._message(agent, text, SYSTEM_SENDER, TAG)
 
     def _message(self, agent: str, text: str, sender: str, tag: str) -> NewMessage:

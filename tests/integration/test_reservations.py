@@ -4,6 +4,7 @@ renewal and expiry by the database's clock, release, force release, bad input.""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import anyio.to_thread
 import pytest
 
 from swarmbus import errors
+from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.model import timefmt
 from swarmbus.storage.database import describe
@@ -297,3 +299,16 @@ async def test_the_hooks_read_sees_only_others_live_exclusive_reservations(
     ]
     assert await anyio.to_thread.run_sync(guard_reads.holds, location, project, "Agent-1") == []
     assert await anyio.to_thread.run_sync(guard_reads.holds, location, "/else", "Agent-2") == []
+
+
+async def test_an_agent_that_left_the_config_gets_no_note_and_blocks_no_grant(
+    make_swarm: Callable[..., Swarm], project: str
+) -> None:
+    async with await Bus.open(make_swarm()) as bus:
+        await bus.reserve("Agent-1", ["src/**"], project, exclusive=False)
+    async with await Bus.open(make_swarm(["Agent-2", "Agent-3"])) as bus:
+        grant = await bus.reserve("Agent-2", ["src/a.py"], project, exclusive=False)
+        assert [r.pattern for r in grant.granted] == ["src/a.py"]
+        assert grant.notified == []
+        with pytest.raises(errors.UsageError, match="committer 'a b' is not allowed"):
+            await bus.report_bypass("a b", project, ["src/a.py"])
