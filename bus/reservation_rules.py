@@ -106,6 +106,19 @@ def normalize_one(pattern: str, worktree: Path | None) -> str:
         raise errors.UsageError(str(exc)) from None
 
 
+def may_overlap(wanted: Sequence[str]) -> Callable[[str], bool]:
+    """A quick test of a live pattern against every wanted one: overlapping patterns have
+    plain prefixes of which one starts with the other (every path either covers starts with
+    both). What fails it cannot conflict, and is not parsed while the project is locked."""
+    prefixes = [globs.plain_prefix(p) for p in wanted]
+
+    def test(pattern: str) -> bool:
+        head = globs.plain_prefix(pattern)
+        return any(head.startswith(p) or p.startswith(head) for p in prefixes)
+
+    return test
+
+
 def plan_grant(
     wanted: Sequence[Wanted], live: Sequence[Reservation], note: Note
 ) -> tuple[list[Wanted], list[tuple[Reservation, Wanted]], list[Conflict]]:

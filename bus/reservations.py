@@ -62,7 +62,9 @@ class Reservations:
         exclusive = bool(options.get("exclusive", True))
         wanted = [Wanted(holder, root, p, exclusive, reason, ttl) for p in normalized]
         written, plan = await self.repository.grant(
-            root, lambda live: rules.grant_plan(wanted, live, self._from_swarmbus)
+            root,
+            lambda live: rules.grant_plan(wanted, live, self._from_swarmbus),
+            rules.may_overlap(normalized),
         )
         if plan.notices:
             self.bus.outbox.announce()

@@ -32,15 +32,18 @@ class ReservationRepository:
         self._db = connector
         self._q = sql.load(connector.dialect)
 
-    async def grant(self, project: str, decide: Decide) -> tuple[list[Reservation], GrantPlan]:
-        """Under the project's lock: read its live reservations, `decide`, write the plan.
-
-        Returns the rows written (new and refreshed) and the plan itself.
+    async def grant(
+        self, project: str, decide: Decide, relevant: Callable[[str], bool] = lambda _: True
+    ) -> tuple[list[Reservation], GrantPlan]:
+        """Under the project's lock: read its live reservations (those whose pattern is
+        `relevant`: the lock is held meanwhile, so the rest are not even parsed), `decide`,
+        write the plan. Returns the rows written (new and refreshed) and the plan itself.
         """
         async with self._db.transaction() as tx:
             await tx.fetch_one(self._q["lock_project_reservations"], {"project": project})
             rows = await tx.fetch_all(self._q["project_reservations"], {"project": project})
-            plan = decide([Reservation.model_validate(row) for row in rows])
+            live = [Reservation.model_validate(r) for r in rows if relevant(r["pattern"])]
+            plan = decide(live)
             written = [await self._insert(tx, wanted) for wanted in plan.create]
             for held, wanted in plan.refresh:
                 params = {**_wanted_params(wanted), "reservation_id": held.reservation_id}

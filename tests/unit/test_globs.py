@@ -186,3 +186,16 @@ def test_the_plain_prefix_is_a_prefix_of_every_covered_path(pattern: str) -> Non
     assert globs.literal_prefix(normalized).startswith(prefix)
     for _, path, expected in [c for c in COVERS if c[0] == pattern]:
         assert not expected or path.startswith(prefix)
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), OVERLAP)
+def test_overlapping_patterns_have_plain_prefixes_one_of_which_starts_the_other(
+    first: str, second: str, expected: bool
+) -> None:
+    """What the grant relies on to skip parsing reservations that cannot conflict."""
+    from swarmbus.bus.reservation_rules import may_overlap
+
+    a, b = globs.normalize(first), globs.normalize(second)
+    if expected:
+        assert may_overlap([a])(b)
+        assert may_overlap([b])(a)
