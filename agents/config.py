@@ -30,11 +30,14 @@ from pydantic import (
 from swarmbus import errors, fsutil
 from swarmbus.agents.auditor.rules import AuditRules
 from swarmbus.agents.config_errors import describe_error
+from swarmbus.agents.config_paths import (
+    CONFIG_ENV,
+    CONFIG_FILE_NAME,
+    DATABASE_ENV,
+    resolve_database,
+)
 from swarmbus.agents.gui_settings import KeyCombo, MessageTemplate, Seconds
 
-CONFIG_FILE_NAME = "swarmbus.toml"
-CONFIG_ENV = "SWARMBUS_CONFIG"
-DATABASE_ENV = "SWARMBUS_DB"
 MAX_CONFIG_BYTES = 1 << 20  # a config of hundreds of agents takes a few tens of KiB
 AGENT_NAME_RULE = "1-32 letters, digits, '_', '.' or '-', starting with a letter or digit"
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -135,11 +138,30 @@ class MonitoringConfig(_Section):
 
 
 DiscordCommandName = Literal[
-    "send", "broadcast", "retry", "reply", "agents", "status", "health", "messages", "thread",
-    "search", "compliance",
-]  # fmt: skip
+    "send",
+    "broadcast",
+    "retry",
+    "reply",
+    "agents",
+    "status",
+    "health",
+    "messages",
+    "thread",
+    "search",
+    "compliance",
+    "reservations",
+]
 DISCORD_COMMANDS: tuple[str, ...] = get_args(DiscordCommandName)
-DISCORD_READ_ONLY = ("agents", "status", "health", "messages", "thread", "search", "compliance")
+DISCORD_READ_ONLY = (
+    "agents",
+    "status",
+    "health",
+    "messages",
+    "thread",
+    "search",
+    "compliance",
+    "reservations",
+)
 SNOWFLAKE_RULE = "a Discord id: a whole number (Developer Mode, right-click, Copy ID)"
 
 
@@ -317,7 +339,7 @@ def parse(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Swarm:
         config = SwarmConfig.model_validate(raw)
     except ValidationError as exc:
         raise errors.ConfigError(describe_error(path, raw, exc, SwarmConfig)) from None
-    database = env.get(DATABASE_ENV) or _resolve_database(config.database.path, path.parent)
+    database = env.get(DATABASE_ENV) or resolve_database(config.database.path, path.parent)
     swarm = Swarm(path=path, config=config, database=database)
     _check_inboxes(swarm)
     return swarm
@@ -340,13 +362,3 @@ def _check_inboxes(swarm: Swarm) -> None:
                 f"folder {folder}; give each agent its own inbox"
             )
         owners[folder] = agent.name
-
-
-def _resolve_database(location: str, base: Path) -> str:
-    if "://" in location:
-        prefix = "sqlite:///"
-        if location.startswith(prefix) and not Path(location[len(prefix) :]).is_absolute():
-            return prefix + str(base / location[len(prefix) :])
-        return location
-    path = Path(location).expanduser()
-    return str(path if path.is_absolute() else base / path)

@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import TYPE_CHECKING, Unpack
 
 from swarmbus import errors
 from swarmbus.agents import registry
 from swarmbus.agents.config import AgentConfig, Swarm
 from swarmbus.bus import requests
+from swarmbus.bus.api_conversations import ConversationMethods
+from swarmbus.bus.api_reservations import ReservationMethods
+from swarmbus.bus.api_swarm import SwarmMethods
 from swarmbus.bus.opening import open_swarm_database
 from swarmbus.bus.outbox import Outbox, Place, compose
 from swarmbus.bus.requests import SendOptions
@@ -31,19 +33,7 @@ from swarmbus.model.messages import Message
 from swarmbus.storage.database import Database
 
 if TYPE_CHECKING:
-    from swarmbus.bus.conversations import Conversations
-    from swarmbus.bus.receipts import Receipts
-    from swarmbus.bus.status import StatusReport
-    from swarmbus.model.conversations import (
-        Acknowledgement,
-        Inbox,
-        Reply,
-        SearchFilters,
-        SearchResult,
-        Thread,
-    )
-    from swarmbus.model.systems import SystemStatus
-    from swarmbus.model.workspaces import AgentWorkspace, ReportedStatus
+    pass
 
 EARLIEST = datetime.fromisoformat("1970-01-01T00:00:00+00:00")  # before any stored time
 
@@ -57,8 +47,8 @@ class Broadcast:
     created: bool
 
 
-# v2-allow: class_methods,class_lines the public façade: one method per operation of every face
-class Bus(AsyncResource):
+# v2-allow: class_methods the public façade: one method per operation of every face
+class Bus(AsyncResource, ConversationMethods, SwarmMethods, ReservationMethods):
     """Send, list, look up and requeue the messages of one swarm, and read its state.
 
     Open one with `Bus.open(swarm)` or `swarmbus.open_bus()`, use it as
@@ -211,115 +201,6 @@ class Bus(AsyncResource):
         if requeued:
             self.outbox.announce()
         return requeued
-
-    # ------------------------------------------------------------ conversations
-
-    @cached_property
-    def conversations(self) -> Conversations:
-        """Replies and threads: the rules of `swarmbus.bus.conversations`."""
-        from swarmbus.bus.conversations import Conversations
-
-        return Conversations(self)
-
-    @cached_property
-    def receipts(self) -> Receipts:
-        """Reading and acknowledging: the rules of `swarmbus.bus.receipts`."""
-        from swarmbus.bus.receipts import Receipts
-
-        return Receipts(self)
-
-    async def reply(
-        self,
-        message_id: str,
-        from_agent: str,
-        content: str,
-        to: Sequence[str] | None = None,
-        **options: Unpack[SendOptions],
-    ) -> Reply:
-        """Answer `message_id` in its thread: to its sender by default (to its recipient when
-        `from_agent` wrote it), or to `to`, others in the thread. Options as for `send`, but
-        no subject (a reply keeps its thread's). A reply is never an acknowledgement."""
-        return await self.conversations.reply(message_id, from_agent, content, to, **options)
-
-    async def thread(self, message_id: str) -> Thread:
-        """The thread of `message_id` (any message of it), in send order, with its participants."""
-        return await self.conversations.thread(message_id)
-
-    async def read(
-        self, agent: str, reader: str, *, unread: bool = False, peek: bool = False, limit: int = 20
-    ) -> Inbox:
-        """`agent`'s messages from every transport, newest first (`unread`: only those never
-        opened). They count as read when `reader` is `agent` and does not `peek`."""
-        return await self.receipts.read(agent, reader, unread=unread, peek=peek, limit=limit)
-
-    async def opened(self, message_ids: Sequence[str], reader: str) -> list[str]:
-        """Record that a face showed these messages to `reader`; only their recipient's first
-        opening counts. Returns the ids read just now."""
-        return sorted(await self.receipts.opened(message_ids, reader))
-
-    async def ack(self, message_id: str, agent: str, note: str | None = None) -> Acknowledgement:
-        """`agent`, the recipient, acknowledges `message_id` ("done", "on it"), with an optional
-        note of up to 1,000 characters; anyone else is refused, a second ack changes nothing."""
-        return await self.receipts.ack(message_id, agent, note)
-
-    async def overdue(self, agent: str | None = None, limit: int = 100) -> list[Message]:
-        """Required acks past their deadline by the database's clock (of one recipient, if
-        given), most overdue first."""
-        return await self.receipts.overdue(agent, limit)
-
-    async def overdue_alerts(self, limit: int = 100) -> list[Message]:
-        """Overdue acks nobody was alerted about, each marked alerted as it is returned: a
-        watcher gets every one once, ever, and none once it is acked."""
-        return await self.receipts.overdue_alerts(limit)
-
-    async def search(
-        self, query: str, filters: SearchFilters | None = None, limit: int = 20
-    ) -> SearchResult:
-        """Messages whose subject or body contains `query`, a plain phrase matched literally and
-        case-insensitively; best match first, each with a snippet, at most `limit` (1-100).
-        `filters` narrows it: to or from an agent, from a sender, sent since, one thread, one
-        delivery status. Nothing found is an empty result; a failure raises `SearchFailed`."""
-        from swarmbus.bus.search import search
-        from swarmbus.model.conversations import SearchFilters
-
-        return await search(self, query, filters or SearchFilters(), limit)
-
-    # ------------------------------------------------------------ the swarm
-
-    async def status(self) -> StatusReport:
-        """Agents with their queues, message totals, and every system's heartbeat."""
-        from swarmbus.bus.status import status_report
-
-        return await status_report(self)
-
-    async def agents(self) -> list[AgentWorkspace]:
-        """The registry's row of every configured agent, in config order (synced first)."""
-        return await registry.listing(self.db, self.swarm)
-
-    async def report(
-        self,
-        agent: str,
-        status: ReportedStatus,
-        focus: str | None = None,
-        cycle: bool = False,
-        task_done: bool = False,
-    ) -> AgentWorkspace:
-        """Record what an agent says about itself: its status (idle, busy, blocked, offline),
-        its focus ('' clears it), a finished cycle or task; return its updated row with a
-        fresh coordination efficiency."""
-        from swarmbus.agents.reports import check_report, submit
-        from swarmbus.model.workspaces import Report
-
-        checked = check_report(self.swarm, Report(agent, status, focus, cycle, task_done))
-        return await submit(self.db, self.swarm, checked)
-
-    async def systems(self) -> list[SystemStatus]:
-        """Every system's latest heartbeat row (dispatchers, monitors, bots), stopped ones too."""
-        return await self.db.systems.list()
-
-    async def heartbeat(self, status: SystemStatus) -> None:
-        """Write a long-running face's heartbeat row; `error_count` is its own count so far."""
-        await self.db.systems.heartbeat(status)
 
 
 def _recipients(

@@ -54,6 +54,7 @@ class StatusReport:
     unrouted: dict[str, int] = field(default_factory=dict)  # messages for unconfigured agents
     stopped_long_ago: int = 0  # systems stopped over a day ago, left out of `systems`
     overdue_acks: int = 0  # across every recipient (people answered by agents included)
+    reservations: dict[str, int] = field(default_factory=dict)  # live file reservations
 
     @property
     def dead_letters(self) -> int:
@@ -68,12 +69,7 @@ class StatusReport:
 async def status_report(bus: Bus) -> StatusReport:
     """Gather the report from the database (syncing the registry first)."""
     workspaces = await registry.listing(bus.db, bus.swarm)
-    counts = await bus.db.messages.counts()
-    totals = dict.fromkeys(DELIVERY_STATUSES, 0)
-    per_agent: dict[str, dict[str, int]] = {}
-    for (agent, status), n in counts.items():
-        totals[status] += n
-        per_agent.setdefault(agent, {})[status] = n
+    totals, per_agent = _tally(await bus.db.messages.counts())
     overdue = await bus.receipts.overdue_counts()
     agents = [
         replace(
@@ -83,15 +79,30 @@ async def status_report(bus: Bus) -> StatusReport:
         for ws in workspaces
     ]
     unrouted = {
-        agent: sum(n for s, n in queue.items() if s in ACTIVE_STATUSES)
+        agent: total
         for agent, queue in per_agent.items()
+        if (total := sum(n for s, n in queue.items() if s in ACTIVE_STATUSES))
     }
     now = timefmt.utcnow()
     rows = await bus.db.systems.list()
     systems = [_system_line(s) for s in rows if not s.long_stopped(now)]
-    unrouted = {a: n for a, n in unrouted.items() if n}
+    live, exclusive = await bus.reservation_counts()
     stopped = len(rows) - len(systems)
-    return StatusReport(agents, totals, systems, unrouted, stopped, sum(overdue.values()))
+    reservations = {"live": live, "exclusive": exclusive}
+    overdue_total = sum(overdue.values())
+    return StatusReport(agents, totals, systems, unrouted, stopped, overdue_total, reservations)
+
+
+def _tally(
+    counts: dict[tuple[str, str], int],
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Totals per delivery status, and each recipient's own counts."""
+    totals = dict.fromkeys(DELIVERY_STATUSES, 0)
+    per_agent: dict[str, dict[str, int]] = {}
+    for (agent, status), n in counts.items():
+        totals[status] += n
+        per_agent.setdefault(agent, {})[status] = n
+    return totals, per_agent
 
 
 def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:

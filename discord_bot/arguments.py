@@ -87,6 +87,10 @@ class SearchArguments(_Arguments):
     hits: Annotated[int, Field(ge=1, le=SEARCH_MAX)] = SEARCH_DEFAULT
 
 
+class ReservationsArguments(_Arguments):
+    agent: Annotated[str, Field(min_length=1, max_length=AGENT_MAX_CHARS)] | None = None
+
+
 def parse(model: type[Model], **values: Any) -> Model:
     """Validate a command's options, or raise `UsageError` with one line."""
     try:

@@ -25,6 +25,7 @@ CATALOGUE: tuple[tuple[str, str, Callable[..., Any]], ...] = (
     ("thread", "A whole thread, with who read and acknowledged what", conversations.thread),
     ("search", "Find messages by their text", conversations.search),
     ("compliance", "The latest V2 compliance audit", reports.compliance),
+    ("reservations", "Who holds which files, expiring soonest first", reports.reservations),
 )
 
 

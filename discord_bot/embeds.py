@@ -22,6 +22,7 @@ from swarmbus.discord_bot.text import (
 )
 from swarmbus.model.audits import ComplianceAudit
 from swarmbus.model.messages import Message
+from swarmbus.model.reservations import Reservation
 
 OK = discord.Colour.green()
 WARN = discord.Colour.orange()
@@ -66,6 +67,10 @@ def status_embed(report: StatusReport, recent: Sequence[Message], now: datetime)
     embed.add_field(name="Dead letters", value=str(report.dead_letters))
     embed.add_field(name="Delivered", value=str(totals["delivered"]))
     embed.add_field(name="Expired", value=str(totals["expired"]))
+    if report.reservations.get("live"):
+        held = report.reservations
+        value = f"{held['live']} live · {held['exclusive']} exclusive · /reservations"
+        embed.add_field(name="File reservations", value=value, inline=False)
     lines = [
         f"`{m.message_id}` → {m.to_agent} · {ago(_age(m.processed_at, now))} ago"
         + (f" · {m.delivery_time_ms} ms" if m.delivery_time_ms is not None else "")
@@ -131,6 +136,27 @@ def compliance_embed(run: dict[str, Any] | None, worst: Sequence[ComplianceAudit
         value = fit_lines(lines, FIELD_VALUE_LIMIT, "more")
         embed.add_field(name="Worst components", value=value, inline=False)
     return embed
+
+
+def reservations_embed(
+    found: Sequence[Reservation], agent: str | None, now: datetime
+) -> discord.Embed:
+    """/reservations: soonest expiry first, each with its holder, kind, time left and reason;
+    the project by its folder's name (no server path reaches Discord)."""
+    lines = [
+        f"`{inline(r.pattern, 100)}` · **{r.agent_id}** · {r.kind} · "
+        f"{ago((r.expires_at - now).total_seconds())} left · {inline(_folder(r.project), 40)}"
+        + (f"\n> {inline(r.reason, PREVIEW_CHARS)}" if r.reason else "")
+        for r in found
+    ]
+    title = f"Reservations ({len(lines)})" + (f" · {agent}" if agent else "")
+    embed = discord.Embed(title=clip(title, 256), colour=INFO)
+    embed.description = fit_lines(lines, LIST_LIMIT, "more reservations") or "No live reservations."
+    return embed
+
+
+def _folder(project: str) -> str:
+    return project.rstrip("/").rsplit("/", 1)[-1] or project
 
 
 def bounded(embed: discord.Embed, noun: str) -> discord.Embed:

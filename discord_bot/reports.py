@@ -1,4 +1,4 @@
-"""The read-only commands: /agents, /status, /health, /messages, /compliance."""
+"""The read-only commands: /agents, /status, /health, /messages, /compliance, /reservations."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from swarmbus.discord_bot.arguments import (
     MESSAGES_DEFAULT,
     MESSAGES_MAX,
     MessagesArguments,
+    ReservationsArguments,
     parse,
 )
 from swarmbus.discord_bot.context import context_of
@@ -73,3 +74,18 @@ async def compliance(interaction: discord.Interaction[Any]) -> None:
     """The latest V2 compliance audit run (the auditor writes it)."""
     latest = await Audits(context_of(interaction).bus).latest(WORST_COMPONENTS)
     await reply(interaction, embed=embeds.compliance_embed(latest.run, latest.worst))
+
+
+@app_commands.describe(agent="Only this agent's reservations")
+@app_commands.autocomplete(agent=agent_choices)
+async def reservations(
+    interaction: discord.Interaction[Any],
+    agent: app_commands.Range[str, 1, AGENT_MAX_CHARS] | None = None,
+) -> None:
+    """Live file reservations: who holds which paths, why, and for how long."""
+    bus = context_of(interaction).bus
+    args = parse(ReservationsArguments, agent=agent)
+    if args.agent is not None:
+        invocation_of(interaction).agent_id = bus.agent(args.agent).name
+    found = await bus.reservations(agent=args.agent)
+    await reply(interaction, embed=embeds.reservations_embed(found, args.agent, timefmt.utcnow()))

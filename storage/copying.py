@@ -40,9 +40,16 @@ TABLES: dict[str, str] = {
     "core_systems_status": "system_id",
     "v2_compliance_audit": "audit_id",
     "integration_tests": "test_id",
+    "file_reservations": "reservation_id",
 }
 _PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-BOOLEANS = {"configured", "refactoring_required", "v2_compliance_check", "ack_required"}
+BOOLEANS = {
+    "configured",
+    "refactoring_required",
+    "v2_compliance_check",
+    "ack_required",
+    "exclusive",
+}
 JSON_COLUMNS = {
     "integration_components",
     "tags",

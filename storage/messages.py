@@ -16,7 +16,7 @@ from swarmbus import errors
 from swarmbus.model import ids, timefmt
 from swarmbus.model.messages import Message, NewMessage, Stored
 from swarmbus.storage import queries as sql
-from swarmbus.storage.connector import Connector
+from swarmbus.storage.connector import Connector, Statements
 from swarmbus.storage.rows import dump_json
 
 
@@ -51,45 +51,31 @@ class MessageRepository:
         body), `IdempotencyConflict` rolls the whole transaction back.
         """
         async with self._db.transaction() as tx:
-            known = await self._known_keys(tx, messages)
-            await tx.fetch_one(self._q["lock_message_ids"])
-            row = await tx.fetch_one(self._q["max_message_id"])
-            fresh = ids.new_ids(len(messages), after=row["message_id"] if row else None)
-            results: list[Stored] = []
-            params: list[dict[str, Any]] = []
-            threads: dict[str, str] = {}  # broadcast id -> its thread (the first row's id)
-            for message, message_id in zip(messages, fresh, strict=True):
-                key = (message.from_agent, message.idempotency_key)
-                if message.idempotency_key is not None and key in known:
-                    results.append(Stored(_repeat_of(known[key], message), created=False))
-                    continue
-                if message.idempotency_key is not None:
-                    known[key] = Keyed(message_id, message.to_agent, message.content)
-                results.append(Stored(message_id, created=True))
-                thread = message.thread_id or _thread_of(threads, message, message_id)
-                params.append(_insert_params(message, message_id, thread))
-            if params:
-                await tx.execute_many(self._q["insert_message"], params)
-                await tx.announce()
-        return results
+            return await self.insert_within(tx, messages)
 
-    async def _known_keys(
-        self, tx: Any, messages: Sequence[NewMessage]
-    ) -> dict[tuple[str, str | None], Keyed]:
-        by_sender: dict[str, set[str]] = {}
-        for message in messages:
+    async def insert_within(self, tx: Statements, messages: Sequence[NewMessage]) -> list[Stored]:
+        """`insert` inside a transaction the caller holds (the messages commit with it)."""
+        known = await _known_keys(tx, self._q["find_idempotent"], messages)
+        await tx.fetch_one(self._q["lock_message_ids"])
+        row = await tx.fetch_one(self._q["max_message_id"])
+        fresh = ids.new_ids(len(messages), after=row["message_id"] if row else None)
+        results: list[Stored] = []
+        params: list[dict[str, Any]] = []
+        threads: dict[str, str] = {}  # broadcast id -> its thread (the first row's id)
+        for message, message_id in zip(messages, fresh, strict=True):
+            key = (message.from_agent, message.idempotency_key)
+            if message.idempotency_key is not None and key in known:
+                results.append(Stored(_repeat_of(known[key], message), created=False))
+                continue
             if message.idempotency_key is not None:
-                by_sender.setdefault(message.from_agent, set()).add(message.idempotency_key)
-        known: dict[tuple[str, str | None], Keyed] = {}
-        for sender, keys in by_sender.items():
-            rows = await tx.fetch_all(
-                self._q["find_idempotent"],
-                {"from_agent": sender, "keys": json.dumps(sorted(keys))},
-            )
-            for row in rows:
-                keyed = Keyed(row["message_id"], row["to_agent"], row["content"])
-                known[(sender, row["idempotency_key"])] = keyed
-        return known
+                known[key] = Keyed(message_id, message.to_agent, message.content)
+            results.append(Stored(message_id, created=True))
+            thread = message.thread_id or _thread_of(threads, message, message_id)
+            params.append(_insert_params(message, message_id, thread))
+        if params:
+            await tx.execute_many(self._q["insert_message"], params)
+            await tx.announce()
+        return results
 
     # ------------------------------------------------------------ reading
 
@@ -146,6 +132,25 @@ class MessageRepository:
         params = {"since": timefmt.to_text(since), "after_id": after_id, "limit": limit}
         rows = await self._db.fetch_all(self._q["dead_letters_since"], params)
         return [Message.model_validate(row) for row in rows]
+
+
+async def _known_keys(
+    tx: Statements, find_query: str, messages: Sequence[NewMessage]
+) -> dict[tuple[str, str | None], Keyed]:
+    """What each sender already stored under the idempotency keys these messages carry."""
+    by_sender: dict[str, set[str]] = {}
+    for message in messages:
+        if message.idempotency_key is not None:
+            by_sender.setdefault(message.from_agent, set()).add(message.idempotency_key)
+    known: dict[tuple[str, str | None], Keyed] = {}
+    for sender, keys in by_sender.items():
+        rows = await tx.fetch_all(
+            find_query, {"from_agent": sender, "keys": json.dumps(sorted(keys))}
+        )
+        for row in rows:
+            keyed = Keyed(row["message_id"], row["to_agent"], row["content"])
+            known[(sender, row["idempotency_key"])] = keyed
+    return known
 
 
 def _repeat_of(first: Keyed, message: NewMessage) -> str:

@@ -4,6 +4,13 @@ Files are named ``NNNN_snake_description.sql`` and live in
 ``sql/<dialect>/migrations/``. Applied versions are recorded in
 ``schema_migrations``. A database newer than this code is refused before
 anything is written; a migration that fails rolls back entirely.
+
+Versions increase but may leave gaps: features built side by side on branches
+each take a number, and a branch may ship 0004 before 0003 exists. So what
+runs is every packaged migration the database has not recorded, in version
+order (a database at 1, 2, 4 gets 3 once it ships), and a database that
+recorded a version this code does not ship (written by another branch or a
+newer swarmbus) is refused like a newer one.
 """
 
 from __future__ import annotations
@@ -65,14 +72,20 @@ def packaged_migrations(dialect: str) -> list[Migration]:
 
 
 def check_sequence(migrations: Sequence[Migration]) -> list[Migration]:
-    """Sort migrations and insist on versions 1, 2, 3… with no gap or repeat."""
+    """Sort migrations and insist on positive versions, each used once (gaps allowed)."""
     ordered = sorted(migrations, key=lambda m: m.version)
-    for expected, migration in enumerate(ordered, start=1):
-        if migration.version != expected:
+    seen: set[int] = set()
+    for migration in ordered:
+        if migration.version < 1:
             raise ValueError(
-                f"migration versions must run 1, 2, 3…; found {migration.version} "
-                f"where {expected} was expected"
+                f"migration {migration.name!r} has version {migration.version}; versions start at 1"
             )
+        if migration.version in seen:
+            raise ValueError(
+                f"migration version {migration.version:04d} is used twice; "
+                f"each migration needs its own number"
+            )
+        seen.add(migration.version)
     return ordered
 
 
@@ -103,16 +116,32 @@ async def current_version(connector: Statements) -> int:
     return int(row["version"]) if row else 0
 
 
-async def ensure_supported(connector: Statements, latest: int | None = None) -> int:
-    """Return the database's version; refuse one newer than `latest` (default: this code's)."""
-    latest = latest_version(connector.dialect) if latest is None else latest
+async def ensure_supported(connector: Statements, known: Sequence[Migration] | None = None) -> int:
+    """Return the database's version; refuse one that recorded a version not in `known`
+    (default: this code's migrations): a newer swarmbus, or another branch, wrote it."""
+    known = packaged_migrations(connector.dialect) if known is None else known
+    latest = known[-1].version if known else 0
     version = await current_version(connector)
     if version > latest:
         raise errors.SchemaTooNew(
             f"database {connector.location} has schema version {version}, but this swarmbus "
             f"knows versions up to {latest}; upgrade swarmbus to open it"
         )
+    unknown = sorted(await applied_versions(connector) - {m.version for m in known})
+    if unknown:
+        raise errors.SchemaTooNew(
+            f"database {connector.location} has migration {unknown[0]:04d}, which this "
+            f"swarmbus does not ship (a newer or another build wrote it); open it with that one"
+        )
     return version
+
+
+async def applied_versions(connector: Statements) -> set[int]:
+    """The versions recorded in ``schema_migrations`` (none for an empty database)."""
+    if await current_version(connector) == 0:
+        return set()
+    rows = await connector.fetch_all(sql.load(connector.dialect)["list_migrations"])
+    return {int(row["version"]) for row in rows}
 
 
 async def applied(connector: Connector) -> list[dict[str, object]]:
@@ -130,8 +159,10 @@ async def migrate(
         else packaged_migrations(connector.dialect)
     )
     latest = migrations[-1].version if migrations else 0
-    start = await ensure_supported(connector, latest)
-    done = [m for m in migrations[start:] if await _apply(connector, m)]
+    start = await ensure_supported(connector, migrations)
+    recorded = await applied_versions(connector)
+    pending = [m for m in migrations if m.version not in recorded]
+    done = [m for m in pending if await _apply(connector, m)]
     return MigrationReport(start, max(start, latest), tuple(done))
 
 
@@ -139,15 +170,16 @@ async def _apply(connector: Connector, migration: Migration) -> bool:
     """Apply one migration in its own transaction; False if another process did it first."""
     async with connector.transaction() as tx:
         await tx.fetch_all(sql.load(connector.dialect)["lock_migrations"])
-        if await current_version(tx) >= migration.version:
+        if migration.version in await applied_versions(tx):
             return False  # another process migrated while we waited for the lock
+        left_at = await current_version(tx)
         try:
             await tx.execute_script(migration.sql)
         except errors.StorageError as exc:
             raise errors.MigrationFailed(
                 f"migration {migration.version:04d} ({migration.description}) failed on "
                 f"{connector.location}: {exc}{_missing_feature(connector, exc)}; the database "
-                f"was left at version {migration.version - 1}"
+                f"was left at version {left_at}"
             ) from exc
         await tx.execute(
             sql.load(connector.dialect)["record_migration"],

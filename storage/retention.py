@@ -1,17 +1,18 @@
 """Retention: delete finished history older than a cutoff, in small batches.
 
 Pruned: whole threads of finished messages (delivered or expired, by
-`processed_at`), Discord ledger rows (by `executed_at`) and doctor check rows
-(by `created_at`). A thread goes only as a whole, once every message in it
-finished before the cutoff and, where delivered, was read and (if an ack was
-required) acknowledged; a thread that still holds a message in play, a dead
-letter, an unread or an unacknowledged message stays whole. `include_unread`
-lets delivered but unread messages go (swarms whose agents never read through
-a face, and messages from before read receipts existed). Never pruned: audit
-rows (the latest audit feeds the agents' `v2_compliance`). Pruned messages
-leave the search index too (SQLite's triggers; PostgreSQL's index is part of
-the row). Each batch is its own short transaction, so a dispatcher writing at
-the same time waits at most one batch.
+`processed_at`), Discord ledger rows (by `executed_at`), doctor check rows
+(by `created_at`) and file reservations released or expired before the
+cutoff (a live one never). A thread goes only as a whole, once every message
+in it finished before the cutoff and, where delivered, was read and (if an
+ack was required) acknowledged; a thread that still holds a message in play,
+a dead letter, an unread or an unacknowledged message stays whole.
+`include_unread` lets delivered but unread messages go (swarms whose agents
+never read through a face, and messages from before read receipts existed).
+Never pruned: audit rows (the latest audit feeds the agents'
+`v2_compliance`). Pruned messages leave the search index too (SQLite's
+triggers; PostgreSQL's index is part of the row). Each batch is its own short
+transaction, so a dispatcher writing at the same time waits at most one batch.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "messages": ("count_prunable_messages", "prune_messages"),
     "discord_commands": ("count_prunable_commands", "prune_commands"),
     "integration_tests": ("count_prunable_tests", "prune_tests"),
+    "file_reservations": ("count_prunable_reservations", "prune_reservations"),
 }
 
 

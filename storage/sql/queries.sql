@@ -284,6 +284,12 @@ LIMIT :limit;
 -- The checks of one doctor run, in the order they ran.
 SELECT * FROM integration_tests WHERE run_id = :run_id ORDER BY test_id;
 
+-- ---------------------------------------------------------------- file_reservations
+
+-- name: get_reservation
+-- One reservation by id, live or not.
+SELECT * FROM file_reservations WHERE reservation_id = :reservation_id;
+
 -- ---------------------------------------------------------------- operations: inspection
 
 -- name: count_rows
@@ -294,6 +300,7 @@ UNION ALL SELECT 'discord_commands', count(*) FROM discord_commands
 UNION ALL SELECT 'core_systems_status', count(*) FROM core_systems_status
 UNION ALL SELECT 'v2_compliance_audit', count(*) FROM v2_compliance_audit
 UNION ALL SELECT 'integration_tests', count(*) FROM integration_tests
+UNION ALL SELECT 'file_reservations', count(*) FROM file_reservations
 UNION ALL SELECT 'schema_migrations', count(*) FROM schema_migrations;
 
 -- ---------------------------------------------------------------- operations: maintenance
@@ -372,5 +379,20 @@ SELECT count(*) AS n FROM integration_tests WHERE created_at < :cutoff;
 DELETE FROM integration_tests WHERE test_id IN (
     SELECT test_id FROM integration_tests WHERE created_at < :cutoff
     ORDER BY created_at
+    LIMIT :batch
+);
+
+-- name: count_prunable_reservations
+-- File reservations released or expired before the cutoff.
+SELECT count(*) AS n FROM file_reservations
+WHERE coalesce(released_at, expires_at) < :cutoff;
+
+-- name: prune_reservations
+-- Delete one batch of file reservations released or expired before the cutoff; live
+-- ones never go (a live one has no release and expires after now).
+DELETE FROM file_reservations WHERE reservation_id IN (
+    SELECT reservation_id FROM file_reservations
+    WHERE coalesce(released_at, expires_at) < :cutoff
+    ORDER BY coalesce(released_at, expires_at)
     LIMIT :batch
 );

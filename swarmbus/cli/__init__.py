@@ -45,6 +45,11 @@ COMMANDS: dict[str, str] = {
     "inbox": "reading:inbox",
     "run": "running:run_dispatcher",
     "status": "running:status",
+    "reserve": "reserving:reserve",
+    "renew": "reserving:renew",
+    "release": "reserving:release",
+    "force-release": "reserving:force_release",
+    "reservations": "reserving:reservations",
     "audit": "audit:audit",
     "resume": "gui:resume",
     "doctor": "doctor:doctor",
@@ -74,6 +79,10 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
             "prune": "care:prune",
             "copy": "copying:copy",
         },
+    ),
+    "guard": (
+        "The git pre-commit hook that refuses commits touching others' reservations.",
+        {"install": "guard:install", "uninstall": "guard:uninstall"},
     ),
     "discord": (
         "Run the Discord bot and register its slash commands.",

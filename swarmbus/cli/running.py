@@ -145,6 +145,12 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     out = console()
     out.print(_agents_table(report))
     out.print(_totals_line(report), markup=False)
+    if report.reservations.get("live"):
+        out.print(
+            f"file reservations: {report.reservations['live']} live, "
+            f"{report.reservations['exclusive']} of them exclusive ('swarmbus reservations')",
+            markup=False,
+        )
     for line in pause_lines():
         out.print(line, markup=False)
     for agent, waiting in report.unrouted.items():

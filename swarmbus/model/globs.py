@@ -316,6 +316,13 @@ def literal_prefix(pattern: str) -> str:
     return "".join(prefix)
 
 
+def plain_prefix(pattern: str) -> str:
+    """The (normalized) pattern up to its first glob character: a prefix of `literal_prefix`
+    found without parsing, for sorting hundreds of patterns cheaply (the commit hook)."""
+    cut = min((at for at in map(pattern.find, "*?[") if at >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
 def overlap(first: str, second: str) -> bool:
     """Whether some path is covered by both (normalized) patterns."""
     one, two = literal_prefix(first), literal_prefix(second)

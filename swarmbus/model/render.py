@@ -19,8 +19,7 @@ from swarmbus.model.messages import Message
 
 FRONT_MATTER = "---"
 DEFAULT_GUI_TEMPLATE = (
-    "[swarmbus] from {sender} · priority {priority} · tags {tags} · id {id}{conversation}"
-    "\n\n{body}"
+    "[swarmbus] from {sender} · priority {priority} · tags {tags} · id {id}{conversation}\n\n{body}"
 )
 
 

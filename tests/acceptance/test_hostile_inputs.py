@@ -306,6 +306,50 @@ CASES = [
             ("search", "anything"),
         ]
     ),
+    # file reservations (`--project .`: the case's folder is no git repository)
+    *(
+        Case(f"reserve: {name}", ("reserve", *args, "--as", "Agent-1", "--project", "."), expected)
+        for name, args, expected in [
+            ("absolute path", ("/etc/passwd",), "pattern '/etc/passwd' is absolute"),
+            ("dot dot", ("src/../../x.py",), "pattern 'src/../../x.py' contains '..'"),
+            ("empty pattern", ("",), "pattern '' is empty"),
+            ("whole repository", ("**",), "pattern '**' covers the whole repository"),
+            ("ttl too short", ("a.py", "--ttl", "59s"), "--ttl '59s' is not allowed"),
+            ("ttl too long", ("a.py", "--ttl", "25h"), "from 1m to 1d"),
+            ("ttl garbage", ("a.py", "--ttl", "soon"), "--ttl 'soon' is not allowed"),
+            ("two-line reason", ("a.py", "--reason", "a\nb"), "no control characters"),
+        ]
+    ),
+    Case(
+        "reserve: unknown agent",
+        ("reserve", "a.py", "--as", "Agent-99", "--project", "."),
+        "--as 'Agent-99' is not a configured agent",
+    ),
+    Case(
+        "reserve: no such project",
+        ("reserve", "a.py", "--as", "Agent-1", "--project", "nope"),
+        "--project 'nope' is not a folder",
+    ),
+    Case(
+        "release what is not held",
+        ("release", "src/wide.py", "--as", "Agent-1", "--project", "."),
+        "Agent-1 holds no live reservation of 'src/wide.py'",
+    ),
+    Case(
+        "force-release an unknown id",
+        ("force-release", "0" * 26, "--reason", "gone"),
+        f"no reservation has id '{'0' * 26}'",
+    ),
+    Case("force-release no reason", ("force-release", "0" * 26, "--reason", " "), "--reason"),
+    Case(
+        "reservations absolute path",
+        ("reservations", "--path", "/etc", "--project", "."),
+        "pattern '/etc' is absolute",
+    ),
+    Case("reserve outside git", ("reserve", "a.py", "--as", "Agent-1"), "not inside a git"),
+    Case("guard outside git", ("guard", "install"), "is not inside a git repository"),
+    Case("guard mode", ("guard", "install", "--mode", "sometimes"), "--mode 'sometimes'"),
+    Case("guard uninstall outside git", ("guard", "uninstall"), "not inside a git repository"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -273,3 +274,32 @@ async def test_a_slow_command_is_deferred_in_time_then_answered(
         [row] = await ledger(bus)
         assert row.execution_status == "success"
         assert row.response_data == {"deferred": True, "ephemeral": True}
+
+
+async def test_reservations_lists_holders_soonest_expiry_first(driven: Bot) -> None:
+    _bot, harness, bus = driven
+    embed = (await harness.invoke("reservations", ALICE)).embed
+    assert (embed["title"], embed["description"]) == ("Reservations (0)", "No live reservations.")
+    project = "/home/someone/work/swarmbus"
+    await bus.reserve("Agent-1", ["storage/**"], project, ttl=7200, reason="claim query")
+    await bus.reserve("Agent-2", ["docs/*.md"], project, ttl=600, exclusive=False)
+    embed = (await harness.invoke("reservations", ALICE)).embed
+    assert embed["title"] == "Reservations (2)"
+    lines = embed["description"].splitlines()
+    assert re.fullmatch(
+        r"`docs/\*\.md` · \*\*Agent-2\*\* · shared · (9|10)m left · swarmbus", lines[0]
+    )
+    assert re.fullmatch(
+        r"`storage/\*\*` · \*\*Agent-1\*\* · exclusive · (1|2)h left · swarmbus", lines[1]
+    )
+    assert lines[2] == "> claim query"
+    assert "/home/someone" not in embed["description"]  # no server path reaches Discord
+    embed = (await harness.invoke("reservations", ALICE, agent="Agent-1")).embed
+    assert embed["title"] == "Reservations (1) · Agent-1"
+    rows = await ledger(bus)
+    assert [r.agent_id for r in rows] == ["swarm", "swarm", "Agent-1"]
+    assert {r.command_type for r in rows} == {"status_check"}
+    fields = {
+        f["name"]: f["value"] for f in (await harness.invoke("status", ALICE)).embed["fields"]
+    }
+    assert fields["File reservations"] == "2 live · 1 exclusive · /reservations"

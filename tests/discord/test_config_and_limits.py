@@ -77,7 +77,7 @@ def test_bad_discord_settings_are_one_line(section: str, message: str) -> None:
 def test_readers_widen_only_the_read_only_commands() -> None:
     config = parse("[discord]\nusers = [1]\n[discord.readers]\nroles = [7]\n")
     reader_roles = [7]
-    for command in ("agents", "status", "health", "messages", "compliance"):
+    for command in ("agents", "status", "health", "messages", "compliance", "reservations"):
         assert any(a.admits(99, reader_roles) for a in config.allowlist(command))
     for command in ("send", "broadcast", "retry"):
         assert not any(a.admits(99, reader_roles) for a in config.allowlist(command))

@@ -64,6 +64,9 @@ async def test_the_other_commands_options(driven: Bot) -> None:
     assert messages["limit"]["max_value"] == 25
     for name in ("agents", "status", "health", "compliance"):
         assert options_of(commands[name]) == {}
+    agent = options_of(commands["reservations"])["agent"]
+    assert (agent["type"], agent["required"], agent["autocomplete"]) == (STRING, False, True)
+    assert agent["max_length"] == 32
 
 
 async def test_a_real_sync_sends_exactly_that_json(driven: Bot) -> None:

@@ -71,6 +71,11 @@ async def fill(swarm: Swarm) -> None:
                 )
             ]
         )
+        project = "/srv/repo"
+        await bus.reserve("Agent-1", ["src/**"], project, reason="copy me ✓")
+        await bus.reserve("Agent-2", ["docs/*.md"], project, exclusive=False, ttl=60)
+        [gone] = (await bus.reserve("Agent-3", ["x.py"], project)).granted
+        await bus.force_release(gone.reservation_id, "left", by="Agent-1")
         await bus.db.checks.record(
             [
                 IntegrationTest(
@@ -115,11 +120,12 @@ async def test_sqlite_to_postgres_and_back_keeps_every_row(
     original = await rows(source.database)
     assert {table: len(r) for table, r in original.items()} == {
         "agent_workspaces": 4,  # the three agents, and `person`, whom a reply went to
-        "agent_messages": 35,
+        "agent_messages": 36,  # with the reply, and the note telling Agent-3 of the force release
         "discord_commands": 1,
         "core_systems_status": 3,
         "v2_compliance_audit": 1,
         "integration_tests": 1,
+        "file_reservations": 3,
     }
     there = await copy(source.database, backend)
     assert there["copied"] == there["source"]
@@ -127,11 +133,12 @@ async def test_sqlite_to_postgres_and_back_keeps_every_row(
     await copy(backend, str(back))
     assert await rows(str(back)) == original
     async with await open_database(back) as db:  # the copy indexed what it wrote
-        assert (await SearchRepository(db.connector).index_size())["documents"] == 35
+        assert (await SearchRepository(db.connector).index_size())["documents"] == 36
         assert not await SearchRepository(db.connector).waiting()
     in_postgres = await rows(backend)
     assert in_postgres["agent_messages"][0]["tags"] in ('["a", "b"]', '["a","b"]')
     assert in_postgres["v2_compliance_audit"][0]["refactoring_required"] is True
+    assert {r["exclusive"] for r in in_postgres["file_reservations"]} == {True, False}
 
 
 async def test_a_non_empty_target_needs_append(

@@ -43,7 +43,48 @@ def test_packaged_migrations_follow_the_naming_rule() -> None:
     names = sorted(p.name for p in folder.glob("*.sql"))
     assert names, "no migrations shipped"
     assert all(migrations.FILE_NAME.match(name) for name in names)
-    assert [m.version for m in PACKAGED] == list(range(1, len(PACKAGED) + 1))
+    versions = [m.version for m in PACKAGED]
+    assert versions == sorted(set(versions))
+    assert versions[0] == 1
+
+
+def test_a_version_used_twice_or_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="0002 is used twice"):
+        migrations.check_sequence([*PACKAGED[:2], ADD_NOTES])
+    with pytest.raises(ValueError, match="versions start at 1"):
+        migrations.check_sequence([Migration(0, "zero", "SELECT 1;")])
+
+
+THIRD = Migration(3, "add_third", "CREATE TABLE third (x INTEGER);")
+FOURTH = Migration(4, "add_fourth", "CREATE TABLE fourth (x INTEGER);")
+
+
+async def test_a_gap_left_by_another_branch_is_filled_when_its_migration_ships(
+    tmp_path: Path,
+) -> None:
+    """Branches take numbers side by side: a database at 1, 2, 4 gets 3 once it ships."""
+    connector = await _connector(tmp_path / "gap.db")
+    report = await migrations.migrate(connector, [*PACKAGED[:2], FOURTH])
+    assert [m.version for m in report.applied] == [1, 2, 4]
+    report = await migrations.migrate(connector, [*PACKAGED[:2], THIRD, FOURTH])
+    assert [m.version for m in report.applied] == [3]
+    assert (report.from_version, report.to_version) == (4, 4)
+    assert await migrations.applied_versions(connector) == {1, 2, 3, 4}
+    assert await connector.fetch_all("SELECT * FROM third") == []
+    await connector.close()
+
+
+async def test_a_database_with_a_migration_this_build_lacks_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other-branch.db"
+    connector = await _connector(path)
+    await migrations.migrate(connector, [*PACKAGED[:2], THIRD])
+    await connector.close()
+    before = digest(path)
+    connector = await connect(path)
+    with pytest.raises(errors.SchemaTooNew, match="has migration 0003, which this swarmbus"):
+        await migrations.migrate(connector, [*PACKAGED[:2], FOURTH])
+    await connector.close()
+    assert digest(path) == before
 
 
 async def test_an_older_database_is_upgraded_keeping_its_rows(tmp_path: Path) -> None:

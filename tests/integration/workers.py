@@ -111,6 +111,17 @@ async def send_skewed(config: str, skew: float, to: str, body: str) -> None:
         print(await bus.send("skewed", to, body))
 
 
+async def reserve_race(config: str, agent: str, project: str, start: float) -> None:
+    """Wait until the wall clock reaches `start`, then reserve `src/race.py` exclusively; print
+    what was granted and who it conflicted with."""
+    swarm = swarm_config.load(config)
+    async with await Bus.open(swarm) as bus:
+        await anyio.sleep(max(0.0, start - time.time()))
+        grant = await bus.reserve(agent, ["src/race.py"], project, reason=f"{agent} races")
+    granted = [r.pattern for r in grant.granted]
+    print(json.dumps({"granted": granted, "conflicts": [c.holder for c in grant.conflicts]}))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "produce":
@@ -122,6 +133,8 @@ if __name__ == "__main__":
         anyio.run(dispatch_skewed, args[0], float(args[1]), float(args[2]))
     elif command == "send-skewed":
         anyio.run(send_skewed, args[0], float(args[1]), args[2], args[3])
+    elif command == "reserve-race":
+        anyio.run(reserve_race, args[0], args[1], args[2], float(args[3]))
     elif command == "write-mix":
         anyio.run(write_mix, args[0], float(args[1]), args[2])
     else:

@@ -149,6 +149,19 @@ async def history(swarm: Swarm) -> dict[str, str]:
                 created_at=moment,
             )
             await db.checks.record([test])
+    async with await Bus.open(swarm) as bus:  # an old released one, an old expired one, a live one
+        project = str(swarm.path.parent)
+        grant = await bus.reserve("Agent-1", ["a.py", "b.py", "c.py"], project)
+        await bus.release("Agent-1", project, ["a.py"])
+    old_finish = "2020-01-01T00:01:00.000Z"
+    execute(
+        swarm.database,
+        f"UPDATE file_reservations SET created_at = '{OLD}', released_at = '{old_finish}' "
+        f"WHERE pattern = 'a.py'",
+        f"UPDATE file_reservations SET created_at = '{OLD}', expires_at = '{old_finish}' "
+        f"WHERE pattern = 'b.py'",
+    )
+    assert len(grant.granted) == 3
     return dict(zip(names, ids, strict=True))
 
 
@@ -156,7 +169,12 @@ async def test_prune_keeps_pending_claimed_retrying_and_failed_messages(swarm: S
     made = await history(swarm)
     before = rows(swarm.database, "agent_messages", "message_id")
     dry = await acli_json(swarm, "db", "prune", "--older-than", "30d", "--dry-run")
-    assert dry["would_delete"] == {"messages": 2, "discord_commands": 1, "integration_tests": 1}
+    assert dry["would_delete"] == {
+        "messages": 2,
+        "discord_commands": 1,
+        "integration_tests": 1,
+        "file_reservations": 2,
+    }
     assert rows(swarm.database, "agent_messages", "message_id") == before
     done = await acli_json(swarm, "db", "prune", "--older-than", "30d")
     assert done["deleted"] == dry["would_delete"]
@@ -165,6 +183,7 @@ async def test_prune_keeps_pending_claimed_retrying_and_failed_messages(swarm: S
     assert left == kept
     assert len(rows(swarm.database, "discord_commands")) == 1
     assert len(rows(swarm.database, "integration_tests")) == 1
+    assert [r[3] for r in rows(swarm.database, "file_reservations", "pattern")] == ["c.py"]
     again = await acli(swarm, "db", "prune", "--older-than", "30d")
     assert again.stdout.startswith("deleted 0 messages, 0 discord_commands, 0 integration_tests")
 
@@ -179,7 +198,9 @@ async def test_prune_deletes_in_batches(swarm: Swarm) -> None:
     async with await open_database(swarm.database) as db:
         result = await retention.prune(db, timefmt.utcnow() - timedelta(days=1), batch=2)
     assert result.rows["messages"] == len(ids)
-    assert result.batches == 3 + 1 + 1  # 2 + 2 + 1 messages, then one empty batch per other table
+    assert (
+        result.batches == 3 + 1 + 1 + 1
+    )  # 2 + 2 + 1 messages, then one empty batch per other table
     assert rows(swarm.database, "agent_messages") == []
 
 

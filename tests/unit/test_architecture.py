@@ -9,7 +9,8 @@ Lowest first:
 4. bus: `swarmbus.bus`; its `transports` are stricter: ground, agents and other
    transports only, never storage and never the rest of the bus;
 5. faces: `swarmbus.cli` (with `swarmbus.__main__`, its `python -m` entry),
-   `swarmbus.discord_bot`, and later `swarmbus.mcp`, `swarmbus.web`: the bus,
+   `swarmbus.discord_bot`, `swarmbus.guard` (the commit hook's small entry), and
+   later `swarmbus.mcp`, `swarmbus.web`: the bus,
    agents and ground, never storage, never another face, except that the CLI's
    `discord run|sync` commands start the bot (inside those functions).
 
@@ -34,7 +35,7 @@ import swarmbus
 
 REPO = Path(__file__).parents[2]
 EXEMPT = {"swarmbus"}  # the lazy package face
-FACES = {"cli", "__main__", "discord_bot", "mcp", "web"}
+FACES = {"cli", "__main__", "discord_bot", "guard", "mcp", "web"}
 ALLOWED = {
     "ground": {"ground"},
     "storage": {"ground", "storage"},

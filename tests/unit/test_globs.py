@@ -174,3 +174,28 @@ def test_overlap_stays_fast_on_long_patterns() -> None:
     long_b = "/".join(f"seg{n}?*" for n in range(12)) + "/x/y/z.py"
     for a, b in itertools.product([long_a, "**"], [long_b, "seg0x/**"]):
         assert globs.overlap(globs.normalize(a), globs.normalize(b))
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    sorted({p for a, b, _ in OVERLAP for p in (a, b)} | {p for p, _, _ in COVERS} | {"a/[b", "x"}),
+)
+def test_the_plain_prefix_is_a_prefix_of_every_covered_path(pattern: str) -> None:
+    normalized = globs.normalize(pattern)
+    prefix = globs.plain_prefix(normalized)
+    assert globs.literal_prefix(normalized).startswith(prefix)
+    for _, path, expected in [c for c in COVERS if c[0] == pattern]:
+        assert not expected or path.startswith(prefix)
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), OVERLAP)
+def test_overlapping_patterns_have_plain_prefixes_one_of_which_starts_the_other(
+    first: str, second: str, expected: bool
+) -> None:
+    """What the grant relies on to skip parsing reservations that cannot conflict."""
+    from swarmbus.bus.reservation_rules import may_overlap
+
+    a, b = globs.normalize(first), globs.normalize(second)
+    if expected:
+        assert may_overlap([a])(b)
+        assert may_overlap([b])(a)

@@ -382,6 +382,74 @@ SELECT (SELECT count(*) FROM agent_messages WHERE search_vector IS NOT NULL) AS 
 -- One process at a time picks a system name: the rows it looks at may not exist yet.
 SELECT pg_advisory_xact_lock(7355610) AS locked;
 
+-- ---------------------------------------------------------------- file_reservations
+
+-- name: lock_project_reservations
+-- Serialise grants of one project across connections and hosts, until this transaction ends.
+SELECT pg_advisory_xact_lock(7355611, hashtext(:project::text)) AS locked;
+
+-- name: project_reservations
+-- The live reservations of one project (neither released nor expired, by the server's clock).
+SELECT * FROM file_reservations
+WHERE project = :project AND released_at IS NULL AND expires_at > now()
+ORDER BY expires_at, reservation_id;
+
+-- name: live_reservations
+-- Live reservations, of one project and one agent if given, expiring soonest first.
+SELECT * FROM file_reservations
+WHERE released_at IS NULL AND expires_at > now()
+  AND (:project::text IS NULL OR project = :project)
+  AND (:agent_id::text IS NULL OR agent_id = :agent_id)
+ORDER BY expires_at, reservation_id
+LIMIT :limit;
+
+-- name: count_live_reservations
+-- How many reservations are live, and how many of them are exclusive.
+SELECT count(*) AS live, count(*) FILTER (WHERE exclusive) AS exclusive FROM file_reservations
+WHERE released_at IS NULL AND expires_at > now();
+
+-- name: guard_holds
+-- For the commit hook: the live exclusive reservations of a project held by anyone but
+-- the committing agent.
+SELECT agent_id, pattern, reason, expires_at FROM file_reservations
+WHERE project = :project AND released_at IS NULL AND expires_at > now()
+  AND exclusive AND agent_id <> :agent_id;
+
+-- name: insert_reservation
+-- Grant one reservation for :ttl seconds from the server's clock.
+INSERT INTO file_reservations (
+    reservation_id, agent_id, project, pattern, exclusive, reason, created_at, expires_at
+) VALUES (
+    :reservation_id, :agent_id, :project, :pattern, :exclusive::boolean, :reason, now(),
+    now() + :ttl::float8 * interval '1 second'
+)
+RETURNING *;
+
+-- name: refresh_reservation
+-- The holder asks again for a pattern it holds: new kind, reason and expiry, same row.
+UPDATE file_reservations
+SET exclusive = :exclusive::boolean, reason = :reason,
+    expires_at = now() + :ttl::float8 * interval '1 second'
+WHERE reservation_id = :reservation_id AND released_at IS NULL AND expires_at > now()
+RETURNING *;
+
+-- name: renew_reservations
+-- Extend live reservations, given as a JSON list of ids, to :ttl seconds from now.
+UPDATE file_reservations
+SET expires_at = now() + :ttl::float8 * interval '1 second'
+WHERE reservation_id IN (SELECT jsonb_array_elements_text(:reservation_ids::jsonb))
+  AND released_at IS NULL AND expires_at > now()
+RETURNING *;
+
+-- name: release_reservations
+-- Release live reservations, given as a JSON list of ids; a force release says who and why.
+UPDATE file_reservations
+SET released_at = now(), released_by = :released_by::text,
+    release_reason = :release_reason::text
+WHERE reservation_id IN (SELECT jsonb_array_elements_text(:reservation_ids::jsonb))
+  AND released_at IS NULL AND expires_at > now()
+RETURNING *;
+
 -- ---------------------------------------------------------------- operations: inspection
 
 -- name: integrity_check

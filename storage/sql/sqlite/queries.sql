@@ -361,6 +361,74 @@ SELECT (SELECT count(*) FROM agent_messages_search_docsize) AS documents,
 -- One process at a time picks a system name (BEGIN IMMEDIATE already serialises writers).
 SELECT 1 AS locked;
 
+-- ---------------------------------------------------------------- file_reservations
+
+-- name: lock_project_reservations
+-- Serialise grants of one project (BEGIN IMMEDIATE already holds the write lock).
+SELECT :project IS NOT NULL AS locked;
+
+-- name: project_reservations
+-- The live reservations of one project (neither released nor expired, by the database's clock).
+SELECT * FROM file_reservations
+WHERE project = :project AND released_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+ORDER BY expires_at, reservation_id;
+
+-- name: live_reservations
+-- Live reservations, of one project and one agent if given, expiring soonest first.
+SELECT * FROM file_reservations
+WHERE released_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  AND (:project IS NULL OR project = :project)
+  AND (:agent_id IS NULL OR agent_id = :agent_id)
+ORDER BY expires_at, reservation_id
+LIMIT :limit;
+
+-- name: count_live_reservations
+-- How many reservations are live, and how many of them are exclusive.
+SELECT count(*) AS live, coalesce(sum(exclusive), 0) AS exclusive FROM file_reservations
+WHERE released_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+
+-- name: guard_holds
+-- For the commit hook: the live exclusive reservations of a project held by anyone but
+-- the committing agent.
+SELECT agent_id, pattern, reason, expires_at FROM file_reservations
+WHERE project = :project AND released_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  AND exclusive = 1 AND agent_id <> :agent_id;
+
+-- name: insert_reservation
+-- Grant one reservation for :ttl seconds from the database's clock.
+INSERT INTO file_reservations (
+    reservation_id, agent_id, project, pattern, exclusive, reason, created_at, expires_at
+) SELECT
+    :reservation_id, :agent_id, :project, :pattern, :exclusive, :reason, t.now,
+    strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :ttl))
+FROM (SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now) AS t
+RETURNING *;
+
+-- name: refresh_reservation
+-- The holder asks again for a pattern it holds: new kind, reason and expiry, same row.
+UPDATE file_reservations
+SET exclusive = :exclusive, reason = :reason,
+    expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :ttl))
+WHERE reservation_id = :reservation_id AND released_at IS NULL
+  AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+RETURNING *;
+
+-- name: renew_reservations
+-- Extend live reservations, given as a JSON list of ids, to :ttl seconds from now.
+UPDATE file_reservations
+SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :ttl))
+WHERE reservation_id IN (SELECT value FROM json_each(:reservation_ids))
+  AND released_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+RETURNING *;
+
+-- name: release_reservations
+-- Release live reservations, given as a JSON list of ids; a force release says who and why.
+UPDATE file_reservations
+SET released_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), released_by = :released_by, release_reason = :release_reason
+WHERE reservation_id IN (SELECT value FROM json_each(:reservation_ids))
+  AND released_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+RETURNING *;
+
 -- ---------------------------------------------------------------- operations: inspection
 
 -- name: integrity_check
