@@ -2,7 +2,7 @@
 
 Lowest first:
 
-1. ground: the package-root modules (`errors`, `fsutil`, `lifecycle`,
+1. ground: the package-root modules (`errors`, `durations`, `fsutil`, `lifecycle`,
    `printable`), the domain model `swarmbus.model`, and `swarmbus.config` (data);
 2. storage: `swarmbus.storage`;
 3. agents: `swarmbus.agents` (never the bus);
