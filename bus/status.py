@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from swarmbus.agents import registry
@@ -26,6 +27,7 @@ class AgentLine:
     coordination_efficiency: float = 0.0
     v2_compliance: float = 0.0
     last_updated: str | None = None
+    last_delivery: str | None = None  # when its latest delivered message was delivered
 
     @property
     def waiting(self) -> int:
@@ -72,7 +74,11 @@ async def status_report(bus: Bus) -> StatusReport:
     for (agent, status), n in counts.items():
         totals[status] += n
         per_agent.setdefault(agent, {})[status] = n
-    agents = [_agent_line(ws, per_agent.pop(ws.agent_id, {})) for ws in workspaces]
+    delivered = await bus.db.messages.last_deliveries()
+    agents = [
+        _agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered.get(ws.agent_id))
+        for ws in workspaces
+    ]
     unrouted = {
         agent: sum(n for s, n in queue.items() if s in ACTIVE_STATUSES)
         for agent, queue in per_agent.items()
@@ -84,7 +90,9 @@ async def status_report(bus: Bus) -> StatusReport:
     return StatusReport(agents, totals, systems, unrouted, len(rows) - len(systems))
 
 
-def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:
+def _agent_line(
+    ws: AgentWorkspace, queue: dict[str, int], last_delivery: datetime | None
+) -> AgentLine:
     return AgentLine(
         ws.agent_id,
         ws.transport,
@@ -96,6 +104,7 @@ def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:
         ws.coordination_efficiency or 0.0,
         ws.v2_compliance or 0.0,
         timefmt.to_text(ws.last_updated) if ws.last_updated else None,
+        timefmt.to_text(last_delivery) if last_delivery else None,
     )
 
 

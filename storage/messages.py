@@ -109,8 +109,9 @@ class MessageRepository:
         since: datetime | None = None,
         broadcast_id: str | None = None,
         limit: int = 50,
+        before: str | None = None,
     ) -> list[Message]:
-        """Messages to or from `agent`, newest first."""
+        """Messages to or from `agent`, newest first (older than message `before`, if given)."""
         rows = await self._db.fetch_all(
             self._q["list_messages"],
             {
@@ -119,6 +120,7 @@ class MessageRepository:
                 "since": timefmt.to_text(since) if since else None,
                 "broadcast_id": broadcast_id,
                 "limit": limit,
+                "before": before,
             },
         )
         return [Message.model_validate(row) for row in rows]
@@ -132,6 +134,15 @@ class MessageRepository:
         """{(recipient, delivery_status): number of messages}."""
         rows = await self._db.fetch_all(self._q["count_by_agent_and_status"])
         return {(row["to_agent"], row["delivery_status"]): row["n"] for row in rows}
+
+    async def last_deliveries(self) -> dict[str, datetime]:
+        """{recipient: when its latest delivered message was delivered}, for agents with one."""
+        rows = await self._db.fetch_all(self._q["last_delivery_by_recipient"])
+        return {
+            row["to_agent"]: timefmt.from_text(row["last_delivery"])
+            for row in rows
+            if row["last_delivery"] is not None
+        }
 
     async def recent_deliveries(self, limit: int = 10) -> list[Message]:
         rows = await self._db.fetch_all(self._q["recent_deliveries"], {"limit": limit})

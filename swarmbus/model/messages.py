@@ -66,6 +66,9 @@ class Message(BaseModel):
     attempt_started_at: UtcTime | None = None
     attempt_by: str | None = None
     attempt_token: str | None = None
+    # who last gave this message, a dead letter then, a fresh set of attempts, and when
+    requeued_by: str | None = None
+    requeued_at: UtcTime | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
