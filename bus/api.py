@@ -11,7 +11,7 @@ transactions (group commit); every committed batch wakes the dispatchers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Unpack
@@ -30,6 +30,7 @@ from swarmbus.model.messages import Message
 from swarmbus.storage.database import Database
 
 if TYPE_CHECKING:
+    from swarmbus.bus.changes import Change
     from swarmbus.bus.status import StatusReport
     from swarmbus.model.systems import SystemStatus
     from swarmbus.model.workspaces import AgentWorkspace, ReportedStatus
@@ -243,6 +244,13 @@ class Bus(AsyncResource):
     async def systems(self) -> list[SystemStatus]:
         """Every system's latest heartbeat row (dispatchers, monitors, bots), stopped ones too."""
         return await self.db.systems.list()
+
+    async def watch(self, notify: Callable[[Change], None], poll: float | None = None) -> None:
+        """Call `notify` each time the database may have changed, or cannot be read; runs
+        until cancelled. One watch serves a whole process (see `swarmbus.bus.changes`)."""
+        from swarmbus.bus.changes import CHANGE_POLL, ChangeWatch
+
+        await ChangeWatch(self.db, notify, poll or CHANGE_POLL).run()
 
     async def heartbeat(self, status: SystemStatus) -> None:
         """Write a long-running face's heartbeat row; `error_count` is its own count so far."""

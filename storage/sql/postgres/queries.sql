@@ -34,6 +34,12 @@ SELECT indexname AS name, tablename AS table_name, indexdef AS sql FROM pg_index
 WHERE schemaname = current_schema() AND indexname NOT LIKE '%\_pkey'
 ORDER BY indexname;
 
+-- ---------------------------------------------------------------- changes
+
+-- name: write_position
+-- A value that moves whenever anyone commits (a watching face compares readings).
+SELECT pg_current_wal_lsn()::text AS position;
+
 -- ---------------------------------------------------------------- agent_workspaces
 
 -- name: upsert_workspace

@@ -27,6 +27,12 @@ WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;
 SELECT name, tbl_name AS table_name, sql FROM sqlite_master
 WHERE type = 'index' AND sql IS NOT NULL ORDER BY name;
 
+-- ---------------------------------------------------------------- changes
+
+-- name: write_position
+-- A value that moves whenever anyone commits (a watching face compares readings).
+PRAGMA data_version;
+
 -- ---------------------------------------------------------------- agent_workspaces
 
 -- name: upsert_workspace
