@@ -114,6 +114,14 @@ WHERE to_agent = :agent_id AND delivery_status IN ('delivered', 'failed', 'expir
 ORDER BY message_id DESC
 LIMIT :limit;
 
+-- name: deliveries_since
+-- Delivered messages processed at or after :since, newest first (through
+-- idx_message_processed_at): the delivery latency trend.
+SELECT sent_at, processed_at, delivery_time_ms FROM agent_messages
+WHERE processed_at >= :since AND delivery_status = 'delivered'
+ORDER BY processed_at DESC
+LIMIT :limit;
+
 -- name: delete_probe_messages
 -- Remove this run's probe message, and any probe a crashed run left behind.
 DELETE FROM agent_messages

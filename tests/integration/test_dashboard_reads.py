@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
 from swarmbus import errors
@@ -79,3 +82,54 @@ async def test_status_shows_each_agents_last_delivery(bus: Bus) -> None:
         "Agent-2": None,
         "Agent-3": None,
     }
+
+
+async def test_compliance_trend_is_one_point_per_audit_run_oldest_first(
+    bus: Bus, tmp_path: Path
+) -> None:
+    from swarmbus.agents.auditor.rules import AuditRules
+    from swarmbus.agents.auditor.runner import AuditRequest
+    from swarmbus.bus.audits import Audits
+    from swarmbus.bus.trends import Trends
+
+    assert await Trends(bus).compliance() == []
+    (tmp_path / "good.py").write_text("x = 1\n")
+    first = await Audits(bus).run(AuditRequest(tmp_path, AuditRules()))
+    (tmp_path / "long.py").write_text("\n".join(f"x{n} = {n}" for n in range(500)) + "\n")
+    second = await Audits(bus).run(AuditRequest(tmp_path, AuditRules()))
+    points = await Trends(bus).compliance()
+    assert [p.run_id for p in points] == [first.run_id, second.run_id]
+    assert points[0].average == 100.0
+    assert points[1].average < 100.0
+    assert points[0].at <= points[1].at
+
+
+async def test_latency_trend_buckets_the_deliveries_of_the_window(bus: Bus) -> None:
+    from swarmbus.bus.trends import Trends
+
+    for n in range(5):
+        await bus.send("p", "Agent-1", f"m{n}")
+    await drain(bus, MemoryTransport())
+    trend = await Trends(bus).latency(window=timedelta(hours=1), buckets=4)
+    assert len(trend.buckets) == 4
+    assert (trend.sampled, trend.capped) == (5, False)
+    assert [b.count for b in trend.buckets] == [0, 0, 0, 5]
+    last = trend.buckets[-1]
+    assert last.p50_ms is not None
+    assert last.p95_ms is not None
+    assert 0 <= last.p50_ms <= last.p95_ms < 60_000
+    assert trend.buckets[0].p50_ms is None
+
+
+async def test_doctor_runs_read_the_latest_run_with_its_checks(bus: Bus) -> None:
+    from swarmbus.bus.doctor_runs import DoctorRuns
+    from swarmbus.bus.operations import Operations
+
+    assert await DoctorRuns(bus).latest() is None
+    report = await Operations(bus.swarm.database, bus.swarm).doctor()
+    latest = await DoctorRuns(bus).latest()
+    assert latest is not None
+    assert latest.summary["run_id"] == report.run_id
+    assert [c.test_name for c in latest.checks] == [r.test_name for r in report.rows]
+    assert latest.summary["checks"] == len(report.rows)
+    assert [run["run_id"] for run in await DoctorRuns(bus).history()] == [report.run_id]
