@@ -28,6 +28,7 @@ from swarmbus.lifecycle import AsyncResource
 from swarmbus.model import ids
 from swarmbus.model.messages import Message
 from swarmbus.storage.database import Database
+from swarmbus.storage.messages import Paging
 
 if TYPE_CHECKING:
     from swarmbus.bus.changes import Change
@@ -156,12 +157,13 @@ class Bus(AsyncResource):
         status: str | None = None,
         since: datetime | None = None,
         broadcast_id: str | None = None,
-        limit: int = 50,
-        before: str | None = None,
+        **page: Unpack[Paging],
     ) -> list[Message]:
         """Messages to or from `agent`, in a delivery `status`, sent at or after `since`,
-        of one broadcast; newest first, at most `limit` (1 to 10,000). `before` (a message
-        id) pages on: only messages stored before that one."""
+        of one broadcast; newest first, at most `limit` (1 to 10,000, default 50). `before`
+        (a message id) pages on: only messages stored before that one."""
+        limit = page.get("limit", 50)
+        before = page.get("before")
         requests.check_status(status)
         requests.check_limit(limit)
         if agent is not None:

@@ -12,6 +12,7 @@ from swarmbus.model import timefmt
 from swarmbus.model.messages import ACTIVE_STATUSES, DELIVERY_STATUSES
 from swarmbus.model.systems import SystemStatus
 from swarmbus.model.workspaces import AgentWorkspace
+from swarmbus.storage.history import DeliveryHistory
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ async def status_report(bus: Bus) -> StatusReport:
     for (agent, status), n in counts.items():
         totals[status] += n
         per_agent.setdefault(agent, {})[status] = n
-    delivered = await bus.db.messages.last_deliveries()
+    delivered = await DeliveryHistory(bus.db.connector).last_deliveries()
     agents = [
         _agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered.get(ws.agent_id))
         for ws in workspaces

@@ -28,3 +28,12 @@ class DeliveryHistory:
         sent and processed, and how long its transport took."""
         params = {"since": timefmt.to_text(since), "limit": limit}
         return await self._db.fetch_all(self._q["deliveries_since"], params)
+
+    async def last_deliveries(self) -> dict[str, datetime]:
+        """{recipient: when its latest delivered message was delivered}, for agents with one."""
+        rows = await self._db.fetch_all(self._q["last_delivery_by_recipient"])
+        return {
+            row["to_agent"]: timefmt.from_text(row["last_delivery"])
+            for row in rows
+            if row["last_delivery"] is not None
+        }

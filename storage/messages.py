@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from swarmbus import errors
 from swarmbus.model import ids, timefmt
@@ -18,6 +18,13 @@ from swarmbus.model.messages import Message, NewMessage, Stored
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector
 from swarmbus.storage.rows import dump_json
+
+
+class Paging(TypedDict, total=False):
+    """Which page of a listing: at most `limit` rows, stored before message `before`."""
+
+    limit: int
+    before: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +115,10 @@ class MessageRepository:
         status: str | None = None,
         since: datetime | None = None,
         broadcast_id: str | None = None,
-        limit: int = 50,
-        before: str | None = None,
+        **page: Unpack[Paging],
     ) -> list[Message]:
-        """Messages to or from `agent`, newest first (older than message `before`, if given)."""
+        """Messages to or from `agent`, newest first: at most `limit` (50), and only those
+        stored before message `before` when it is given."""
         rows = await self._db.fetch_all(
             self._q["list_messages"],
             {
@@ -119,8 +126,8 @@ class MessageRepository:
                 "status": status,
                 "since": timefmt.to_text(since) if since else None,
                 "broadcast_id": broadcast_id,
-                "limit": limit,
-                "before": before,
+                "limit": page.get("limit", 50),
+                "before": page.get("before"),
             },
         )
         return [Message.model_validate(row) for row in rows]
@@ -134,15 +141,6 @@ class MessageRepository:
         """{(recipient, delivery_status): number of messages}."""
         rows = await self._db.fetch_all(self._q["count_by_agent_and_status"])
         return {(row["to_agent"], row["delivery_status"]): row["n"] for row in rows}
-
-    async def last_deliveries(self) -> dict[str, datetime]:
-        """{recipient: when its latest delivered message was delivered}, for agents with one."""
-        rows = await self._db.fetch_all(self._q["last_delivery_by_recipient"])
-        return {
-            row["to_agent"]: timefmt.from_text(row["last_delivery"])
-            for row in rows
-            if row["last_delivery"] is not None
-        }
 
     async def recent_deliveries(self, limit: int = 10) -> list[Message]:
         rows = await self._db.fetch_all(self._q["recent_deliveries"], {"limit": limit})
