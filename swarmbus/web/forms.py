@@ -16,6 +16,7 @@ from swarmbus.web.context import Refused, web
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 20
+CSRF_REFUSAL = "the form's CSRF token is missing or wrong; reload the page, then try again"
 
 
 class FieldProblems(Exception):
@@ -31,7 +32,9 @@ async def read_form(request: Request) -> FormData:
     context = web(request)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     header_token = request.headers.get(CSRF_HEADER)
-    if kind != FORM_TYPE:
+    if kind != FORM_TYPE:  # no form to find a token in: a forged request, or a wrong client
+        if not context.access.csrf_matches(header_token):
+            raise Refused(403, CSRF_REFUSAL)
         raise Refused(415, f"send forms as {FORM_TYPE}")
     form = await request.form(
         max_files=0, max_fields=MAX_FIELDS, max_part_size=context.settings.max_body

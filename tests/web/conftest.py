@@ -58,13 +58,11 @@ def _own_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
 
 
 @contextlib.asynccontextmanager
-async def serving(
-    bus: Bus, settings: WebSettings | None = None, client: str = "127.0.0.1"
-) -> AsyncIterator[Site]:
+async def serving(bus: Bus, client: str = "127.0.0.1", **settings: Any) -> AsyncIterator[Site]:
     """The app with its hub watching, for the body of one test (`async with`: a fixture
     could not hold the hub's task group, as pytest-asyncio tears fixtures down in
     another task). The app's lifespan itself runs in the real-server tests."""
-    app = create_app(bus, Operations(bus.swarm.database, bus.swarm), settings or WebSettings())
+    app = create_app(bus, Operations(bus.swarm.database, bus.swarm), WebSettings(**settings))
     transport = httpx.ASGITransport(app=app, client=(client, 50123))
     headers = {"origin": ORIGIN, **HTML}
     async with (
