@@ -8,7 +8,7 @@ free port that is then printed.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from swarmbus.bus.api import Bus
 from swarmbus.bus.operations import Operations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from swarmbus.agents.config import Swarm
 
 SHUTDOWN_GRACE = 2  # seconds open streams get to end when the server stops
+BACKLOG = 128  # connections waiting to be accepted
 
 
 def listen(settings: WebSettings) -> socket.socket:
@@ -29,6 +30,7 @@ def listen(settings: WebSettings) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, settings.port))
+        sock.listen(BACKLOG)  # from now on a browser's connection waits for the server
     except OSError:
         sock.close()
         raise
@@ -57,4 +59,17 @@ async def serve(swarm: Swarm, settings: WebSettings, sock: socket.socket) -> Non
             server_header=False,
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
-        await uvicorn.Server(config).serve(sockets=[sock])
+        await _quiet_stop(uvicorn.Server)(config).serve(sockets=[sock])
+
+
+def _quiet_stop(server: type[Any]) -> type[Any]:
+    """uvicorn's server, except that SIGINT or SIGTERM ends it with exit status 0: uvicorn
+    raises the signal again once it has shut down, which would turn Ctrl+C into an
+    'interrupted' error and SIGTERM into a kill."""
+
+    class Server(server):  # type: ignore[misc,valid-type]
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()
+
+    return Server

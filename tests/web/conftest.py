@@ -47,7 +47,7 @@ class Site:
 
 
 @pytest.fixture(autouse=True)
-def _own_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+def state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     """GUI pause markers and wake-up sockets live in the per-user temp folder: keep this
     test's apart from every other process's, in a folder with a short name (a socket's
     path must fit AF_UNIX's 108 bytes). `tmp_path` is made first, where pytest keeps it."""
