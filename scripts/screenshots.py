@@ -90,7 +90,7 @@ def shoot(url: str, message_id: str) -> None:
         ):
             page = browser.new_page(viewport={"width": 1280, "height": 860}, color_scheme=scheme)
             page.goto(url + path)
-            page.wait_for_timeout(500)
+            page.wait_for_function("document.getElementById('link-state').textContent === 'live'")
             page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
             page.close()
         browser.close()
