@@ -19,7 +19,8 @@ import hmac
 import ipaddress
 import re
 import secrets
-from http.cookies import SimpleCookie
+
+from starlette.requests import cookie_parser
 
 from swarmbus.web.settings import WebSettings, local_user
 
@@ -74,13 +75,9 @@ def _session_of(token: bytes) -> str:
 
 
 def _cookie(header: str, name: str) -> str | None:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except Exception:  # a malformed Cookie header lets nobody in, and breaks nothing
-        return None
-    morsel = jar.get(name)
-    return None if morsel is None else morsel.value
+    """One cookie of a Cookie header, parsed leniently (another site's odd cookie on the
+    same host must not lock a person out)."""
+    return cookie_parser(header).get(name)
 
 
 def requester(client_host: str | None) -> str:

@@ -167,6 +167,17 @@ async def test_the_token_once_gives_a_strict_http_only_session(bus: Bus) -> None
     assert await rows(bus) == 1
 
 
+async def test_another_apps_odd_cookie_on_the_same_host_locks_nobody_out(bus: Bus) -> None:
+    async with serving(bus, token=TOKEN) as site:
+        login = await site.client.post("/login", data={"token": TOKEN})
+        session = login.headers["set-cookie"].split(";")[0]
+        site.client.cookies.clear()
+        odd = f'other={{"json": [1, 2]}}; {session}; x=\\'
+        assert (await site.client.get("/", headers={"cookie": odd})).status_code == 200
+        forged = session.split("=")[0] + "=" + "0" * 64
+        assert (await site.client.get("/", headers={"cookie": forged})).status_code == 401
+
+
 async def test_a_script_may_send_the_token_as_a_bearer(bus: Bus) -> None:
     async with serving(bus, token=TOKEN) as site:
         page = await site.client.get("/", headers={"authorization": f"Bearer {TOKEN}"})
