@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Unpack
+from typing import Unpack
 
 from swarmbus import errors
 from swarmbus.agents import registry
@@ -31,9 +31,7 @@ from swarmbus.lifecycle import AsyncResource
 from swarmbus.model import ids
 from swarmbus.model.messages import Message
 from swarmbus.storage.database import Database
-
-if TYPE_CHECKING:
-    pass
+from swarmbus.storage.messages import Paging
 
 EARLIEST = datetime.fromisoformat("1970-01-01T00:00:00+00:00")  # before any stored time
 
@@ -157,16 +155,25 @@ class Bus(AsyncResource, ConversationMethods, SwarmMethods, ReservationMethods):
         status: str | None = None,
         since: datetime | None = None,
         broadcast_id: str | None = None,
-        limit: int = 50,
+        **page: Unpack[Paging],
     ) -> list[Message]:
         """Messages to or from `agent`, in a delivery `status`, sent at or after `since`,
-        of one broadcast; newest first, at most `limit` (1 to 10,000)."""
+        of one broadcast; newest first, at most `limit` (1 to 10,000, default 50). `before`
+        (a message id) pages on: only messages stored before that one."""
+        limit = page.get("limit", 50)
+        before = page.get("before")
         requests.check_status(status)
         requests.check_limit(limit)
         if agent is not None:
             self.agent(agent)
+        position = None if before is None else requests.check_position(before)
         return await self.db.messages.list(
-            agent=agent, status=status, since=since, broadcast_id=broadcast_id, limit=limit
+            agent=agent,
+            status=status,
+            since=since,
+            broadcast_id=broadcast_id,
+            limit=limit,
+            before=position,
         )
 
     async def dead_letters(
@@ -182,10 +189,12 @@ class Bus(AsyncResource, ConversationMethods, SwarmMethods, ReservationMethods):
         requests.check_limit(limit)
         return await self.db.messages.recent_deliveries(limit)
 
-    async def retry(self, message_id: str) -> Message:
-        """Requeue one dead letter with a fresh set of attempts."""
+    async def retry(self, message_id: str, by: str | None = None) -> Message:
+        """Requeue one dead letter with a fresh set of attempts; `by` (who asks, a sender
+        such as `web:alice`) is noted on the row as `requeued_by`."""
+        requester = None if by is None else requests.check_requester(by, self.configured)
         message = await self.get(message_id)
-        if not await self.db.claims.requeue(message.message_id):
+        if not await self.db.claims.requeue(message.message_id, requeued_by=requester):
             raise errors.UsageError(
                 f"message {message.message_id} is {message.delivery_status}; "
                 f"only failed messages (dead letters) can be retried"
@@ -193,11 +202,12 @@ class Bus(AsyncResource, ConversationMethods, SwarmMethods, ReservationMethods):
         self.outbox.announce()
         return await self.get(message.message_id)
 
-    async def retry_all_failed(self, agent: str | None = None) -> list[str]:
-        """Requeue every dead letter (of one recipient, if given)."""
+    async def retry_all_failed(self, agent: str | None = None, by: str | None = None) -> list[str]:
+        """Requeue every dead letter (of one recipient, if given), noting `by` as `retry` does."""
+        requester = None if by is None else requests.check_requester(by, self.configured)
         if agent is not None:
             self.agent(agent)
-        requeued = await self.db.claims.requeue(to_agent=agent)
+        requeued = await self.db.claims.requeue(to_agent=agent, requeued_by=requester)
         if requeued:
             self.outbox.announce()
         return requeued

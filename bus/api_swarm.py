@@ -6,12 +6,14 @@ module so the façade stays readable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from swarmbus.agents import registry
 
 if TYPE_CHECKING:
     from swarmbus.agents.config import AgentConfig, BusConfig, Swarm
+    from swarmbus.bus.changes import Change
     from swarmbus.bus.outbox import Outbox
     from swarmbus.bus.status import StatusReport
     from swarmbus.model.systems import SystemStatus
@@ -59,6 +61,13 @@ class SwarmMethods:
     async def systems(self) -> list[SystemStatus]:
         """Every system's latest heartbeat row (dispatchers, monitors, bots), stopped ones too."""
         return await self.db.systems.list()
+
+    async def watch(self, notify: Callable[[Change], None], poll: float | None = None) -> None:
+        """Call `notify` each time the database may have changed, or cannot be read; runs
+        until cancelled. One watch serves a whole process (see `swarmbus.bus.changes`)."""
+        from swarmbus.bus.changes import CHANGE_POLL, ChangeWatch
+
+        await ChangeWatch(self.db, notify, poll or CHANGE_POLL).run()
 
     async def heartbeat(self, status: SystemStatus) -> None:
         """Write a long-running face's heartbeat row; `error_count` is its own count so far."""

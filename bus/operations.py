@@ -200,6 +200,14 @@ class Operations:
         return Resumed(cleared, woke=True)
 
 
+def paused_screens() -> list[Pause]:
+    """The screens of this machine whose GUI delivery the fail-safe paused (what
+    `Operations.resume` clears)."""
+    from swarmbus.bus.transports.screen_state import all_markers
+
+    return [pause for marker in all_markers() if (pause := marker.read()) is not None]
+
+
 def _location(operations: Operations) -> str:
     if operations.database is None:
         raise ValueError("this operation needs the database's location")

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypedDict
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from swarmbus import errors
+from swarmbus.model import ids
 from swarmbus.model.messages import DELIVERY_STATUSES, PRIORITIES, Priority
 
 SENDER_RULE = "1-64 letters, digits, '_', '.', ':', '@' or '-'"
@@ -167,6 +168,23 @@ def check_sender(sender: str, agents: Collection[str], label: str = "sender") ->
         f"{label} {sender!r} is not a configured agent; configured agents: "
         f"{', '.join(agents)} (other senders: {others}, or a name with ':' or '@')"
     )
+
+
+def check_requester(name: str, agents: Collection[str]) -> str:
+    """Who asks for a requeue: a name of a sender's shape that `check_sender` accepts."""
+    if not is_valid_sender(name):
+        raise errors.InvalidMessage(f"requester {name!r} is not allowed; senders are {SENDER_RULE}")
+    return check_sender(name, agents, "requester")
+
+
+def check_position(message_id: str) -> str:
+    """A message id to page from (`before`), normalized; one line when it is no id."""
+    normalized = message_id.strip().upper()
+    if not ids.is_valid(normalized):
+        raise errors.UsageError(
+            f"position {message_id!r} is not allowed; use a message id (26 letters and digits)"
+        )
+    return normalized
 
 
 def check_status(status: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from swarmbus.agents import registry
@@ -11,6 +12,7 @@ from swarmbus.model import timefmt
 from swarmbus.model.messages import ACTIVE_STATUSES, DELIVERY_STATUSES
 from swarmbus.model.systems import SystemStatus
 from swarmbus.model.workspaces import AgentWorkspace
+from swarmbus.storage.history import DeliveryHistory
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class AgentLine:
     coordination_efficiency: float = 0.0
     v2_compliance: float = 0.0
     last_updated: str | None = None
+    last_delivery: str | None = None  # when its latest delivered message was delivered
     overdue_acks: int = 0  # required acks past their deadline (the database's clock)
 
     @property
@@ -71,9 +74,10 @@ async def status_report(bus: Bus) -> StatusReport:
     workspaces = await registry.listing(bus.db, bus.swarm)
     totals, per_agent = _tally(await bus.db.messages.counts())
     overdue = await bus.receipts.overdue_counts()
+    delivered = await DeliveryHistory(bus.db.connector).last_deliveries()
     agents = [
         replace(
-            _agent_line(ws, per_agent.pop(ws.agent_id, {})),
+            _agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered.get(ws.agent_id)),
             overdue_acks=overdue.get(ws.agent_id, 0),
         )
         for ws in workspaces
@@ -105,7 +109,9 @@ def _tally(
     return totals, per_agent
 
 
-def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:
+def _agent_line(
+    ws: AgentWorkspace, queue: dict[str, int], last_delivery: datetime | None
+) -> AgentLine:
     return AgentLine(
         ws.agent_id,
         ws.transport,
@@ -117,6 +123,7 @@ def _agent_line(ws: AgentWorkspace, queue: dict[str, int]) -> AgentLine:
         ws.coordination_efficiency or 0.0,
         ws.v2_compliance or 0.0,
         timefmt.to_text(ws.last_updated) if ws.last_updated else None,
+        timefmt.to_text(last_delivery) if last_delivery else None,
     )
 
 

@@ -2,10 +2,13 @@
 # Set up everything the test suite needs on a fresh Debian machine, then run it:
 # the X tools the GUI tests drive (Xvfb, xsel, xclip, Tk for the receiver
 # window, xrandr for the two-monitor layout, openbox as the window manager),
-# a virtualenv with swarmbus and its test extras, a lint pass, and the whole
-# pytest suite. The PostgreSQL tests use the machine's server
-# (127.0.0.1:5432, trust auth, database `test`; SWARMBUS_TEST_POSTGRES overrides),
-# started here if it is installed but not running.
+# Debian's chromium for the dashboard's browser tests (Playwright drives it with
+# executable_path: `playwright install` would download a browser, which cannot
+# work here) and iproute2 for their network namespace, a virtualenv with
+# swarmbus and its test extras, a lint pass, and the whole pytest suite. The
+# PostgreSQL tests use the machine's server (127.0.0.1:5432, trust auth,
+# database `test`; SWARMBUS_TEST_POSTGRES overrides), started here if it is
+# installed but not running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +19,8 @@ command -v xclip >/dev/null 2>&1 || missing+=(xclip)
 command -v xrandr >/dev/null 2>&1 || missing+=(x11-xserver-utils)
 command -v openbox >/dev/null 2>&1 || missing+=(openbox)
 python3 -c 'import tkinter' >/dev/null 2>&1 || missing+=(python3-tk)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}" >&2
   log=$(mktemp)

@@ -183,15 +183,21 @@ class ClaimRepository:
             return await tx.execute(self._q["expire_waiting"])
 
     async def requeue(
-        self, message_id: str | None = None, to_agent: str | None = None
+        self,
+        message_id: str | None = None,
+        to_agent: str | None = None,
+        requeued_by: str | None = None,
     ) -> list[str]:
-        """Give dead letters fresh attempts: one by id, or all (of one recipient)."""
+        """Give dead letters fresh attempts: one by id, or all (of one recipient); the rows
+        note `requeued_by` (who asked) and when."""
         async with self._db.transaction() as tx:
             if message_id is not None:
-                changed = await tx.execute(self._q["requeue_message"], {"message_id": message_id})
+                params = {"message_id": message_id, "requeued_by": requeued_by}
+                changed = await tx.execute(self._q["requeue_message"], params)
                 requeued = [message_id] if changed else []
             else:
-                rows = await tx.fetch_all(self._q["requeue_all_failed"], {"to_agent": to_agent})
+                params = {"to_agent": to_agent, "requeued_by": requeued_by}
+                rows = await tx.fetch_all(self._q["requeue_all_failed"], params)
                 requeued = sorted(row["message_id"] for row in rows)
             if requeued:
                 await tx.announce()

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from swarmbus import errors
 from swarmbus.model import ids, timefmt
@@ -18,6 +18,13 @@ from swarmbus.model.messages import Message, NewMessage, Stored
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import Connector, Statements
 from swarmbus.storage.rows import dump_json
+
+
+class Paging(TypedDict, total=False):
+    """Which page of a listing: at most `limit` rows, stored before message `before`."""
+
+    limit: int
+    before: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +103,10 @@ class MessageRepository:
         status: str | None = None,
         since: datetime | None = None,
         broadcast_id: str | None = None,
-        limit: int = 50,
+        **page: Unpack[Paging],
     ) -> list[Message]:
-        """Messages to or from `agent`, newest first."""
+        """Messages to or from `agent`, newest first: at most `limit` (50), and only those
+        stored before message `before` when it is given."""
         rows = await self._db.fetch_all(
             self._q["list_messages"],
             {
@@ -106,7 +114,8 @@ class MessageRepository:
                 "status": status,
                 "since": timefmt.to_text(since) if since else None,
                 "broadcast_id": broadcast_id,
-                "limit": limit,
+                "limit": page.get("limit", 50),
+                "before": page.get("before"),
             },
         )
         return [Message.model_validate(row) for row in rows]

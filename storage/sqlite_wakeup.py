@@ -86,13 +86,16 @@ class Listener:
         """Bind the socket; False (and polling instead) where that is impossible."""
         if not hasattr(socket, "AF_UNIX"):
             return False
+        sock = None
         try:
             self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self._folder / f"{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             sock.setblocking(False)
-            sock.bind(str(path))
+            sock.bind(str(path))  # fails for a path too long for AF_UNIX, too
         except OSError as exc:
+            if sock is not None:
+                sock.close()
             logger.warning("no wake-up socket (%s); polling the database instead", exc)
             return False
         self._socket, self.path = sock, path

@@ -61,7 +61,8 @@ SELECT max(message_id) AS message_id FROM agent_messages;
 SELECT * FROM agent_messages WHERE message_id = :message_id;
 
 -- name: list_messages
--- Messages filtered by recipient or sender, status and send time; newest first.
+-- Messages filtered by recipient or sender, status and send time; newest first, and
+-- older than the :before id when paging on.
 -- (PostgreSQL types a parameter where it is first met: CAST(... AS TEXT), or the
 -- comparison with sent_at before the :since IS NULL test.)
 SELECT * FROM agent_messages
@@ -69,6 +70,7 @@ WHERE (CAST(:agent AS TEXT) IS NULL OR to_agent = :agent OR from_agent = :agent)
   AND (CAST(:status AS TEXT) IS NULL OR delivery_status = :status OR status = :status)
   AND (sent_at >= :since OR :since IS NULL)
   AND (CAST(:broadcast_id AS TEXT) IS NULL OR broadcast_id = :broadcast_id)
+  AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
 ORDER BY message_id DESC
 LIMIT :limit;
 
@@ -76,6 +78,14 @@ LIMIT :limit;
 -- Queue depth per recipient and delivery status.
 SELECT to_agent, delivery_status, count(*) AS n
 FROM agent_messages GROUP BY to_agent, delivery_status;
+
+-- name: last_delivery_by_recipient
+-- When each registered agent last had a message delivered (one seek per agent through
+-- idx_message_last_delivery); NULL for an agent that never had one.
+SELECT w.agent_id AS to_agent,
+       (SELECT max(m.processed_at) FROM agent_messages AS m
+        WHERE m.to_agent = w.agent_id AND m.delivery_status = 'delivered') AS last_delivery
+FROM agent_workspaces AS w;
 
 -- name: queue_depth
 -- Messages still in play, and dead letters, by delivery status.
@@ -105,6 +115,14 @@ SELECT delivery_status, retry_count, sent_at, processed_at, ack_due_at, acked_at
 FROM agent_messages
 WHERE to_agent = :agent_id AND delivery_status IN ('delivered', 'failed', 'expired')
 ORDER BY message_id DESC
+LIMIT :limit;
+
+-- name: deliveries_since
+-- Delivered messages processed at or after :since, newest first (through
+-- idx_message_processed_at): the delivery latency trend.
+SELECT sent_at, processed_at, delivery_time_ms FROM agent_messages
+WHERE processed_at >= :since AND delivery_status = 'delivered'
+ORDER BY processed_at DESC
 LIMIT :limit;
 
 -- name: delete_probe_messages

@@ -53,6 +53,7 @@ COMMANDS: dict[str, str] = {
     "audit": "audit:audit",
     "resume": "gui:resume",
     "doctor": "doctor:doctor",
+    "web": "web:web",
 }
 GROUPS: dict[str, tuple[str, dict[str, str]]] = {
     "agents": (

@@ -79,6 +79,9 @@ class Message(BaseModel):
     acked_at: UtcTime | None = None
     ack_note: str | None = None
     overdue_alerted_at: UtcTime | None = None  # the one alert an overdue ack gets
+    # who last gave this message, a dead letter then, a fresh set of attempts, and when
+    requeued_by: str | None = None
+    requeued_at: UtcTime | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

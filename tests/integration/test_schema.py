@@ -219,3 +219,21 @@ async def test_queries_by_id_never_walk_a_status(db: Database, name: str) -> Non
 
 def test_sqlite_version_supports_returning() -> None:
     assert sqlite3.sqlite_version_info >= (3, 35, 0)
+
+
+async def test_the_status_reports_counts_and_last_deliveries_walk_indexes(db: Database) -> None:
+    """A dashboard refreshes these on every change: their cost must not grow with history."""
+    from swarmbus.storage.queries import load
+
+    queries = load("sqlite")
+    counts = await db.connector.fetch_all(
+        "EXPLAIN QUERY PLAN " + queries["count_by_agent_and_status"]
+    )
+    assert "COVERING INDEX idx_message_recipient_status" in counts[0]["detail"]
+    last = await db.connector.fetch_all(
+        "EXPLAIN QUERY PLAN " + queries["last_delivery_by_recipient"]
+    )
+    details = " | ".join(row["detail"] for row in last)
+    assert "idx_message_last_delivery" in details
+    assert "SCAN m " not in details + " ", details
+    assert "SCAN agent_messages" not in details, details

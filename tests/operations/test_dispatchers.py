@@ -107,8 +107,8 @@ async def test_two_dispatchers_a_row_each_and_stopping_one_leaves_the_other_acti
     )
     second = dispatcher(swarm)
     reaper.append(second)
-    await wait_for(lambda: SECOND in systems(swarm.database))
-    assert f"monitoring@{HOST}#2" in systems(swarm.database)
+    # the second dispatcher writes its messaging row, then its monitor's: wait for both
+    await wait_for(lambda: {SECOND, f"monitoring@{HOST}#2"} <= set(systems(swarm.database)))
     second.send_signal(signal.SIGTERM)
     _, err = await anyio.to_thread.run_sync(second.communicate)
     assert second.returncode == 0, err

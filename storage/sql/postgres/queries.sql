@@ -34,6 +34,12 @@ SELECT indexname AS name, tablename AS table_name, indexdef AS sql FROM pg_index
 WHERE schemaname = current_schema() AND indexname NOT LIKE '%\_pkey'
 ORDER BY indexname;
 
+-- ---------------------------------------------------------------- changes
+
+-- name: write_position
+-- A value that moves whenever anyone commits (a watching face compares readings).
+SELECT pg_current_wal_lsn()::text AS position;
+
 -- ---------------------------------------------------------------- agent_workspaces
 
 -- name: upsert_workspace
@@ -222,19 +228,22 @@ FROM (
 WHERE m.message_id = r.id AND m.claim_token = :claim_token;
 
 -- name: requeue_message
--- Give a dead letter a fresh set of attempts.
+-- Give a dead letter a fresh set of attempts, noting who asked (NULL: not said).
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
     available_at = now(),
-    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL,
+    requeued_by = :requeued_by, requeued_at = now()
 WHERE message_id = :message_id AND delivery_status = 'failed';
 
 -- name: requeue_all_failed
--- Give every dead letter (optionally of one recipient) a fresh set of attempts.
+-- Give every dead letter (optionally of one recipient) a fresh set of attempts, noting who
+-- asked.
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
     available_at = now(),
-    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL,
+    requeued_by = :requeued_by, requeued_at = now()
 WHERE delivery_status = 'failed' AND (:to_agent::text IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
 

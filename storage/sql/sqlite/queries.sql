@@ -29,6 +29,12 @@ WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name;
 SELECT name, tbl_name AS table_name, sql FROM sqlite_master
 WHERE type = 'index' AND sql IS NOT NULL ORDER BY name;
 
+-- ---------------------------------------------------------------- changes
+
+-- name: write_position
+-- A value that moves whenever anyone commits (a watching face compares readings).
+PRAGMA data_version;
+
 -- ---------------------------------------------------------------- agent_workspaces
 
 -- name: upsert_workspace
@@ -217,19 +223,22 @@ WHERE agent_messages.message_id = released.value
   AND agent_messages.claim_token = :claim_token;
 
 -- name: requeue_message
--- Give a dead letter a fresh set of attempts.
+-- Give a dead letter a fresh set of attempts, noting who asked (NULL: not said).
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
     available_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL,
+    requeued_by = :requeued_by, requeued_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
 WHERE message_id = :message_id AND delivery_status = 'failed';
 
 -- name: requeue_all_failed
--- Give every dead letter (optionally of one recipient) a fresh set of attempts.
+-- Give every dead letter (optionally of one recipient) a fresh set of attempts, noting who
+-- asked.
 UPDATE agent_messages
 SET delivery_status = 'pending', status = 'pending', retry_count = 0, processed_at = NULL,
     available_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL,
+    requeued_by = :requeued_by, requeued_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
 WHERE delivery_status = 'failed' AND (:to_agent IS NULL OR to_agent = :to_agent)
 RETURNING message_id;
 

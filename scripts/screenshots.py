@@ -1,0 +1,122 @@
+"""Take the README's screenshots of the dashboard: a demo swarm, `swarmbus web`, chromium.
+
+Eight agents, some reports, deliveries and three dead letters, then the
+overview (light theme) and one message's page (dark theme) into docs/.
+
+Usage: .venv/bin/python scripts/screenshots.py   (needs Debian's chromium)
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import anyio
+
+from swarmbus.agents import config
+from swarmbus.bus.api import Bus
+from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
+from swarmbus.bus.transports.memory import MemoryTransport
+
+REPO = Path(__file__).parents[1]
+DOCS = REPO / "docs"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TASKS = [
+    "Please review PR 42: the retry policy change",
+    "Rebase onto main, then run the whole suite",
+    "Lint fails on bus/api.py line 12 <script>alert(1)</script>",
+    "Deploy the docs site when CI is green",
+    "Status? The stand-up is in 5 minutes",
+]
+REPORTS = [
+    ("Agent-1", "busy", "PR 42: review the retry policy"),
+    ("Agent-2", "idle", ""),
+    ("Agent-3", "blocked", "waiting for CI on #118"),
+    ("Agent-5", "busy", "docs: dashboard section"),
+    ("Agent-6", "offline", ""),
+]
+
+
+def swarm_file(folder: Path) -> Path:
+    lines = ["[bus]", "backoff_base_seconds = 0.01", "backoff_max_seconds = 0.05", ""]
+    for n in range(1, 9):
+        lines += ["[[agents]]", f'name = "Agent-{n}"', 'transport = "memory"', ""]
+    path = folder / "swarmbus.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+async def populate(path: Path) -> str:
+    """Messages, deliveries, dead letters and reports; returns a delivered message's id."""
+    async with await Bus.open(config.load(path, {})) as bus:
+        for n in range(30):
+            priority = ["normal", "high", "urgent", "low"][n % 4]
+            sender, to = f"Agent-{1 + n % 8}", f"Agent-{1 + (n * 3) % 8}"
+            await bus.send(sender, to, f"{TASKS[n % 5]} (#{n})", priority=priority)
+        shown = await bus.send(
+            "web:alice",
+            "Agent-2",
+            "Please review PR 42.\n\nThe retry "
+            "policy change is in bus/retry.py; run `swarmbus doctor` after.",
+            priority="high",
+            tags=["review", "pr-42"],
+        )
+        lost = MemoryTransport(
+            fail=lambda m, a: (
+                "window 'Cursor — Agent-4' not found" if m.to_agent == "Agent-4" else None
+            )
+        )
+        await Dispatcher(bus, {"memory": lost}, DispatcherOptions(monitor=False)).run(once=True)
+        for n in range(4):
+            await bus.send("person", f"Agent-{3 + n}", f"queued: {TASKS[n]}")
+        for agent, status, focus in REPORTS:
+            await bus.report(agent, status, focus=focus or None)  # type: ignore[arg-type]
+        return shown
+
+
+def shoot(url: str, message_id: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        for scheme, path, name in (
+            ("light", "", "overview"),
+            ("dark", f"messages/{message_id}", "message"),
+        ):
+            page = browser.new_page(viewport={"width": 1280, "height": 860}, color_scheme=scheme)
+            page.goto(url + path)
+            page.wait_for_function("document.getElementById('link-state').textContent === 'live'")
+            page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
+            page.close()
+        browser.close()
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="swarmbus-shots-"))
+    path = swarm_file(folder)
+    message_id = anyio.run(populate, path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swarmbus", "--config", str(path), "web", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=folder,
+    )
+    try:
+        found = re.search(r"(http://\S+/)", process.stdout.readline())  # type: ignore[union-attr]
+        if found is None:
+            raise SystemExit("swarmbus web did not start")
+        DOCS.mkdir(exist_ok=True)
+        shoot(found[1], message_id)
+    finally:
+        process.terminate()
+        process.wait(15)
+    print(f"wrote {DOCS / 'overview.png'} and {DOCS / 'message.png'}")
+
+
+if __name__ == "__main__":
+    main()

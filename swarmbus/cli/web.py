@@ -1,0 +1,77 @@
+"""`swarmbus web`: serve the live dashboard (the optional `swarmbus[web]` extra)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Annotated, Any
+
+import typer
+
+from swarmbus import errors
+from swarmbus.cli.common import handle_errors, run, state
+
+INSTALL_HINT = "pip install 'swarmbus[web]'"
+EXTRA_MODULES = ("starlette", "jinja2", "sse_starlette", "uvicorn", "multipart")
+
+
+def require_extra() -> None:
+    """Refuse in one line when the web extra is not installed."""
+    missing = []
+    for module in EXTRA_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise errors.UsageError(
+            f"the web dashboard needs {', '.join(missing)}; install it with: {INSTALL_HINT}"
+        )
+
+
+@handle_errors
+def web(
+    ctx: typer.Context,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="The address to listen on; anything but loopback needs SWARMBUS_WEB_TOKEN."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The TCP port (0: any free one).")
+    ] = 8780,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="A DNS name the dashboard answers to; repeat for more."),
+    ] = None,
+) -> None:
+    """Serve the live dashboard: agents, queues, messages, sending, the doctor."""
+    _serve(state(ctx).swarm(), host, port, tuple(allow_host or ()))
+
+
+def _serve(swarm: Any, host: str, port: int, allow_host: tuple[str, ...]) -> None:
+    """Check the settings and the database, bind, then serve until stopped."""
+    require_extra()
+    from swarmbus.bus.opening import require_swarm_database
+    from swarmbus.web import server
+    from swarmbus.web.settings import TOKEN_ENV, settings_from
+
+    settings = settings_from(
+        host,
+        port,
+        os.environ.get(TOKEN_ENV),
+        allow_host,
+        swarm.config.bus.max_message_bytes,
+    )
+    require_swarm_database(swarm)
+    try:
+        sock = server.listen(settings)
+    except OSError as exc:
+        raise errors.UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            f"choose another --port or --host"
+        ) from None
+    login = "with a login" if settings.login_required else "no login: loopback only"
+    print(f"swarmbus web on {server.address(sock)} ({login}); Ctrl+C stops it", flush=True)
+    run(server.serve, swarm, settings, sock)

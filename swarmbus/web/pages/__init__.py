@@ -1,0 +1,2 @@
+"""The dashboard's pages: each module reads what its page shows through the bus and answers
+its own forms."""
