@@ -29,6 +29,12 @@ try:  # typer 0.2x carries its own copy of click
 except ImportError:  # pragma: no cover - older typer, on the click distribution
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
+# Ctrl+C at a prompt; typer 0.2x's own click copy has no Abort, the click distribution does.
+_ABORTS: tuple[type[BaseException], ...] = (
+    typer.Abort,
+    *((click_errors.Abort,) if hasattr(click_errors, "Abort") else ()),
+)
+
 # Each command's name and where it lives ("module:function" in this package), in help order.
 COMMANDS: dict[str, str] = {
     "init": "setup:init",
@@ -200,7 +206,7 @@ def execute(args: list[str]) -> int | str | None:
     except click_errors.ClickException as exc:
         print(f"error: {visible(' '.join(exc.format_message().split()))}", file=sys.stderr)
         return exc.exit_code
-    except (typer.Abort, click_errors.Abort):
+    except _ABORTS:
         print("error: aborted", file=sys.stderr)
         return 1
     return status if isinstance(status, int) else 0

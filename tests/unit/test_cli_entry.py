@@ -85,3 +85,19 @@ def test_exit_now_waits_for_other_threads_like_a_normal_exit() -> None:
     )
     done = exit_in_subprocess(body)
     assert (done.returncode, done.stdout) == (0, "thread done\n")
+
+
+def test_an_unexpected_error_in_a_command_surfaces_as_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not as an AttributeError from the error handling around it (typer's own click copy
+    has no `Abort`, and naming it there once hid every unexpected error)."""
+    from swarmbus import cli
+    from swarmbus.cli import setup
+
+    def broken() -> None:
+        raise RuntimeError("a bug in a command")
+
+    monkeypatch.setattr(setup, "agents_list", broken)
+    with pytest.raises(RuntimeError, match="a bug in a command"):
+        cli.execute(["agents", "list"])
