@@ -1,10 +1,14 @@
-"""End-to-end throughput: swarmbus against raw sqlite3 and huey, measured in one run.
+"""End-to-end throughput: swarmbus against raw sqlite3, huey and the PostgreSQL queues.
 
-- swarmbus: PRODUCERS tasks send N messages through `Bus.send` while a
-  dispatcher in the same process delivers them through the memory transport;
-  the clock stops when the last delivery is recorded in the database. Run once
-  as an idempotent transport (like inbox: a lane's deliveries are recorded
-  together) and once as a non-idempotent one (like the GUI: each delivery is
+Every figure is printed beside the reference it is compared with, measured in
+the same run; rounds are interleaved (each round runs every case once) and the
+tables show medians. Targets are printed, never asserted.
+
+- swarmbus: PRODUCERS tasks (or one sequential sender) send N messages through
+  `Bus.send` while a dispatcher in the same process delivers them through the
+  memory transport; the clock stops when the last delivery is recorded. Run as
+  an idempotent transport (like inbox: a lane's deliveries are recorded
+  together) and as a non-idempotent one (like the GUI: each delivery is
   committed before the next starts).
 - raw sqlite3: the physical reference, per message and each step committed:
   insert, claim (`UPDATE … RETURNING`), mark delivered. Once on swarmbus's own
@@ -12,12 +16,21 @@
   three-column table with one index (the floor of what SQLite can do).
 - huey: `SqliteHuey` enqueue of N tasks, then dequeue+execute of all of them;
   as shipped (synchronous=FULL) and with fsync=False (synchronous=OFF).
-- PostgreSQL (`--postgres`, on the server of SWARMBUS_BENCH_POSTGRES, default
-  the machine's): the same in-process run, then dispatchers as separate
-  `swarmbus run` processes (1 and 2) while this process sends; SQLite with one
-  dispatcher process is measured the same way for comparison.
+- many writers (bench/writers.py): 8 producer processes, 2,000 sends each.
+- history and backlog (bench/history.py): claim+settle cost per message with
+  100 / 10,000 / 100,000 pending and 1,000,000 delivered rows, vs empty.
+- memory (bench/memory.py): dispatcher RSS after 1,000 and after 1,000,000.
+- `--postgres` (server SWARMBUS_BENCH_POSTGRES, default 127.0.0.1:5432/test;
+  each case on a scratch database it creates and drops): swarmbus in process
+  and with 1 and 2 `swarmbus run` dispatcher processes, procrastinate 3.x and
+  pgqueuer 1.x (bench/peers.py) with defaults and fastest documented settings,
+  each with one sequential sender and with many concurrent senders; history
+  and memory on PostgreSQL too.
 
-Usage: python bench/throughput.py [--messages 20000] [--runs 3] [--producers 256] [--postgres]
+Results are noisy on a shared machine: re-run on a quiet one before quoting.
+
+Usage: python bench/throughput.py [--quick] [--messages 20000] [--sequential 5000]
+       [--runs 3] [--producers 256] [--postgres] [--skip history,memory,writers]
 """
 
 from __future__ import annotations
@@ -27,26 +40,26 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
 import anyio
 
 sys.path.insert(0, str(Path(__file__).parent))
+import history
+import memory
+import peers
+import processes
+import report
+import writers
 from common import drop_postgres, median, print_table, temp_postgres, temp_swarm
 
-from swarmbus.agents.config import Swarm
-from swarmbus.bus import requests
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
-from swarmbus.bus.outbox import compose
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.model import ids
 from swarmbus.storage.sqlite import split_statements
 
-FILL_BATCH = 2000  # messages per transaction when a queue is filled for a drain run
 PAYLOAD = "x" * 200  # bytes per message, as in the peers' measurements
 NOW = "2026-01-01T00:00:00.000Z"
 
@@ -186,139 +199,156 @@ def huey_run(count: int, fsync: bool | None = None) -> float:
     return count / elapsed
 
 
-async def send_all(bus: Bus, count: int, producers: int) -> None:
-    agents = list(bus.configured)
-
-    async def produce(offset: int) -> None:
-        for n in range(offset, count, producers):
-            await bus.send("bench", agents[n % len(agents)], PAYLOAD)
-
-    async with anyio.create_task_group() as senders:
-        for offset in range(producers):
-            senders.start_soon(produce, offset)
+INBOX_LIKE = "swarmbus, idempotent transport (inbox-like)"
+SEQUENTIAL = "swarmbus, one sequential sender (inbox-like)"
+RAW_MINIMAL = "raw sqlite3 cycle, minimal table"
+RAW_SCHEMA = "raw sqlite3 cycle, swarmbus schema"
+HUEY = "huey SqliteHuey as shipped (synchronous=FULL)"
 
 
-async def process_run(count: int, producers: int, dispatchers: int, database: str | None) -> float:
-    """Messages/s with `dispatchers` separate `swarmbus run` processes delivering."""
-    swarm = temp_swarm(agents=8, database=database)
-    async with await Bus.open(swarm) as bus, dispatcher_processes(swarm, dispatchers, "bench"):
-        start = time.perf_counter()
-        await send_all(bus, count, producers)
-        while await _in_play(bus):
-            await anyio.sleep(0.01)
-        elapsed = time.perf_counter() - start
-    return count / elapsed
-
-
-async def drain_run(count: int, dispatchers: int, database: str | None) -> float:
-    """Messages/s for `dispatchers` processes emptying a queue filled in big batches."""
-    swarm = temp_swarm(agents=8, database=database)
-    async with await Bus.open(swarm) as bus, dispatcher_processes(swarm, dispatchers, "drain"):
-        agents = [bus.agent(name) for name in bus.configured]
-        envelope = requests.envelope("bench", {})
-        start = time.perf_counter()
-        for first in range(0, count, FILL_BATCH):
-            await bus.outbox.store_all(
-                [
-                    compose(envelope, agents[n % len(agents)], PAYLOAD, 3)
-                    for n in range(first, min(count, first + FILL_BATCH))
-                ]
-            )
-        while await _in_play(bus):
-            await anyio.sleep(0.01)
-        elapsed = time.perf_counter() - start
-    return count / elapsed
-
-
-@asynccontextmanager
-async def dispatcher_processes(swarm: Swarm, count: int, name: str) -> AsyncIterator[None]:
-    """`count` `swarmbus run` processes for `swarm`, started and idle, stopped on exit."""
-    command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
-    runners = [
-        await anyio.open_process([*command, f"{name}-{n}"], stdout=None, stderr=None)
-        for n in range(count)
-    ]
-    try:
-        await anyio.sleep(1.5)  # let them start and go idle
-        yield
-    finally:
-        for runner in runners:
-            runner.terminate()
-            await runner.wait()
-
-
-async def _in_play(bus: Bus) -> int:
-    depth = await bus.db.messages.queue_depth()
-    return sum(depth.get(status, 0) for status in ("pending", "claimed", "retrying"))
-
-
-def postgres_round(count: int, producers: int) -> dict[str, float]:
-    results = {}
-    for label, run in {
-        "PostgreSQL, in-process dispatcher": lambda url: anyio.run(
-            swarmbus_run, count, producers, True, "normal", url
-        )[0],
-        "PostgreSQL, 1 dispatcher process": lambda url: anyio.run(
-            process_run, count, producers, 1, url
-        ),
-        "PostgreSQL, 2 dispatcher processes": lambda url: anyio.run(
-            process_run, count, producers, 2, url
-        ),
-    }.items():
-        url = temp_postgres()
-        try:
-            results[label] = run(url)
-        finally:
-            drop_postgres(url)
-    results["SQLite, 1 dispatcher process"] = anyio.run(process_run, count, producers, 1, None)
-    return results
-
-
-def one_round(count: int, producers: int) -> dict[str, float]:
+def sqlite_round(args: argparse.Namespace) -> dict[str, float]:
+    count, producers = args.messages, args.producers
     fast, sends = anyio.run(swarmbus_run, count, producers, True)
     careful, _ = anyio.run(swarmbus_run, count, producers, False)
     full, _ = anyio.run(swarmbus_run, count, producers, True, "full")
+    one, one_sends = anyio.run(swarmbus_run, args.sequential, 1, True)
     return {
-        "swarmbus, idempotent transport (inbox-like)": fast,
+        INBOX_LIKE: fast,
         "swarmbus, ack before next delivery (gui-like)": careful,
         "swarmbus, idempotent, synchronous=FULL": full,
         "swarmbus send only (first part of the run)": sends,
-        "raw sqlite3 cycle, swarmbus schema": raw_swarmbus_schema_run(count),
-        "raw sqlite3 cycle, minimal table": raw_minimal_run(count),
-        "huey SqliteHuey as shipped (synchronous=FULL)": huey_run(count),
+        SEQUENTIAL: one,
+        "swarmbus, one sequential sender: send only": one_sends,
+        "swarmbus, one sequential sender, 1 dispatcher process": anyio.run(
+            processes.process_run, args.sequential, 1, 1, None
+        ),
+        "swarmbus, 256 senders, 1 dispatcher process": anyio.run(
+            processes.process_run, count, producers, 1, None
+        ),
+        RAW_SCHEMA: raw_swarmbus_schema_run(count),
+        RAW_MINIMAL: raw_minimal_run(count),
+        HUEY: huey_run(count),
         "huey SqliteHuey fsync=False (synchronous=OFF)": huey_run(count, fsync=False),
     }
 
 
-def main() -> None:
+def _on_scratch(run: object, *args: object) -> float:
+    url = temp_postgres()
+    try:
+        return anyio.run(run, *args, url)  # type: ignore[arg-type]
+    finally:
+        drop_postgres(url)
+
+
+async def _in_process(count: int, producers: int, url: str) -> float:
+    return (await swarmbus_run(count, producers, True, "normal", url))[0]
+
+
+def postgres_round(args: argparse.Namespace) -> dict[str, float]:
+    """(case, shape) -> msgs/s: swarmbus and the peers, one sender and many."""
+    results: dict[str, float] = {}
+    for shape, count, producers in (
+        ("one", args.sequential, 1),
+        ("many", args.messages, args.producers),
+    ):
+        results[f"swarmbus in process|{shape}"] = _on_scratch(_in_process, count, producers)
+        for dispatchers in (1, 2):
+            results[f"swarmbus, {dispatchers} dispatcher process(es)|{shape}"] = _on_scratch(
+                processes.process_run, count, producers, dispatchers
+            )
+        for peer in peers.PEERS:
+            for fastest in (False, True):
+                label = f"{peer}, {'fastest documented' if fastest else 'defaults'}|{shape}"
+                results[label] = peers.measure(peer, count, shape, fastest)
+    return results
+
+
+def side_round(args: argparse.Namespace) -> dict[str, float]:
+    """Writers, history and memory: once per round like the rest."""
+    results: dict[str, float] = {}
+    if "writers" not in args.skip:
+        for key, value in anyio.run(writers.run, writers.PROCESSES, args.writer_sends).items():
+            results[f"writers|{key}"] = value
+    backends = [("SQLite", None)] + ([("PostgreSQL", "pg")] if args.postgres else [])
+    for backend, pg in backends:
+        if "history" not in args.skip:
+            for label, (pending, delivered) in history.points(args.quick).items():
+                run = history.point
+                results[f"history|{backend}|{label}"] = (
+                    _on_scratch(run, pending, delivered, args.rounds)
+                    if pg
+                    else anyio.run(run, pending, delivered, args.rounds, None)
+                )
+        if "memory" not in args.skip:
+            first, last = (
+                _on_scratch_pair(args.rss_messages)
+                if pg
+                else anyio.run(memory.measure, args.rss_messages)
+            )
+            results[f"memory|{backend}|after 1,000"] = first
+            results[f"memory|{backend}|after {args.rss_messages:,}"] = last
+    return results
+
+
+def _on_scratch_pair(count: int) -> tuple[float, float]:
+    url = temp_postgres()
+    try:
+        return anyio.run(memory.measure, count, url)
+    finally:
+        drop_postgres(url)
+
+
+def print_sqlite(results: dict[str, float], args: argparse.Namespace) -> None:
+    raw, huey = results[RAW_MINIMAL], results[HUEY]
+    names = [
+        name for name in results if "|" not in name and not name.startswith(("swarmbus in", "pg"))
+    ]
+    print_table(
+        f"SQLite throughput: {args.messages:,} messages of {len(PAYLOAD)} B ({args.sequential:,} "
+        f"for one sequential sender), {args.producers} concurrent senders, median of "
+        f"{args.runs} (SQLite {sqlite3.sqlite_version}, WAL, synchronous=NORMAL unless noted)",
+        ["what", "msgs/s", "vs raw cycle (minimal table)", "vs huey as shipped"],
+        [[n, f"{results[n]:,.0f}", f"{results[n] / raw:.0%}", f"{results[n] / huey:.1f}x"]
+         for n in names],
+    )  # fmt: skip
+    print(
+        f"\ntarget 1: end to end >= the raw per-message cycle: {results[INBOX_LIKE] / raw:.0%} "
+        f"(many senders), {results[SEQUENTIAL] / raw:.0%} (one sequential sender)"
+    )
+
+
+def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, one round (< 1 min)")
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--sequential", type=int, default=5_000, help="for one sequential sender")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--producers", type=int, default=256)
     parser.add_argument("--postgres", action="store_true", help="also measure PostgreSQL")
+    parser.add_argument("--skip", default="", help="comma list of: history, memory, writers")
     args = parser.parse_args()
-    rounds = [
-        {
-            **one_round(args.messages, args.producers),
-            **(postgres_round(args.messages, args.producers) if args.postgres else {}),
-        }
-        for _ in range(args.runs)
-    ]
-    results = {name: median(r[name] for r in rounds) for name in rounds[0]}
-    raw = results["raw sqlite3 cycle, swarmbus schema"]
-    huey = results["huey SqliteHuey as shipped (synchronous=FULL)"]
-    print_table(
-        f"throughput: {args.messages:,} messages of {len(PAYLOAD)} B, {args.producers} concurrent "
-        f"senders, median of {args.runs} (SQLite {sqlite3.sqlite_version}, WAL, "
-        f"synchronous=NORMAL unless noted)",
-        ["what", "msgs/s", "vs raw cycle (same schema)", "vs huey as shipped"],
-        [
-            [name, f"{value:,.0f}", f"{value / raw:.0%}", f"{value / huey:.1f}x"]
-            for name, value in results.items()
-        ],
-    )
-    ours = results["swarmbus, idempotent transport (inbox-like)"]
-    print(f"\ntargets: >= 50% of the raw cycle: {ours / raw:.0%}; >= 2x huey: {ours / huey:.1f}x")
+    args.skip = set(filter(None, args.skip.split(",")))
+    args.writer_sends, args.rss_messages, args.rounds = writers.SENDS, 1_000_000, 200
+    if args.quick:
+        args.messages, args.sequential, args.runs = 2_000, 500, 1
+        args.writer_sends, args.rss_messages, args.rounds = 500, 20_000, 50
+    return args
+
+
+def main() -> None:
+    args = parse()
+    rounds = []
+    for _ in range(args.runs):
+        results = sqlite_round(args)
+        if args.postgres:
+            results.update(postgres_round(args))
+        results.update(side_round(args) if not rounds else {})  # the slow parts: once
+        rounds.append(results)
+    merged = {name: median(r[name] for r in rounds if name in r) for name in rounds[-1] | rounds[0]}
+    print_sqlite(merged, args)
+    report.print_side(merged)
+    if args.postgres:
+        report.print_postgres(merged, args)
 
 
 if __name__ == "__main__":

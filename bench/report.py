@@ -1,0 +1,60 @@
+"""Printing the side tables of bench/throughput.py: writers, history, memory, PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+
+import writers
+from common import print_table
+
+
+def print_side(results: dict[str, float]) -> None:
+    if "writers|sends/s" in results:
+        rate, busy = results["writers|sends/s"], results["writers|lock errors"]
+        once = "yes" if results["writers|delivered once"] == 1.0 else "NO"
+        print(
+            f"\ntarget 5, {writers.PROCESSES} producer processes: {rate:,.0f} sends/s "
+            f"(target >= 10,000), {busy:.0f} lock errors (target 0), every message "
+            f"delivered once: {once}"
+        )
+    for backend in ("SQLite", "PostgreSQL"):
+        points = {
+            k.split("|")[2]: v for k, v in results.items() if k.startswith(f"history|{backend}|")
+        }
+        if points:
+            empty = points["empty table"]
+            print_table(
+                f"target 2, {backend}: claim + settle, microseconds per message "
+                "(8 lane heads a claim)",
+                ["table holds", "us/msg", "vs empty (target <= 120%)"],
+                [[label, f"{v:,.0f}", f"{v / empty:.0%}"] for label, v in points.items()],
+            )
+        rss = [
+            (k.split("|")[2], v) for k, v in results.items() if k.startswith(f"memory|{backend}|")
+        ]
+        if rss:
+            print(
+                f"\ntarget 7, {backend}: dispatcher RSS {rss[0][1]:.1f} MiB {rss[0][0]}, "
+                f"{rss[1][1]:.1f} MiB {rss[1][0]} messages: growth {rss[1][1] - rss[0][1]:+.1f} "
+                f"MiB (target <= 10 MiB)"
+            )  # fmt: skip
+
+
+def print_postgres(results: dict[str, float], args: argparse.Namespace) -> None:
+    cases = list(dict.fromkeys(k.split("|")[0] for k in results if k.endswith(("|one", "|many"))))
+    print_table(
+        f"PostgreSQL, end to end, jobs/s ({args.sequential:,} jobs for one sequential sender, "
+        f"{args.messages:,} for many concurrent senders), median of {args.runs}",
+        ["producer", "one sequential sender", "many concurrent senders"],
+        [[c, f"{results[c + '|one']:,.0f}", f"{results[c + '|many']:,.0f}"] for c in cases],
+    )
+    for shape in ("one", "many"):
+        best = max(
+            (v, c) for c in cases if not c.startswith("swarmbus") for v in [results[f"{c}|{shape}"]]
+        )
+        for c in cases:
+            if c.startswith("swarmbus"):
+                print(
+                    f"target 6 ({shape}): {c}: {results[f'{c}|{shape}'] / best[0]:.2f}x "
+                    f"the best peer ({best[1]})"
+                )
