@@ -29,7 +29,17 @@ from swarmbus.web.access import Access
 from swarmbus.web.context import Refused, WebContext
 from swarmbus.web.guard import Guard
 from swarmbus.web.live import LiveHub
-from swarmbus.web.pages import agents, doctor, login, message, messages, overview, send
+from swarmbus.web.pages import (
+    agents,
+    doctor,
+    login,
+    message,
+    messages,
+    overview,
+    person,
+    reservations,
+    send,
+)
 from swarmbus.web.stream import live_endpoint
 
 if TYPE_CHECKING:
@@ -48,6 +58,8 @@ LIVE_VIEWS = {
         agents.VIEW,
         agents.AGENT_VIEW,
         doctor.VIEW,
+        person.VIEW,
+        reservations.VIEW,
     )
 }
 TITLES = {
@@ -71,8 +83,17 @@ def routes() -> list[Route | Mount]:
         Route("/messages/{message_id}", message.message_page),
         Route("/messages/{message_id}/body", message.body),
         Route("/messages/{message_id}/retry", message.retry, methods=["POST"]),
+        Route("/messages/{message_id}/reply", message.reply, methods=["POST"]),
         Route("/send", send.send_form),
         Route("/send", send.send, methods=["POST"]),
+        Route("/for-you", person.for_you),
+        Route("/reservations", reservations.reservations),
+        Route("/reservations/{reservation_id}/release", reservations.confirm),
+        Route(
+            "/reservations/{reservation_id}/release",
+            reservations.force_release,
+            methods=["POST"],
+        ),
         Route("/agents", agents.agents),
         Route("/agents/{name}", agents.agent),
         Route("/doctor", doctor.doctor),
