@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from swarmbus import errors
 from swarmbus.bus import requests
 from swarmbus.storage.people import PersonRepository
 
@@ -38,11 +39,20 @@ class PersonMethods:
         `web:alice`), and every reply to a message either wrote, whoever it went to; newest
         first, at most `limit`, older than the `before` id when paging on. Marks nothing read."""
         requests.check_limit(limit)
-        name = requests.check_sender(person, self.configured, "person")
-        other = name if alias is None else requests.check_sender(alias, self.configured, "alias")
+        name = _checked(person, self.configured, "person")
+        other = name if alias is None else _checked(alias, self.configured, "alias")
         position = None if before is None else requests.check_position(before)
         return await PersonRepository(self.db.connector).for_person(name, other, position, limit)
 
     async def unread_counts(self) -> dict[str, int]:
         """{recipient: messages it has not opened through a face}, expired ones left out."""
         return await PersonRepository(self.db.connector).unread_counts()
+
+
+def _checked(name: str, agents: dict[str, AgentConfig], label: str) -> str:
+    """A name someone could be written to under: a sender's shape, and one we know."""
+    if not requests.is_valid_sender(name):
+        raise errors.InvalidMessage(
+            f"{label} {name!r} is not allowed; names are {requests.SENDER_RULE}"
+        )
+    return requests.check_sender(name, agents, label)
