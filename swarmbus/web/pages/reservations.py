@@ -34,7 +34,7 @@ EMPTY_REASON = "--reason is empty; say why the holder loses the reservation"  # 
 async def load(context: WebContext, chosen: Mapping[str, str]) -> dict[str, Any]:
     """Live reservations (expiring soonest first) and the latest releases."""
     return {
-        "live": await context.bus.reservations(),
+        "holding": await context.bus.reservations(),
         "released": await context.bus.released_reservations(RELEASED_SHOWN),
         "now": timefmt.utcnow(),
     }
