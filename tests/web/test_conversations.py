@@ -94,8 +94,11 @@ async def test_a_bad_search_shows_the_clis_line_next_to_the_box(
     query = "x" * 501
     async with serving(bus) as site:
         refused = await site.client.get("/messages", params={"q": query, "agent": "Agent-2"})
+        stream = await site.client.get("/live/messages", params={"q": query})
     assert refused.status_code == 422
-    assert problem_of(refused.text, "q") == await cli_error(swarm, capsys, "search", query)
+    line = await cli_error(swarm, capsys, "search", query)
+    assert problem_of(refused.text, "q") == line
+    assert (stream.status_code, stream.text) == (422, line + "\n")  # no stream opens
 
 
 async def test_search_hits_come_in_pages(bus: Bus) -> None:
