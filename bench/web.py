@@ -61,7 +61,8 @@ anyio.run(main, sys.argv[1], int(sys.argv[2]))
 
 
 def fill(database: str) -> None:
-    """100,000 messages over the last day: 95 % delivered, 2 % dead, 2 % waiting, 1 % expired."""
+    """100,000 messages over the last day: 95 % delivered (half of them read by their
+    recipient), 2 % dead, 2 % waiting, 1 % expired."""
     statuses = ["delivered"] * 95 + ["failed"] * 2 + ["pending"] * 2 + ["expired"]
     now = time.time()
     rows = []
@@ -69,6 +70,7 @@ def fill(database: str) -> None:
         status = random.choice(statuses)
         sent = timefmt.to_text(datetime.fromtimestamp(now - 86400 + n * 0.8, tz=UTC))
         done = sent if status != "pending" else None
+        read = sent if status == "delivered" and random.random() < 0.5 else None  # half opened
         rows.append(
             (
                 message_id,
@@ -84,14 +86,16 @@ def fill(database: str) -> None:
                 sent,
                 sent,
                 "window not found" if status == "failed" else None,
+                message_id,
+                read,
             )
         )
     with sqlite3.connect(database) as raw:
         raw.executemany(
             "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, content,"
             " sent_at, processed_at, status, delivery_status, delivery_time_ms, delivery_method,"
-            " available_at, created_at, last_error) VALUES (?, ?, ?, 'normal', ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?, ?)",
+            " available_at, created_at, last_error, thread_id, read_at) VALUES (?, ?, ?, 'normal',"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         raw.execute("ANALYZE")

@@ -21,6 +21,7 @@ from swarmbus.agents import registry
 from swarmbus.agents.config import AgentConfig, Swarm
 from swarmbus.bus import requests
 from swarmbus.bus.api_conversations import ConversationMethods
+from swarmbus.bus.api_people import PersonMethods
 from swarmbus.bus.api_reservations import ReservationMethods
 from swarmbus.bus.api_swarm import SwarmMethods
 from swarmbus.bus.opening import open_swarm_database
@@ -46,7 +47,7 @@ class Broadcast:
 
 
 # v2-allow: class_methods the public façade: one method per operation of every face
-class Bus(AsyncResource, ConversationMethods, SwarmMethods, ReservationMethods):
+class Bus(AsyncResource, ConversationMethods, PersonMethods, SwarmMethods, ReservationMethods):
     """Send, list, look up and requeue the messages of one swarm, and read its state.
 
     Open one with `Bus.open(swarm)` or `swarmbus.open_bus()`, use it as

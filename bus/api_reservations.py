@@ -87,6 +87,14 @@ class ReservationMethods:
         """How many reservations are live across every project, and how many are exclusive."""
         return await self._reservations.repository.count_live()
 
+    async def released_reservations(self, limit: int = 20) -> list[Reservation]:
+        """The latest released reservations, newest first: a force release names who released
+        it and why (`released_by`, `release_reason`)."""
+        from swarmbus.bus import requests
+
+        requests.check_limit(limit)
+        return await self._reservations.repository.released(limit)
+
     @cached_property
     def _reservations(self) -> Reservations:
         from swarmbus.bus.reservations import Reservations

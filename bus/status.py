@@ -30,6 +30,7 @@ class AgentLine:
     last_updated: str | None = None
     last_delivery: str | None = None  # when its latest delivered message was delivered
     overdue_acks: int = 0  # required acks past their deadline (the database's clock)
+    unread: int = 0  # messages to it never opened through a face (expired ones left out)
 
     @property
     def waiting(self) -> int:
@@ -74,11 +75,13 @@ async def status_report(bus: Bus) -> StatusReport:
     workspaces = await registry.listing(bus.db, bus.swarm)
     totals, per_agent = _tally(await bus.db.messages.counts())
     overdue = await bus.receipts.overdue_counts()
+    unread = await bus.unread_counts()
     delivered = await DeliveryHistory(bus.db.connector).last_deliveries()
     agents = [
         replace(
             _agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered.get(ws.agent_id)),
             overdue_acks=overdue.get(ws.agent_id, 0),
+            unread=unread.get(ws.agent_id, 0),
         )
         for ws in workspaces
     ]

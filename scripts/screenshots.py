@@ -1,7 +1,9 @@
 """Take the README's screenshots of the dashboard: a demo swarm, `swarmbus web`, chromium.
 
-Eight agents, some reports, deliveries and three dead letters, then the
-overview (light theme) and one message's page (dark theme) into docs/.
+Eight agents, some reports, deliveries and three dead letters, a review thread
+between the person and Agent-2 (acknowledged), an overdue ack, some reads and
+file reservations; then the overview (light theme) and a message of the thread,
+with the thread shown, (dark theme) into docs/.
 
 Usage: .venv/bin/python scripts/screenshots.py   (needs Debian's chromium)
 """
@@ -50,7 +52,8 @@ def swarm_file(folder: Path) -> Path:
 
 
 async def populate(path: Path) -> str:
-    """Messages, deliveries, dead letters and reports; returns a delivered message's id."""
+    """Messages, deliveries, dead letters, reports and a thread; returns the id of the
+    message whose page is shown (the thread's middle one)."""
     async with await Bus.open(config.load(path, {})) as bus:
         for n in range(30):
             priority = ["normal", "high", "urgent", "low"][n % 4]
@@ -63,6 +66,8 @@ async def populate(path: Path) -> str:
             "policy change is in bus/retry.py; run `swarmbus doctor` after.",
             priority="high",
             tags=["review", "pr-42"],
+            subject="PR 42: retry policy",
+            ack_within=4 * 3600,
         )
         lost = MemoryTransport(
             fail=lambda m, a: (
@@ -74,7 +79,28 @@ async def populate(path: Path) -> str:
             await bus.send("person", f"Agent-{3 + n}", f"queued: {TASKS[n]}")
         for agent, status, focus in REPORTS:
             await bus.report(agent, status, focus=focus or None)  # type: ignore[arg-type]
-        return shown
+        return await converse(bus, shown)
+
+
+async def converse(bus: Bus, shown: str) -> str:
+    """A thread on `shown`, an ack, an overdue ack, reads and reservations."""
+    await bus.ack(shown, "Agent-2", "reviewing now")
+    answer = await bus.reply(
+        shown,
+        "Agent-2",
+        "The backoff cap is off by one: attempt 4 waits 16 s, not 8 s.\n"
+        "Fix pushed to the branch; CI is running.",
+    )
+    answer_id = answer.message_ids["web:alice"]
+    await bus.reply(answer_id, "web:alice", "Thanks! Merge it once CI is green.")
+    await bus.send("person", "Agent-3", "Status of #118?", ack_within=1)
+    for agent in ("Agent-1", "Agent-5"):
+        await bus.read(agent, agent)
+    project = "/home/alice/work/swarmbus"
+    await bus.reserve("Agent-2", ["bus/retry.py"], project, reason="PR 42 backoff fix")
+    await bus.reserve("Agent-5", ["docs/**"], project, exclusive=False, reason="dashboard docs")
+    await anyio.sleep(1.2)  # the status request's ack is overdue now
+    return answer_id
 
 
 def shoot(url: str, message_id: str) -> None:

@@ -106,6 +106,11 @@ class ReservationRepository:
                 await self._store_notices(tx, notices(released))
         return released
 
+    async def released(self, limit: int) -> list[Reservation]:
+        """The latest released reservations, newest first (force releases say who and why)."""
+        rows = await self._db.fetch_all(self._q["released_reservations"], {"limit": limit})
+        return [Reservation.model_validate(row) for row in rows]
+
     async def count_live(self) -> tuple[int, int]:
         """How many reservations are live, and how many of those are exclusive."""
         row = await self._db.fetch_one(self._q["count_live_reservations"])

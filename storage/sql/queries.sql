@@ -157,6 +157,26 @@ WHERE to_agent = :agent AND delivery_status <> 'expired'
 ORDER BY message_id DESC
 LIMIT :limit;
 
+-- name: unread_counts
+-- Per recipient, the messages it has not opened through a face (expired ones left out), as
+-- `swarmbus read --unread` counts them; for the status report and the dashboard.
+SELECT to_agent, count(*) AS n FROM agent_messages
+WHERE read_at IS NULL AND delivery_status <> 'expired'
+GROUP BY to_agent;
+
+-- name: messages_for_person
+-- What a person is owed, newest first: messages addressed to either of their names, and
+-- replies (to anyone) to a message they wrote; older than the :before id when paging on.
+SELECT * FROM agent_messages AS m
+WHERE (m.to_agent = :name OR m.to_agent = :alias
+       OR (m.reply_to IS NOT NULL AND EXISTS (
+           SELECT 1 FROM agent_messages AS answered
+           WHERE answered.message_id = m.reply_to
+             AND (answered.from_agent = :name OR answered.from_agent = :alias))))
+  AND (CAST(:before AS TEXT) IS NULL OR m.message_id < :before)
+ORDER BY m.message_id DESC
+LIMIT :limit;
+
 -- ---------------------------------------------------------------- core_systems_status
 
 -- name: upsert_system
@@ -307,6 +327,12 @@ SELECT * FROM integration_tests WHERE run_id = :run_id ORDER BY test_id;
 -- name: get_reservation
 -- One reservation by id, live or not.
 SELECT * FROM file_reservations WHERE reservation_id = :reservation_id;
+
+-- name: released_reservations
+-- The latest released reservations (force releases name who and why), newest first.
+SELECT * FROM file_reservations WHERE released_at IS NOT NULL
+ORDER BY released_at DESC, reservation_id
+LIMIT :limit;
 
 -- ---------------------------------------------------------------- operations: inspection
 

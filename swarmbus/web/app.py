@@ -27,9 +27,20 @@ from swarmbus import errors
 from swarmbus.web import render
 from swarmbus.web.access import Access
 from swarmbus.web.context import Refused, WebContext
+from swarmbus.web.forms import FieldProblems
 from swarmbus.web.guard import Guard
 from swarmbus.web.live import LiveHub
-from swarmbus.web.pages import agents, doctor, login, message, messages, overview, send
+from swarmbus.web.pages import (
+    agents,
+    doctor,
+    login,
+    message,
+    messages,
+    overview,
+    person,
+    reservations,
+    send,
+)
 from swarmbus.web.stream import live_endpoint
 
 if TYPE_CHECKING:
@@ -48,6 +59,8 @@ LIVE_VIEWS = {
         agents.VIEW,
         agents.AGENT_VIEW,
         doctor.VIEW,
+        person.VIEW,
+        reservations.VIEW,
     )
 }
 TITLES = {
@@ -59,6 +72,7 @@ TITLES = {
     409: "Not now",
     413: "Too large",
     415: "Unsupported form",
+    422: "Not allowed",
     503: "Database unavailable",
 }
 
@@ -71,8 +85,17 @@ def routes() -> list[Route | Mount]:
         Route("/messages/{message_id}", message.message_page),
         Route("/messages/{message_id}/body", message.body),
         Route("/messages/{message_id}/retry", message.retry, methods=["POST"]),
+        Route("/messages/{message_id}/reply", message.reply, methods=["POST"]),
         Route("/send", send.send_form),
         Route("/send", send.send, methods=["POST"]),
+        Route("/for-you", person.for_you),
+        Route("/reservations", reservations.reservations),
+        Route("/reservations/{reservation_id}/release", reservations.confirm),
+        Route(
+            "/reservations/{reservation_id}/release",
+            reservations.force_release,
+            methods=["POST"],
+        ),
         Route("/agents", agents.agents),
         Route("/agents/{name}", agents.agent),
         Route("/doctor", doctor.doctor),
@@ -106,6 +129,7 @@ def create_app(bus: Bus, operations: Operations, settings: WebSettings) -> Starl
         exception_handlers={
             HTTPException: _http_error,
             Refused: _refused,
+            FieldProblems: _bad_fields,
             errors.UnknownMessage: _unknown,
             errors.UnknownAgent: _unknown,
             errors.StorageError: _unavailable,
@@ -144,6 +168,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     return error_response(request, exc.status, exc.line)
+
+
+async def _bad_fields(request: Request, exc: Exception) -> Response:
+    """A bad filter where no form shows it (a stream's URL): its lines, as a 422."""
+    assert isinstance(exc, FieldProblems)
+    return error_response(request, 422, str(exc))
 
 
 async def _unknown(request: Request, exc: Exception) -> Response:

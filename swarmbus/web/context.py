@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 NAVIGATION = (
     ("overview", "/", "Overview"),
     ("messages", "/messages", "Messages"),
+    ("for-you", "/for-you", "For you"),
     ("send", "/send", "Send"),
+    ("reservations", "/reservations", "Reservations"),
     ("agents", "/agents", "Agents"),
     ("doctor", "/doctor", "Doctor"),
 )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from swarmbus.model import timefmt
 from swarmbus.printable import visible
@@ -28,7 +29,11 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(ago=ago, clock=clock, shown=shown, preview=preview, pretty=pretty)
+    env.filters.update(
+        ago=ago, clock=clock, shown=shown, preview=preview, pretty=pretty, clipped=clipped
+    )
+    env.filters["minutes"] = span
+    env.filters["marked"] = marked
     return env
 
 
@@ -43,6 +48,15 @@ def ago(moment: datetime | str | None, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{seconds // size:.0f} {unit} ago"
     return f"{seconds:.0f} s ago"
+
+
+def span(seconds: float) -> str:
+    """A stretch of time, roughly: `40 s`, `12 min`, `3 h`, `2 d`."""
+    seconds = max(0.0, seconds)
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size:.0f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def clock(moment: datetime | str | None) -> str:
@@ -68,3 +82,24 @@ def pretty(value: Any) -> str:
     if value is None:
         return ""
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+CLIPPED_CHARS = 2000  # characters of a body shown in a thread (the message's page has it all)
+
+
+def clipped(text: str, most: int = CLIPPED_CHARS) -> str:
+    """At most `most` characters of `text`, an ellipsis marking the cut."""
+    return text if len(text) <= most else text[:most] + "…"
+
+
+def marked(snippet: str, spans: list[Any]) -> Markup:
+    """A search snippet with each hit in `<mark>`; every piece escaped (and its control
+    characters shown as escapes) on its own, so a hit never splits an escape."""
+    pieces: list[str] = []
+    done = 0
+    for span in spans:
+        pieces.append(str(escape(visible(snippet[done : span.start]))))
+        pieces.append(f"<mark>{escape(visible(snippet[span.start : span.end]))}</mark>")
+        done = span.end
+    pieces.append(str(escape(visible(snippet[done:]))))
+    return Markup("".join(pieces))

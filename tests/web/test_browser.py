@@ -179,3 +179,30 @@ def test_a_script_in_a_body_is_shown_and_stays_inert(world: Any, page: Any) -> N
     assert HOSTILE[:30] in page.locator(f"tr:has(a[href='/messages/{message_id}'])").inner_text()
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert errors == []
+
+
+def test_a_thread_grows_live_and_takes_a_reply_from_the_page(world: Any, page: Any) -> None:
+    swarm, state, url = world
+    asked = send_from_the_form(page, url, "Agent-2", "Which branch should I use?")
+    page.wait_for_function("document.getElementById('link-state').textContent === 'live'")
+    page.evaluate("window.stayed = true")
+    assert page.locator("ol.thread li.post").count() == 1
+    answered = swarmbus(swarm, state, "reply", asked, "main, <b>please</b>", "--from", "Agent-2")
+    assert answered.returncode == 0, answered.stderr
+    answer = answered.stdout.strip()
+    page.wait_for_selector(f"ol.thread li#m-{answer}")  # the reply arrived without a reload
+    assert page.evaluate("window.stayed") is True
+    assert page.locator(f"li#m-{answer} pre.post-body").inner_text() == "main, <b>please</b>"
+    assert page.locator("li.post.current").get_attribute("id") == f"m-{asked}"
+    page.fill("#reply-body", "Thanks, on it")
+    page.click("button[type=submit]:has-text('Reply')")
+    page.wait_for_url("**/messages/*?done=replied")
+    mine = page.url.split("/messages/")[1].split("?")[0]
+    posts = page.locator("ol.thread li.post")
+    assert [posts.nth(n).get_attribute("id") for n in range(3)] == [
+        f"m-{asked}",
+        f"m-{answer}",
+        f"m-{mine}",
+    ]
+    assert page.locator("li.post.current pre.post-body").inner_text() == "Thanks, on it"
+    assert "→ Agent-2" in page.locator("li.post.current .post-head").inner_text()

@@ -57,6 +57,25 @@ async def test_send_stores_the_message_as_the_person_at_the_desk(bus: Bus) -> No
         assert await rows(bus) == 1
 
 
+async def test_send_asks_for_an_acknowledgement_by_a_deadline_under_a_subject(bus: Bus) -> None:
+    async with serving(bus) as site:
+        form = (await site.client.get("/send")).text
+        assert 'name="ack_required"' in form
+        assert 'name="ack_within"' in form
+        sent = await site.post("/send", {**GOOD, "subject": "Release <1.0>", "ack_within": "30m"})
+        plain = await site.post("/send", {**GOOD, "ack_required": "on", "body": "no deadline"})
+        page = (await site.client.get(sent.headers["location"])).text
+    message = await bus.get(sent.headers["location"].split("/")[2].split("?")[0])
+    assert (message.subject, message.ack_required) == ("Release <1.0>", True)
+    assert message.ack_due_at is not None
+    minutes = (message.ack_due_at - message.sent_at).total_seconds() / 60
+    assert 29.9 < minutes < 30.1
+    other = await bus.get(plain.headers["location"].split("/")[2].split("?")[0])
+    assert (other.subject, other.ack_required, other.ack_due_at) == (None, True, None)
+    assert "Release &lt;1.0&gt;" in page
+    assert "required by Agent-2, due" in page
+
+
 async def test_a_send_from_another_machine_is_recorded_with_its_address(bus: Bus) -> None:
     async with serving(bus, client="192.0.2.7") as site:
         sent = await site.post("/send", GOOD)
@@ -72,6 +91,11 @@ async def test_a_send_from_another_machine_is_recorded_with_its_address(bus: Bus
         ("tags", "ok, not/ok", ["send", "Agent-2", "hi", "--tag", "ok", "--tag", "not/ok"]),
         ("expires_in", "2y", ["send", "Agent-2", "hi", "--expires-in", "2y"]),
         ("body", "   ", ["send", "Agent-2", "   "]),
+        ("subject", "s" * 201, ["send", "Agent-2", "hi", "--subject", "s" * 201]),
+        ("subject", "two\tcolumns", ["send", "Agent-2", "hi", "--subject", "two\tcolumns"]),
+        ("ack_within", "0s", ["send", "Agent-2", "hi", "--ack-within", "0s"]),
+        ("ack_within", "31d", ["send", "Agent-2", "hi", "--ack-within", "31d"]),
+        ("ack_within", "soon", ["send", "Agent-2", "hi", "--ack-within", "soon"]),
     ],
 )
 async def test_a_bad_field_shows_the_clis_line_next_to_it_and_stores_nothing(

@@ -60,6 +60,32 @@ async def test_a_send_from_another_process_reaches_an_open_page_within_a_second(
     assert sent.stdout.strip()[-8:] in html
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+async def test_a_reply_from_another_process_joins_an_open_thread_view(
+    bus: Bus, swarm: Swarm, state_dir: str
+) -> None:
+    asked = await bus.send("Agent-1", "Agent-2", "which branch?")
+    with dashboard(swarm, state_dir) as served:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            page = await client.get(f"/messages/{asked}", headers={"accept": "text/html"})
+            assert page.text.count('<li class="post') == 1
+            async with client.stream("GET", live_url(page.text)) as stream:
+                events = sse_events(stream)
+                replied = await anyio.to_thread.run_sync(
+                    lambda: swarmbus(
+                        swarm, state_dir, "reply", asked, "main <b>now</b>", "--from", "Agent-2"
+                    )
+                )
+                assert replied.returncode == 0, replied.stderr
+                answer = replied.stdout.strip()
+                html = await next_event(
+                    events, lambda n, d: n == "update" and f'id="m-{answer}"' in d, 10
+                )
+    assert html.index(f'id="m-{asked}"') < html.index(f'id="m-{answer}"')
+    assert "main &lt;b&gt;now&lt;/b&gt;" in html
+    assert f'<li class="post current" aria-current="true" id="m-{asked}">' in html
+
+
 async def test_ten_open_pages_cost_one_watch_and_one_render_per_change(
     bus: Bus, swarm: Swarm, state_dir: str
 ) -> None:

@@ -271,11 +271,13 @@ ORDER BY ack_due_at, message_id
 LIMIT :limit;
 
 -- name: overdue_counts
--- Overdue acks per recipient.
+-- Overdue acks per recipient. (`+to_agent`: grouping by the bare column lets the planner
+-- walk a recipient index over every row, half a second at 100,000 messages, instead of
+-- the few entries of the awaited-acks index.)
 SELECT to_agent, count(*) AS n FROM agent_messages
 WHERE ack_required = 1 AND acked_at IS NULL AND ack_due_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
   AND delivery_status <> 'expired'
-GROUP BY to_agent;
+GROUP BY +to_agent;
 
 -- name: claim_overdue_alerts
 -- Take the overdue acks nobody alerted about yet, marking them alerted in the same statement,

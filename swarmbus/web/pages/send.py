@@ -1,5 +1,5 @@
 """The send form: a recipient (the configured agents autocomplete), a priority, tags, an
-expiry and the body. (Asking for an acknowledgement joins it once the bus keeps acks.)
+expiry, a subject, an acknowledgement asked for (by a deadline, if given) and the body.
 
 Each field is checked by the rule the CLI applies to the same option, and a
 bad one shows the CLI's line next to it; nothing is stored unless every field
@@ -25,7 +25,8 @@ from swarmbus.web.access import requester
 from swarmbus.web.context import WebContext, page, web
 from swarmbus.web.forms import read_form, text
 
-FIELDS = ("to", "priority", "tags", "expires_in", "body", "key")
+FIELDS = ("to", "priority", "tags", "expires_in", "subject", "ack_required", "ack_within")
+FIELDS += ("body", "key")
 _TAG_SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -70,7 +71,36 @@ def _options(context: WebContext, sender: str, fields: dict[str, str]) -> tuple[
         if name == "expires_in":
             options["expires_in"] = result
     options.update(priority=fields["priority"], tags=tags)
+    conversation, more = _conversation(sender, fields)
+    return {**options, **conversation}, {**problems, **more}
+
+
+def _conversation(sender: str, fields: dict[str, str]) -> tuple[dict, dict]:
+    """The subject and the acknowledgement asked for, checked as `swarmbus send` checks
+    `--subject`, `--ack-required` and `--ack-within`."""
+    options: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    if fields["subject"].strip():
+        try:
+            requests.envelope(sender, {"subject": fields["subject"]})
+            options["subject"] = fields["subject"]
+        except errors.UsageError as exc:
+            problems["subject"] = str(exc)
+    if fields["ack_required"]:
+        options["ack_required"] = True
+    if fields["ack_within"].strip():
+        try:
+            options["ack_within"] = _ack_deadline(fields["ack_within"])
+        except errors.UsageError as exc:
+            problems["ack_within"] = str(exc)
     return options, problems
+
+
+def _ack_deadline(value: str) -> float:
+    shortest = timedelta(seconds=requests.MIN_ACK_SECONDS)
+    longest = timedelta(seconds=requests.MAX_ACK_SECONDS)
+    due = parse_duration(value, what="--ack-within", minimum=shortest, maximum=longest)
+    return due.total_seconds()
 
 
 def _expiry(value: str) -> float | None:
