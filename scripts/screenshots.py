@@ -10,6 +10,7 @@ Usage: .venv/bin/python scripts/screenshots.py   (needs Debian's chromium)
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -131,6 +132,7 @@ def main() -> None:
         stdout=subprocess.PIPE,
         text=True,
         cwd=folder,
+        env={**os.environ, "USER": "alice", "LOGNAME": "alice"},  # the page's sender: web:alice
     )
     try:
         found = re.search(r"(http://\S+/)", process.stdout.readline())  # type: ignore[union-attr]
