@@ -8,6 +8,7 @@ the service that holds the rules (`conversations`, `receipts`, `search`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Unpack
 
@@ -72,11 +73,21 @@ class ConversationMethods:
         return await self.conversations.thread(message_id)
 
     async def read(
-        self, agent: str, reader: str, *, unread: bool = False, peek: bool = False, limit: int = 20
+        self,
+        agent: str,
+        reader: str,
+        *,
+        unread: bool = False,
+        peek: bool = False,
+        limit: int = 20,
+        since: datetime | None = None,
     ) -> Inbox:
         """`agent`'s messages from every transport, newest first (`unread`: only those never
-        opened). They count as read when `reader` is `agent` and does not `peek`."""
-        return await self.receipts.read(agent, reader, unread=unread, peek=peek, limit=limit)
+        opened; `since`: only those sent at or after it). They count as read when `reader` is
+        `agent` and does not `peek`."""
+        return await self.receipts.read(
+            agent, reader, unread=unread, peek=peek, limit=limit, since=since
+        )
 
     async def opened(self, message_ids: Sequence[str], reader: str) -> list[str]:
         """Record that a face showed these messages to `reader`; only their recipient's first

@@ -40,13 +40,21 @@ class Receipts:
         self._rows = ConversationRepository(bus.db.connector)
 
     async def read(
-        self, agent: str, reader: str, *, unread: bool = False, peek: bool = False, limit: int = 20
+        self,
+        agent: str,
+        reader: str,
+        *,
+        unread: bool = False,
+        peek: bool = False,
+        limit: int = 20,
+        since: datetime | None = None,
     ) -> Inbox:
-        """`agent`'s messages from every transport, newest first; opened by `reader`."""
+        """`agent`'s messages from every transport (sent at or after `since`), newest first;
+        opened by `reader`."""
         requests.check_limit(limit)
         self._bus.check_sender(agent, label="agent")
         self._bus.check_sender(reader, label="reader")
-        found = await self._rows.inbox(agent, unread=unread, limit=limit)
+        found = await self._rows.inbox(agent, unread=unread, limit=limit, since=since)
         mine = [m.message_id for m in found if m.to_agent == reader]
         marked = {} if peek else await self.opened(mine, reader)
         shown = [
