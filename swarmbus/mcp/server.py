@@ -78,8 +78,3 @@ def build_server(bus: Bus, agent: str, timeout: float = DEFAULT_TIMEOUT) -> MCPS
     ReservationTools(session).register(server)
     resources.register(server, session)
     return server
-
-
-async def serve_stdio(bus: Bus, agent: str, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Serve `agent` over stdin/stdout until the client closes them."""
-    await build_server(bus, agent, timeout).run_stdio_async()

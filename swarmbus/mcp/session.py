@@ -10,7 +10,7 @@ CLI prints.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
@@ -43,17 +43,17 @@ def check_timeout(seconds: float) -> float:
     return seconds
 
 
-def check_agent(bus: Bus, name: str | None) -> str:
+def check_agent(configured: Collection[str], name: str | None) -> str:
     """The agent this process serves: a configured agent (a person has no MCP client)."""
     if not name:
         raise errors.UsageError(
             f"say which agent this server serves: --agent NAME, or set ${AGENT_ENV}; "
-            f"configured agents: {', '.join(bus.configured) or 'none'}"
+            f"configured agents: {', '.join(configured) or 'none'}"
         )
-    if name not in bus.configured:
+    if name not in configured:
         raise errors.UnknownAgent(
             f"agent {name!r} is not a configured agent; configured agents: "
-            f"{', '.join(bus.configured) or 'none'} (--agent or ${AGENT_ENV})"
+            f"{', '.join(configured) or 'none'} (--agent or ${AGENT_ENV})"
         )
     return name
 
@@ -68,7 +68,7 @@ class AgentSession:
 
     def __init__(self, bus: Bus, agent: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.bus = bus
-        self.agent = check_agent(bus, agent)
+        self.agent = check_agent(bus.configured, agent)
         self.timeout = timeout
 
     async def call(self, what: str, work: Callable[[], Awaitable[T]]) -> T:
