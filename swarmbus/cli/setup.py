@@ -52,6 +52,11 @@ def init(
         raise
     print(f"wrote {path} ({len(swarm.config.agents)} {chosen} agents)")
     print(f"created database {info.location} (schema version {info.schema_version})")
+    first = swarm.config.agents[0].name
+    print(
+        f"agents use the bus as MCP tools: swarmbus mcp config --client cursor|claude|vscode "
+        f"--agent {first} prints the snippet for their editor"
+    )
 
 
 def _new_config_path(directory: Path, force: bool) -> Path:
