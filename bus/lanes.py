@@ -105,13 +105,7 @@ class LaneRunner:
             try:
                 result, elapsed_ms = await self._attempt(work, message, companions)
             except TransportPaused as paused:
-                # the transport reports itself unavailable until a person resumes it
-                logger.warning(
-                    "%s delivery paused: %s",
-                    work.transport.name,
-                    paused.reason,
-                    extra={"action": "transport_paused"},
-                )
+                log_pause(work.transport.name, paused)
                 return await self._stop_early(work, index, touched=paused.touched)
             noticed = (message, *companions)  # one notice delivered them all: each is recorded
             if not all([await self._record(work, m, result, elapsed_ms) for m in noticed]):
@@ -226,6 +220,13 @@ class LaneRunner:
             with anyio.CancelScope(shield=True):
                 released = await self.ctx.bus.db.claims.release(token, ids, touched or [])
             self.ctx.stats.released += released
+
+
+def log_pause(transport: str, paused: TransportPaused) -> None:
+    """The transport reports itself unavailable until a person resumes it."""
+    logger.warning(
+        "%s delivery paused: %s", transport, paused.reason, extra={"action": "transport_paused"}
+    )
 
 
 def count_results(

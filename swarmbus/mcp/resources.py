@@ -32,13 +32,21 @@ async def _read(session: AgentSession, what: str, work: Callable[[], Awaitable[B
         raise ResourceError(str(exc)) from None
 
 
-def register(server: MCPServer, session: AgentSession) -> None:
-    """Add the four resources, bound to `session`'s agent."""
-    bus, me = session.bus, session.agent
+class Resources:
+    """The four resources, bound to one session's agent."""
 
-    @server.resource("swarmbus://inbox/{agent}", mime_type=JSON)
-    async def inbox(agent: str) -> str:
+    def __init__(self, session: AgentSession) -> None:
+        self._s = session
+
+    def register(self, server: MCPServer) -> None:
+        server.resource("swarmbus://inbox/{agent}", mime_type=JSON)(self.inbox)
+        server.resource("swarmbus://thread/{thread_id}", mime_type=JSON)(self.thread)
+        server.resource("swarmbus://message/{message_id}", mime_type=JSON)(self.message)
+        server.resource("swarmbus://agents", mime_type=JSON)(self.agents)
+
+    async def inbox(self, agent: str) -> str:
         """Your latest messages, newest first (only your own inbox can be read)."""
+        me, bus = self._s.agent, self._s.bus
 
         async def work() -> InboxView:
             if agent != me:
@@ -47,15 +55,14 @@ def register(server: MCPServer, session: AgentSession) -> None:
             shown = [MessageView.of(m) for m in found.messages]
             return InboxView(agent=me, count=len(shown), messages=shown, marked_read=[])
 
-        return await _read(session, "inbox", work)
+        return await _read(self._s, "inbox", work)
 
-    @server.resource("swarmbus://thread/{thread_id}", mime_type=JSON)
-    async def thread(thread_id: str) -> str:
+    async def thread(self, thread_id: str) -> str:
         """A thread you take part in, in send order."""
 
         async def work() -> ThreadView:
-            found = await bus.thread(thread_id)
-            session.check_in_thread(found.participants, found.thread_id)
+            found = await self._s.bus.thread(thread_id)
+            self._s.check_in_thread(found.participants, found.thread_id)
             return ThreadView(
                 thread_id=found.thread_id,
                 subject=found.subject,
@@ -64,22 +71,20 @@ def register(server: MCPServer, session: AgentSession) -> None:
                 truncated=found.truncated,
             )
 
-        return await _read(session, "thread", work)
+        return await _read(self._s, "thread", work)
 
-    @server.resource("swarmbus://message/{message_id}", mime_type=JSON)
-    async def message(message_id: str) -> str:
+    async def message(self, message_id: str) -> str:
         """One message to or from you."""
 
         async def work() -> MessageView:
-            return MessageView.of(await session.own_message(message_id))
+            return MessageView.of(await self._s.own_message(message_id))
 
-        return await _read(session, "message", work)
+        return await _read(self._s, "message", work)
 
-    @server.resource("swarmbus://agents", mime_type=JSON)
-    async def agents() -> str:
+    async def agents(self) -> str:
         """Every agent: status, focus, waiting messages."""
 
         async def work() -> AgentsView:
-            return AgentsView(agents=[_agent(line) for line in (await bus.status()).agents])
+            return AgentsView(agents=[_agent(line) for line in (await self._s.bus.status()).agents])
 
-        return await _read(session, "agents", work)
+        return await _read(self._s, "agents", work)

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from swarmbus import __version__
 from swarmbus.bus import requests
-from swarmbus.mcp import resources
 from swarmbus.mcp.messaging import MessagingTools
 from swarmbus.mcp.reserving import ReservationTools
+from swarmbus.mcp.resources import Resources
 from swarmbus.mcp.session import DEFAULT_TIMEOUT, AgentSession
 from swarmbus.mcp.swarm import SwarmTools
 
@@ -76,5 +76,5 @@ def build_server(bus: Bus, agent: str, timeout: float = DEFAULT_TIMEOUT) -> MCPS
     MessagingTools(session).register(server)
     SwarmTools(session).register(server)
     ReservationTools(session).register(server)
-    resources.register(server, session)
+    Resources(session).register(server)
     return server
