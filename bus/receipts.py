@@ -56,7 +56,7 @@ class Receipts:
         self._bus.check_sender(reader, label="reader")
         unread, since = options.get("unread", False), options.get("since")
         found = await self._rows.inbox(agent, unread=unread, limit=limit, since=since)
-        mine = [m.message_id for m in found if m.to_agent == reader]
+        mine = [m.message_id for m in found if m.to_agent == reader and m.read_at is None]
         marked = {} if options.get("peek", False) else await self.opened(mine, reader)
         shown = [
             m.model_copy(update={"read_at": marked[m.message_id]}) if m.message_id in marked else m

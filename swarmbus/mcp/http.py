@@ -160,6 +160,7 @@ def streamable_http_app(
     app, that app's lifespan must enter `app.router.lifespan_context(app)`."""
     inner = server.streamable_http_app(
         streamable_http_path=path,
+        json_response=True,  # each answer a plain JSON body: no tool streams progress
         transport_security=transport_security(host, allowed_hosts),
         host=host,
     )

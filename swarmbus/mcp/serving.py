@@ -25,7 +25,11 @@ SHUTDOWN_GRACE = 2  # seconds open streams get when the server stops
 def listen(settings: HttpSettings) -> socket.socket:
     """A socket bound to the settings' address (OSError when it cannot be)."""
     host = "127.0.0.1" if settings.host == "localhost" else settings.host
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says
+    # TCP, and accepted sockets inherit it; with proto 0 every answer waited ~40 ms for the
+    # client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, settings.port))
