@@ -116,7 +116,7 @@ class MessagingTools:
     async def fetch_inbox(
         self,
         unread_only: Annotated[bool, Field(description="Only messages never opened.")] = True,
-        limit: Annotated[int, Field(description="At most this many (1-1000).")] = 20,
+        limit: Annotated[int, Field(description="At most this many (1 to 10,000).")] = 20,
         since: Since = None,
         include_bodies: Annotated[
             bool, Field(description="Include each body; without them nothing is marked read.")
