@@ -17,9 +17,6 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.mcp.server import build_server
 
-# The GUI tests' X server, Tk receivers and GUI swarms, for the nudge tests.
-from tests.gui.conftest import display, gui_swarm, receiver, receivers, xvfb  # noqa: F401
-
 AGENTS = ["Agent-1", "Agent-2", "Agent-3"]
 
 

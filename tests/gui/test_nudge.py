@@ -1,10 +1,15 @@
-"""Nudge delivery end to end on Xvfb, into the real Tk receiver the GUI tests use: the
-notice is pasted and the body is not; the message is delivered when the notice lands and
-read once the agent fetches it over MCP."""
+"""Nudge delivery end to end on Xvfb, into the real Tk receiver: the notice is pasted and
+the body is not; the message is delivered when the notice lands and read once the agent
+fetches it over MCP. (Here, not in tests/mcp: a second session's X server beside this
+folder's breaks the first one's paste.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import pytest
+
+pytest.importorskip("mcp")
 
 from mcp import Client
 
