@@ -51,6 +51,7 @@ def check_agent_name(name: str) -> str:
 
 
 AgentName = Annotated[str, AfterValidator(check_agent_name)]
+MAX_NUDGE_CHARS = 16 * 1024 * 1024  # nudge_over_chars: no body is longer than the byte limit
 MAX_PIXEL = 1_000_000  # far beyond any desktop, however many monitors; a bigger value is a typo
 Pixel = Annotated[StrictInt, Field(ge=-MAX_PIXEL, le=MAX_PIXEL)]
 Transport = Literal["gui", "inbox", "memory"]
@@ -97,6 +98,10 @@ class AgentConfig(_Section):
     on_uncertain: Literal["resend", "hold"] = "resend"
     # how often this agent promises to report its state (default: monitoring.agent_report_seconds)
     report_interval_seconds: float | None = Field(default=None, gt=0, le=7 * 86_400)
+    # "nudge": a gui agent gets a one-line notice to read the message over MCP (fetch_inbox)
+    # instead of its body; with `nudge_over_chars`, bodies up to that length are still pasted
+    delivery: Literal["paste", "nudge"] = "paste"
+    nudge_over_chars: StrictInt | None = Field(default=None, ge=1, le=MAX_NUDGE_CHARS)
 
     @model_validator(mode="after")
     def _gui_needs_a_point(self) -> AgentConfig:
@@ -104,6 +109,23 @@ class AgentConfig(_Section):
             missing = " and ".join(k for k in ("x", "y") if getattr(self, k) is None)
             raise ValueError(f"a gui agent needs its chat-input point; {missing} missing")
         return self
+
+    @model_validator(mode="after")
+    def _nudges_are_pastes(self) -> AgentConfig:
+        if self.delivery == "nudge" and self.transport != "gui":
+            raise ValueError(
+                f'delivery = "nudge" pastes a notice into a chat window, so it needs '
+                f'transport = "gui", not {self.transport!r}; use delivery = "paste"'
+            )
+        if self.nudge_over_chars is not None and self.delivery != "nudge":
+            raise ValueError('nudge_over_chars needs delivery = "nudge"; remove it or set that')
+        return self
+
+    def nudges(self, content: str) -> bool:
+        """Whether a message with this body reaches the agent as a notice, not pasted whole."""
+        if self.delivery != "nudge":
+            return False
+        return self.nudge_over_chars is None or len(content) > self.nudge_over_chars
 
     @property
     def point(self) -> tuple[int, int] | None:

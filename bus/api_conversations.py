@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from swarmbus.agents.config import AgentConfig, BusConfig, Swarm
     from swarmbus.bus.conversations import Conversations
     from swarmbus.bus.outbox import Outbox
-    from swarmbus.bus.receipts import Receipts
+    from swarmbus.bus.receipts import InboxOptions, Receipts
     from swarmbus.model.conversations import (
         Acknowledgement,
         Inbox,
@@ -71,12 +71,11 @@ class ConversationMethods:
         """The thread of `message_id` (any message of it), in send order, with its participants."""
         return await self.conversations.thread(message_id)
 
-    async def read(
-        self, agent: str, reader: str, *, unread: bool = False, peek: bool = False, limit: int = 20
-    ) -> Inbox:
-        """`agent`'s messages from every transport, newest first (`unread`: only those never
-        opened). They count as read when `reader` is `agent` and does not `peek`."""
-        return await self.receipts.read(agent, reader, unread=unread, peek=peek, limit=limit)
+    async def read(self, agent: str, reader: str, **options: Unpack[InboxOptions]) -> Inbox:
+        """`agent`'s messages from every transport, newest first. Options: `unread` (only those
+        never opened), `since` (only those sent at or after it), `limit` (1 to 10,000, default
+        20), `peek`. They count as read when `reader` is `agent` and does not `peek`."""
+        return await self.receipts.read(agent, reader, **options)
 
     async def opened(self, message_ids: Sequence[str], reader: str) -> list[str]:
         """Record that a face showed these messages to `reader`; only their recipient's first

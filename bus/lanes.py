@@ -21,6 +21,7 @@ import anyio
 
 from swarmbus import errors
 from swarmbus.agents.config import BusConfig
+from swarmbus.bus import nudges
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.retry import backoff_delay
@@ -45,6 +46,7 @@ class LaneWork:
     transport: Transport
     slots: PrioritySlots
     acks: list[Outcome] = field(default_factory=list)
+    noticed: set[str] = field(default_factory=set)  # delivered inside an earlier message's notice
 
 
 class LaneRunner:
@@ -84,6 +86,8 @@ class LaneRunner:
 
     async def _deliver(self, work: LaneWork) -> None:
         for index, message in enumerate(work.lane):
+            if message.message_id in work.noticed:
+                continue
             if index:
                 await work.slots.yield_to_better(message.delivery_order)
             if self.ctx.stopping.is_set() or self._lost(message):
@@ -97,19 +101,15 @@ class LaneRunner:
                     continue
                 if verdict == "lost":
                     return await self._stop_early(work, index)
+            companions = await nudges.companions(self, work, index)
             try:
-                result, elapsed_ms = await self._attempt(work, message)
+                result, elapsed_ms = await self._attempt(work, message, companions)
             except TransportPaused as paused:
-                # the transport reports itself unavailable until a person resumes it
-                logger.warning(
-                    "%s delivery paused: %s",
-                    work.transport.name,
-                    paused.reason,
-                    extra={"action": "transport_paused"},
-                )
+                log_pause(work.transport.name, paused)
                 return await self._stop_early(work, index, touched=paused.touched)
-            if not await self._record(work, message, result, elapsed_ms):
-                return await self._stop_early(work, index + 1)
+            noticed = (message, *companions)  # one notice delivered them all: each is recorded
+            if not all([await self._record(work, m, result, elapsed_ms) for m in noticed]):
+                return await self._stop_early(work, index + len(noticed))
         await self._flush(work)
         return None
 
@@ -150,11 +150,15 @@ class LaneRunner:
         self.ctx.stats.lost_claims += 1
         return "lost"
 
-    async def _attempt(self, work: LaneWork, message: Message) -> tuple[DeliveryResult, int]:
+    async def _attempt(
+        self, work: LaneWork, message: Message, companions: tuple[Message, ...] = ()
+    ) -> tuple[DeliveryResult, int]:
         agent = self.ctx.bus.configured[message.to_agent]
         redelivery = message.message_id in work.reclaimed
         self.ctx.stats.redeliveries += redelivery
-        request = DeliveryRequest(message, agent, redelivery, message.attempt_started_at)
+        request = DeliveryRequest(
+            message, agent, redelivery, message.attempt_started_at, companions
+        )
         started = time.perf_counter()
         try:
             result = await work.transport.deliver(request)
@@ -216,6 +220,13 @@ class LaneRunner:
             with anyio.CancelScope(shield=True):
                 released = await self.ctx.bus.db.claims.release(token, ids, touched or [])
             self.ctx.stats.released += released
+
+
+def log_pause(transport: str, paused: TransportPaused) -> None:
+    """The transport reports itself unavailable until a person resumes it."""
+    logger.warning(
+        "%s delivery paused: %s", transport, paused.reason, extra={"action": "transport_paused"}
+    )
 
 
 def count_results(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from swarmbus import errors
 from swarmbus.bus import requests
@@ -32,6 +32,15 @@ if TYPE_CHECKING:
 MAX_NOTE_CHARS = 1000  # characters of an ack note
 
 
+class InboxOptions(TypedDict, total=False):
+    """What `Bus.read` may be asked for beyond whose messages and who reads them."""
+
+    unread: bool  # only messages never opened (default False)
+    peek: bool  # show them, mark nothing read (default False)
+    limit: int  # at most this many, 1 to 10,000 (default 20)
+    since: datetime | None  # only messages sent at or after it
+
+
 class Receipts:
     """Reading, acknowledging and overdue acks of one `Bus` (its methods delegate here)."""
 
@@ -39,16 +48,16 @@ class Receipts:
         self._bus = bus
         self._rows = ConversationRepository(bus.db.connector)
 
-    async def read(
-        self, agent: str, reader: str, *, unread: bool = False, peek: bool = False, limit: int = 20
-    ) -> Inbox:
+    async def read(self, agent: str, reader: str, **options: Unpack[InboxOptions]) -> Inbox:
         """`agent`'s messages from every transport, newest first; opened by `reader`."""
+        limit = options.get("limit", 20)
         requests.check_limit(limit)
         self._bus.check_sender(agent, label="agent")
         self._bus.check_sender(reader, label="reader")
-        found = await self._rows.inbox(agent, unread=unread, limit=limit)
-        mine = [m.message_id for m in found if m.to_agent == reader]
-        marked = {} if peek else await self.opened(mine, reader)
+        unread, since = options.get("unread", False), options.get("since")
+        found = await self._rows.inbox(agent, unread=unread, limit=limit, since=since)
+        mine = [m.message_id for m in found if m.to_agent == reader and m.read_at is None]
+        marked = {} if options.get("peek", False) else await self.opened(mine, reader)
         shown = [
             m.model_copy(update={"read_at": marked[m.message_id]}) if m.message_id in marked else m
             for m in found

@@ -40,9 +40,16 @@ class ConversationRepository:
         async with self._db.transaction() as tx:
             await tx.execute(self._q["ensure_person_workspace"], {"agent_id": name})
 
-    async def inbox(self, agent: str, *, unread: bool, limit: int) -> list[Message]:
-        """Messages to `agent`, newest first (expired ones left out)."""
-        params = {"agent": agent, "unread": int(unread), "limit": limit}
+    async def inbox(
+        self, agent: str, *, unread: bool, limit: int, since: datetime | None = None
+    ) -> list[Message]:
+        """Messages to `agent` (sent at or after `since`), newest first (expired ones left out)."""
+        params = {
+            "agent": agent,
+            "unread": int(unread),
+            "limit": limit,
+            "since": timefmt.to_text(since) if since else None,
+        }
         rows = await self._db.fetch_all(self._q["inbox_messages"], params)
         return [Message.model_validate(row) for row in rows]
 

@@ -26,13 +26,16 @@ class DeliveryRequest:
     `redelivery` is set when the message was reclaimed from a dispatcher whose
     lease ran out. `uncertain_since` is set when an earlier non-idempotent
     attempt started at that time and never recorded its outcome: it may have
-    landed, so a repeat must say so.
+    landed, so a repeat must say so. `companions` are later messages of the
+    same lane that one nudge notice announces together with `message`
+    (`delivery = "nudge"`); they are recorded with this attempt's result.
     """
 
     message: Message
     agent: AgentConfig
     redelivery: bool = False
     uncertain_since: datetime | None = None
+    companions: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

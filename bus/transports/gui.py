@@ -74,9 +74,12 @@ class GuiTransport:
 
     async def deliver(self, request: DeliveryRequest) -> DeliveryResult:
         """Paste one message; a started delivery finishes even if the caller is cancelled."""
-        text = render.gui_text(
-            request.message, request.agent.message_template, request.uncertain_since
-        )
+        if request.agent.nudges(request.message.content):  # a notice: read it over MCP
+            text = render.nudge_text([request.message, *request.companions])
+        else:
+            text = render.gui_text(
+                request.message, request.agent.message_template, request.uncertain_since
+            )
         job = gui_desk.GuiJob(request.agent, text)
         if self._thread is None:
             self._thread = self._shared.acquire()

@@ -150,10 +150,12 @@ UNION SELECT to_agent FROM agent_messages WHERE thread_id = :thread_id;
 
 -- name: inbox_messages
 -- The messages addressed to one recipient, newest first, any transport, expired ones left
--- out (their sender withdrew them); with :unread = 1 only those its recipient never opened.
+-- out (their sender withdrew them); with :unread = 1 only those its recipient never opened,
+-- with :since only those sent at or after it (compared first, as in list_messages).
 SELECT * FROM agent_messages
 WHERE to_agent = :agent AND delivery_status <> 'expired'
   AND (CAST(:unread AS INTEGER) = 0 OR read_at IS NULL)
+  AND (sent_at >= :since OR :since IS NULL)
 ORDER BY message_id DESC
 LIMIT :limit;
 

@@ -95,7 +95,13 @@ GROUPS: dict[str, tuple[str, dict[str, str]]] = {
         "Run the Discord bot and register its slash commands.",
         {"run": "discord:run_bot", "sync": "discord:sync"},
     ),
+    "mcp": (
+        "Serve the swarm to an agent's MCP client (without a subcommand; stdio, or --http).",
+        {"config": "mcp:config"},
+    ),
 }
+# Groups that do something themselves when no subcommand follows: group -> its callback.
+GROUP_CALLBACKS: dict[str, str] = {"mcp": "mcp:serve"}
 HELP_FLAGS = ("-h", "--help")
 
 
@@ -133,13 +139,22 @@ def main_options(
 
 
 def _typer(**options: Any) -> typer.Typer:
-    return typer.Typer(
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        context_settings={"help_option_names": list(HELP_FLAGS)},
-        **options,
-    )
+    settings: dict[str, Any] = {
+        "no_args_is_help": True,
+        "add_completion": False,
+        "pretty_exceptions_enable": False,
+        "context_settings": {"help_option_names": list(HELP_FLAGS)},
+    }
+    return typer.Typer(**(settings | options))
+
+
+def _group(name: str, help_text: str) -> typer.Typer:
+    """A command group; one with a callback runs it when no subcommand is named."""
+    if name not in GROUP_CALLBACKS:
+        return _typer(help=help_text)
+    group = _typer(help=help_text, no_args_is_help=False, invoke_without_command=True)
+    group.callback()(_function(GROUP_CALLBACKS[name]))
+    return group
 
 
 def _function(target: str) -> Callable[..., Any]:
@@ -156,7 +171,7 @@ def build_app(names: Collection[str] | None = None) -> typer.Typer:
             app.command(name)(_function(target))
     for name, (help_text, commands) in GROUPS.items():
         if names is None or name in names:
-            group = _typer(help=help_text)
+            group = _group(name, help_text)
             for command, target in commands.items():
                 group.command(command)(_function(target))
             app.add_typer(group, name=name)

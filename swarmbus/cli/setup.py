@@ -50,8 +50,17 @@ def init(
         for made in new_files:
             made.unlink(missing_ok=True)
         raise
-    print(f"wrote {path} ({len(swarm.config.agents)} {chosen} agents)")
+    _print_made(path, swarm, chosen, info)
+
+
+def _print_made(path: Path, swarm: Any, transport: str, info: Any) -> None:
+    """What init made, and where an agent's editor learns to use the bus as tools."""
+    print(f"wrote {path} ({len(swarm.config.agents)} {transport} agents)")
     print(f"created database {info.location} (schema version {info.schema_version})")
+    print(
+        f"agents use the bus as MCP tools: swarmbus mcp config --client cursor|claude|vscode "
+        f"--agent {swarm.config.agents[0].name} prints the snippet for their editor"
+    )
 
 
 def _new_config_path(directory: Path, force: bool) -> Path:

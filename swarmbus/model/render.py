@@ -12,12 +12,15 @@ everything else.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from swarmbus.model import timefmt
 from swarmbus.model.messages import Message
 
 FRONT_MATTER = "---"
+NUDGE_PREVIEW_CHARS = 60  # characters of a body a notice quotes when there is no subject
+NUDGE_IDS_SHOWN = 5  # message ids one collapsed notice lists
 DEFAULT_GUI_TEMPLATE = (
     "[swarmbus] from {sender} · priority {priority} · tags {tags} · id {id}{conversation}\n\n{body}"
 )
@@ -65,6 +68,36 @@ def gui_text(
     if uncertain_since is None:
         return text
     return f"{repeat_notice(message.message_id, uncertain_since)}\n{text}"
+
+
+def nudge_text(messages: Sequence[Message]) -> str:
+    """The one-line notice pasted instead of bodies (`delivery = "nudge"`): who wrote, the
+    subject or first words, the id, and how to read it; several messages collapse into one."""
+    if len(messages) == 1:
+        message = messages[0]
+        about = (
+            json.dumps(message.subject, ensure_ascii=False)
+            if message.subject
+            else first_words(message.content)
+        )
+        return (
+            f"[swarmbus] new message from {message.from_agent}: {about} · id "
+            f"{message.message_id} · read it with fetch_inbox"
+        )
+    senders = ", ".join(dict.fromkeys(m.from_agent for m in messages))
+    shown = [m.message_id for m in messages[:NUDGE_IDS_SHOWN]]
+    more = f" and {len(messages) - len(shown)} more" if len(messages) > len(shown) else ""
+    return (
+        f"[swarmbus] {len(messages)} new messages from {senders} · ids {', '.join(shown)}{more}"
+        f" · read them with fetch_inbox"
+    )
+
+
+def first_words(text: str, width: int = NUDGE_PREVIEW_CHARS) -> str:
+    """The start of a body on one line, quoted, control characters dropped."""
+    line = "".join(c for c in " ".join(text.split()) if c.isprintable())
+    cut = line if len(line) <= width else line[: width - 1] + "…"
+    return json.dumps(cut, ensure_ascii=False)
 
 
 def conversation(message: Message) -> str:

@@ -9,11 +9,11 @@ Lowest first:
 4. bus: `swarmbus.bus`; its `transports` are stricter: ground, agents and other
    transports only, never storage and never the rest of the bus;
 5. faces: `swarmbus.cli` (with `swarmbus.__main__`, its `python -m` entry),
-   `swarmbus.discord_bot`, `swarmbus.guard` (the commit hook's small entry), and
-   later `swarmbus.mcp`, `swarmbus.web`: the bus,
+   `swarmbus.discord_bot`, `swarmbus.guard` (the commit hook's small entry),
+   `swarmbus.mcp`, `swarmbus.web`: the bus,
    agents and ground, never storage, never another face, except that the CLI's
-   `discord run|sync` commands start the bot and `web` starts the dashboard (inside
-   those functions).
+   `discord run|sync` commands start the bot, `web` starts the dashboard and `mcp`
+   the MCP server or prints its client snippet (inside those functions).
 
 Imports inside functions and under TYPE_CHECKING count too. The package face
 `swarmbus/__init__.py` re-exports the public API lazily and is the one module
@@ -50,6 +50,8 @@ FACE_STARTS = {
     ("swarmbus.cli.discord", "run_bot"): "swarmbus.discord_bot",
     ("swarmbus.cli.discord", "sync"): "swarmbus.discord_bot",
     ("swarmbus.cli.web", "_serve"): "swarmbus.web",
+    ("swarmbus.cli.mcp", "_serve"): "swarmbus.mcp",
+    ("swarmbus.cli.mcp", "_snippet"): "swarmbus.mcp",
 }
 MODEL_MAY_IMPORT = {"pydantic", "swarmbus.errors", "swarmbus.model"}
 

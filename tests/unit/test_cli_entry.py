@@ -101,3 +101,23 @@ def test_an_unexpected_error_in_a_command_surfaces_as_itself(
     monkeypatch.setattr(setup, "agents_list", broken)
     with pytest.raises(RuntimeError, match="a bug in a command"):
         cli.execute(["agents", "list"])
+
+
+SDK_LOADED = """
+import sys
+from swarmbus import cli
+cli.execute({args!r})
+print(sorted(m for m in ("mcp", "starlette", "uvicorn") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["send", "Agent-2", "hello"], ["--help"], ["mcp", "--help"]])
+def test_only_serving_mcp_imports_the_sdk(tmp_path: Path, args: list[str]) -> None:
+    """The MCP SDK costs ~1 s to import: no command pays for it before it serves."""
+    init = [sys.executable, "-m", "swarmbus", "init", "--transport", "inbox"]
+    assert subprocess.run(init, cwd=tmp_path, capture_output=True, timeout=60).returncode == 0
+    code = SDK_LOADED.format(args=args)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr
