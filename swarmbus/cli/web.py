@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -45,14 +47,25 @@ def web(
         list[str] | None,
         typer.Option("--allow-host", help="A DNS name the dashboard answers to; repeat for more."),
     ] = None,
+    mcp: Annotated[
+        bool | None,
+        typer.Option(
+            "--mcp/--no-mcp",
+            help="Serve each agent's MCP endpoint at /mcp/AGENT/ "
+            "(default: when the mcp extra is installed).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the live dashboard: agents, queues, messages, sending, the doctor."""
-    _serve(state(ctx).swarm(), host, port, tuple(allow_host or ()))
+    _serve(state(ctx).swarm(), host, port, tuple(allow_host or ()), mcp)
 
 
-def _serve(swarm: Any, host: str, port: int, allow_host: tuple[str, ...]) -> None:
+def _serve(
+    swarm: Any, host: str, port: int, allow_host: tuple[str, ...], mcp: bool | None = None
+) -> None:
     """Check the settings and the database, bind, then serve until stopped."""
     require_extra()
+    mounts = _mcp_mounts(host, allow_host) if _wants_mcp(mcp) else None
     from swarmbus.bus.opening import require_swarm_database
     from swarmbus.web import server
     from swarmbus.web.settings import TOKEN_ENV, settings_from
@@ -74,4 +87,40 @@ def _serve(swarm: Any, host: str, port: int, allow_host: tuple[str, ...]) -> Non
         ) from None
     login = "with a login" if settings.login_required else "no login: loopback only"
     print(f"swarmbus web on {server.address(sock)} ({login}); Ctrl+C stops it", flush=True)
-    run(server.serve, swarm, settings, sock)
+    if mounts is not None:
+        print(f"MCP for each agent at {server.address(sock)}mcp/AGENT/", flush=True)
+    run(server.serve, swarm, settings, sock, mounts)
+
+
+def _wants_mcp(asked: bool | None) -> bool:
+    """--mcp needs the extra (one line without it); by default it is served when installed."""
+    if asked is False:
+        return False
+    if importlib.util.find_spec("mcp") is not None:
+        return True
+    if asked:
+        raise errors.UsageError(
+            "--mcp needs the mcp package; install it with: pip install 'swarmbus[mcp]'"
+        )
+    return False
+
+
+def _mcp_mounts(host: str, allow_host: tuple[str, ...]) -> Callable[[Any], list[tuple[str, Any]]]:
+    """What mounts every configured agent's MCP server at /mcp/AGENT/ once the bus is open.
+    The dashboard's front door (Host, login, body size) comes first; the token is the
+    dashboard's own, so each endpoint gets none of its own."""
+    from swarmbus.mcp.http import streamable_http_app
+    from swarmbus.mcp.server import build_server
+
+    def mounts(bus: Any) -> list[tuple[str, Any]]:
+        return [
+            (
+                f"/mcp/{name}",
+                streamable_http_app(
+                    build_server(bus, name), host=host, allowed_hosts=allow_host, path="/"
+                ),
+            )
+            for name in bus.configured
+        ]
+
+    return mounts

@@ -9,8 +9,9 @@ server that starts and fails later would only show failing tool calls.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from swarmbus import listening
 from swarmbus.bus.api import Bus
 from swarmbus.mcp.server import build_server
 
@@ -18,31 +19,12 @@ if TYPE_CHECKING:
     from swarmbus.agents.config import Swarm
     from swarmbus.mcp.http import HttpSettings
 
-BACKLOG = 128  # connections waiting to be accepted
 SHUTDOWN_GRACE = 2  # seconds open streams get when the server stops
 
 
 def listen(settings: HttpSettings) -> socket.socket:
     """A socket bound to the settings' address (OSError when it cannot be)."""
-    host = "127.0.0.1" if settings.host == "localhost" else settings.host
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP named: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says
-    # TCP, and accepted sockets inherit it; with proto 0 every answer waited ~40 ms for the
-    # client's delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, settings.port))
-        sock.listen(BACKLOG)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def url(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://{f'[{host}]' if ':' in host else host}:{port}/mcp"
+    return listening.listen(settings.host, settings.port)
 
 
 async def serve_stdio(swarm: Swarm, agent: str, timeout: float) -> None:
@@ -77,17 +59,6 @@ async def serve_http(
             timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
         login = "bearer token required" if settings.token else "no token: loopback only"
-        print(f"swarmbus mcp on {url(sock)} as {agent} ({login}); Ctrl+C stops it", flush=True)
-        await _quiet_stop(uvicorn.Server)(config).serve(sockets=[sock])
-
-
-def _quiet_stop(server: type[Any]) -> type[Any]:
-    """uvicorn's server, except that SIGINT or SIGTERM ends it with exit status 0 (uvicorn
-    raises the signal again once it has shut down)."""
-
-    class Server(server):  # type: ignore[misc,valid-type]
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            self._captured_signals.clear()
-
-    return Server
+        where = listening.url(sock, "/mcp")
+        print(f"swarmbus mcp on {where} as {agent} ({login}); Ctrl+C stops it", flush=True)
+        await listening.quiet_stop(uvicorn.Server)(config).serve(sockets=[sock])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 import anyio
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from swarmbus.web.settings import WebSettings
 
 logger = logging.getLogger(__name__)
+SubApp = Starlette  # an app mounted beside the pages; its router's lifespan is entered
 
 LIVE_VIEWS = {
     view.name: view
@@ -108,14 +109,23 @@ def routes() -> list[Route | Mount]:
     ]
 
 
-def create_app(bus: Bus, operations: Operations, settings: WebSettings) -> Starlette:
-    """The dashboard of the swarm behind `bus` (open; the caller closes it)."""
+def create_app(
+    bus: Bus,
+    operations: Operations,
+    settings: WebSettings,
+    mounts: Sequence[tuple[str, SubApp]] = (),
+) -> Starlette:
+    """The dashboard of the swarm behind `bus` (open; the caller closes it), with `mounts`
+    ((path, app), such as the MCP endpoints) served beside the pages behind the same front
+    door; each mounted app's lifespan runs inside the dashboard's."""
     access = Access(settings)
     context = WebContext(bus, operations, settings, access, LiveHub(bus), render.environment())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with anyio.create_task_group() as group:
+        async with contextlib.AsyncExitStack() as stack, anyio.create_task_group() as group:
+            for _, sub in mounts:
+                await stack.enter_async_context(sub.router.lifespan_context(sub))
             group.start_soon(context.hub.run, name="database watch")
             yield
             group.cancel_scope.cancel()
@@ -124,7 +134,7 @@ def create_app(bus: Bus, operations: Operations, settings: WebSettings) -> Starl
         return error_response(Request(scope), status, line, public=True)
 
     app = Starlette(
-        routes=routes(),
+        routes=[*(Mount(path, app=sub) for path, sub in mounts), *routes()],
         middleware=[Middleware(Guard, settings=settings, access=access, refuse=refuse)],
         exception_handlers={
             HTTPException: _http_error,

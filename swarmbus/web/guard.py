@@ -10,7 +10,8 @@ In order, before any handler runs:
 3. with a login, every path but the login page and the static files needs the
    session cookie or the bearer token (401);
 4. a POST must come from a page of this dashboard: its Origin (or, without
-   one, its Referer) must be `http://` + the Host it was sent to (403).
+   one, its Referer) must be `http://` + the Host it was sent to (403); a call
+   to a mounted MCP endpoint (/mcp/AGENT) from a program, with neither, passes.
 
 Every response gets the security headers: a Content-Security-Policy that
 allows only this server's own scripts and styles (no inline script, no CDN),
@@ -32,6 +33,7 @@ from swarmbus.web.access import Access
 from swarmbus.web.settings import WebSettings
 
 PUBLIC_PREFIXES = ("/static/", "/login")
+MCP_PREFIX = "/mcp/"  # the MCP endpoints, /mcp/AGENT (see `swarmbus.web.server`)
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -79,9 +81,18 @@ class Guard:
         authorized = self.access.admits(headers.get("cookie", ""), headers.get("authorization", ""))
         if not public and not authorized:
             return 401, "log in with the dashboard's token first"
-        if scope["method"] == "POST" and not same_origin(headers, host):
+        if scope["method"] == "POST" and not _origin_allowed(scope["path"], headers, host):
             return 403, "this form was not sent from a page of this dashboard"
         return None
+
+
+def _origin_allowed(path: str, headers: Headers, host: str) -> bool:
+    """A page's POST must come from this dashboard. A call to a mounted MCP endpoint may
+    come from a program, which sends no Origin; a browser always sends one, and then it
+    must be this dashboard too (the MCP SDK checks Host and Origin again)."""
+    if path.startswith(MCP_PREFIX) and "origin" not in headers and "referer" not in headers:
+        return True
+    return same_origin(headers, host)
 
 
 def host_allowed(host: str, names: tuple[str, ...]) -> bool:

@@ -50,6 +50,7 @@ FACE_STARTS = {
     ("swarmbus.cli.discord", "run_bot"): "swarmbus.discord_bot",
     ("swarmbus.cli.discord", "sync"): "swarmbus.discord_bot",
     ("swarmbus.cli.web", "_serve"): "swarmbus.web",
+    ("swarmbus.cli.web", "_mcp_mounts"): "swarmbus.mcp",
     ("swarmbus.cli.mcp", "_serve"): "swarmbus.mcp",
     ("swarmbus.cli.mcp", "_snippet"): "swarmbus.mcp",
 }

@@ -59,6 +59,19 @@ def link() -> Iterator[Link]:
         subprocess.run(["ip", "link", "del", outside], capture_output=True, timeout=30)
 
 
+MCP_ACCEPT = "application/json, text/event-stream"
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+
+
 async def rows(bus: Bus) -> int:
     return (await describe(bus.db)).row_counts["agent_messages"]
 
@@ -73,6 +86,13 @@ async def test_token_and_csrf_hold_on_a_non_loopback_address(
         origin = {"origin": served.url.rstrip("/"), "accept": "text/html"}
         async with httpx.AsyncClient(base_url=served.url, timeout=20, headers=origin) as web:
             assert (await web.get("/")).status_code == 401
+            assert (await web.post("/mcp/Agent-2/", json=INITIALIZE)).status_code == 401
+            bearer = {"authorization": f"Bearer {TOKEN}", "accept": MCP_ACCEPT}
+            mcp = await web.post("/mcp/Agent-2/", json=INITIALIZE, headers=bearer)
+            assert (mcp.status_code, mcp.json()["result"]["serverInfo"]["name"]) == (
+                200,
+                "swarmbus",
+            )
             form = {"to": "Agent-2", "priority": "normal", "body": "from afar"}
             assert (await web.post("/send", data=form)).status_code == 401
             wrong = await web.post("/login", data={"token": "x" * 20, "next": "/"})
