@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from starlette.applications import Starlette
@@ -121,15 +121,6 @@ def create_app(
     access = Access(settings)
     context = WebContext(bus, operations, settings, access, LiveHub(bus), render.environment())
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack, anyio.create_task_group() as group:
-            for _, sub in mounts:
-                await stack.enter_async_context(sub.router.lifespan_context(sub))
-            group.start_soon(context.hub.run, name="database watch")
-            yield
-            group.cancel_scope.cancel()
-
     async def refuse(scope: Scope, status: int, line: str) -> Response:
         return error_response(Request(scope), status, line, public=True)
 
@@ -144,10 +135,25 @@ def create_app(
             errors.UnknownAgent: _unknown,
             errors.StorageError: _unavailable,
         },
-        lifespan=lifespan,
+        lifespan=_lifespan(context, mounts),
     )
     app.state.web = context
     return app
+
+
+def _lifespan(context: WebContext, mounts: Sequence[tuple[str, SubApp]]) -> Any:
+    """The hub's one database watch, and each mounted app's own lifespan, while serving."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack, anyio.create_task_group() as group:
+            for _, sub in mounts:
+                await stack.enter_async_context(sub.router.lifespan_context(sub))
+            group.start_soon(context.hub.run, name="database watch")
+            yield
+            group.cancel_scope.cancel()
+
+    return lifespan
 
 
 def error_response(request: Request, status: int, line: str, public: bool = False) -> Response:
