@@ -78,6 +78,16 @@ class _ReadyRuns:
     db_now: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One claim's lanes, limit and query parameters (lane heads; taking them)."""
+
+    lanes: Mapping[Lane, int]
+    limit: int
+    heads: dict[str, Any]
+    take: dict[str, Any]
+
+
 class ClaimRepository:
     """The SQL that claims, settles and releases messages (leases: `storage.leases`)."""
 
@@ -101,30 +111,28 @@ class ClaimRepository:
         token = ids.new_id()
         if not lanes or limit <= 0:
             return Claim(token, [])
-        async with self._db.transaction() as tx:
-            heads = await tx.fetch_all(
-                self._q["lane_heads"],
-                {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
-            )
-            if not heads:
-                return Claim(token, [])
-            ready = _ready_runs(heads, lanes)
-            chosen = ready.rows[:limit]
-            rows = await self._take(tx, chosen, token, claimed_by, lease_seconds) if chosen else []
-        return _claim_of(token, rows, ready, limit)
-
-    async def _take(
-        self, tx: Statements, chosen: list[Row], token: str, claimed_by: str, lease: float
-    ) -> list[Row]:
-        return await tx.fetch_all(
-            self._q["claim_messages"],
-            {
-                "message_ids": json.dumps([row["message_id"] for row in chosen]),
-                "lease_seconds": float(lease),
-                "claim_token": token,
-                "claimed_by": claimed_by,
-            },
+        request = _Request(
+            lanes,
+            limit,
+            {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
+            {"lease_seconds": float(lease_seconds), "claim_token": token, "claimed_by": claimed_by},
         )
+        rows, ready = await self._db.atomic(lambda tx: self._claim_within(tx, request))
+        return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
+
+    async def _claim_within(
+        self, tx: Statements, request: _Request
+    ) -> tuple[list[Row], _ReadyRuns | None]:
+        """The lane heads, then the ready ones taken: (claimed rows, the heads' readiness)."""
+        heads = await tx.fetch_all(self._q["lane_heads"], request.heads)
+        if not heads:
+            return [], None
+        ready = _ready_runs(heads, request.lanes)
+        chosen = [row["message_id"] for row in ready.rows[: request.limit]]
+        if not chosen:
+            return [], ready
+        params = request.take | {"message_ids": json.dumps(chosen)}
+        return await tx.fetch_all(self._q["claim_messages"], params), ready
 
     async def settle(self, outcomes: Sequence[Outcome]) -> list[str]:
         """Record deliveries, failed attempts and expiries in one transaction.
@@ -134,9 +142,12 @@ class ClaimRepository:
         claim no longer held the message (its lease ran out and another
         dispatcher took it), in which case nothing was written.
         """
-        async with self._db.transaction() as tx:
+
+        async def settle_within(tx: Statements) -> list[str]:
             held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered])
             return [await self._settle_one(tx, outcome, held) for outcome in outcomes]
+
+        return await self._db.atomic(settle_within)
 
     async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome]) -> set[str]:
         if not outcomes:
@@ -174,13 +185,11 @@ class ClaimRepository:
             "touched": json.dumps(list(touched)),
             "claim_token": token,
         }
-        async with self._db.transaction() as tx:
-            return await tx.execute(self._q["release_claims"], params)
+        return await self._db.atomic(lambda tx: tx.execute(self._q["release_claims"], params))
 
     async def expire_waiting(self) -> int:
         """Close every waiting message whose expiry passed; return how many."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(self._q["expire_waiting"])
+        return await self._db.atomic(lambda tx: tx.execute(self._q["expire_waiting"]))
 
     async def requeue(
         self,

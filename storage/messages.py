@@ -57,8 +57,7 @@ class MessageRepository:
         If it asks for something else under that key (another recipient or
         body), `IdempotencyConflict` rolls the whole transaction back.
         """
-        async with self._db.transaction() as tx:
-            return await self.insert_within(tx, messages)
+        return await self._db.atomic(lambda tx: self.insert_within(tx, messages))
 
     async def insert_within(self, tx: Statements, messages: Sequence[NewMessage]) -> list[Stored]:
         """`insert` inside a transaction the caller holds (the messages commit with it)."""

@@ -286,6 +286,11 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
             with anyio.CancelScope(shield=True):
                 await self._pool.release(conn)
 
+    async def atomic(self, body: Callable[[Any], Any], *, skip: object = None) -> Any:
+        """`body` in `transaction()`; `skip` is ignored (a separate read costs a round trip)."""
+        async with self.transaction() as tx:
+            return await body(tx)
+
     async def listen(self, wake: Callable[[], None]) -> None:
         """LISTEN on a connection of its own, re-opened whenever it drops."""
         delay = 0.25
