@@ -117,20 +117,32 @@ class ClaimRepository:
             {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
             {"lease_seconds": float(lease_seconds), "claim_token": token, "claimed_by": claimed_by},
         )
-        rows, ready = await self._db.atomic(lambda tx: self._claim_within(tx, request))
+        rows, ready = await self._db.atomic(
+            lambda tx: self._claim_within(tx, request),
+            skip=lambda db: self._nothing_ready(db, request),
+        )
         return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
+
+    async def _ready(self, db: Statements, request: _Request) -> _ReadyRuns | None:
+        heads = await db.fetch_all(self._q["lane_heads"], request.heads)
+        return _ready_runs(heads, request.lanes) if heads else None
+
+    async def _nothing_ready(
+        self, db: Statements, request: _Request
+    ) -> tuple[list[Row], _ReadyRuns | None] | None:
+        """A plain read first: when no lane is ready, the claim ends without taking
+        the write lock (a lane finishing wakes the claim loop, mostly to find nothing)."""
+        ready = await self._ready(db, request)
+        return ([], ready) if ready is None or not ready.rows else None
 
     async def _claim_within(
         self, tx: Statements, request: _Request
     ) -> tuple[list[Row], _ReadyRuns | None]:
         """The lane heads, then the ready ones taken: (claimed rows, the heads' readiness)."""
-        heads = await tx.fetch_all(self._q["lane_heads"], request.heads)
-        if not heads:
-            return [], None
-        ready = _ready_runs(heads, request.lanes)
-        chosen = [row["message_id"] for row in ready.rows[: request.limit]]
-        if not chosen:
+        ready = await self._ready(tx, request)
+        if ready is None or not ready.rows:
             return [], ready
+        chosen = [row["message_id"] for row in ready.rows[: request.limit]]
         params = request.take | {"message_ids": json.dumps(chosen)}
         return await tx.fetch_all(self._q["claim_messages"], params), ready
 

@@ -99,3 +99,26 @@ async def test_a_body_that_awaits_anything_else_is_refused(bus: Bus) -> None:
 
 async def _answer() -> int:
     return 42
+
+
+async def test_a_claim_that_finds_nothing_ready_takes_no_write_lock(bus: Bus) -> None:
+    """Another process holds the write lock: an empty claim still answers at once."""
+    if bus.db.connector.dialect != "sqlite":
+        pytest.skip("SQLite's write lock (PostgreSQL claims in one transaction)")
+    import sqlite3
+
+    import anyio
+
+    sent = await bus.send("p", "Agent-1", "in play")
+    first = await bus.db.claims.claim(LANES, limit=100, lease_seconds=30, claimed_by="me")
+    assert [m.message_id for m in first.messages] == [sent]
+    other = sqlite3.connect(bus.db.location, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with anyio.fail_after(1):  # the busy timeout would be 5 s
+            empty = await bus.db.claims.claim(LANES, limit=100, lease_seconds=30, claimed_by="me")
+        assert empty.messages == []
+        assert 29 < (empty.next_due_in or 0) <= 30  # the held lease's end, read without a lock
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
