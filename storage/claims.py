@@ -119,7 +119,7 @@ class ClaimRepository:
         )
         rows, ready = await self._db.atomic(
             lambda tx: self._claim_within(tx, request),
-            skip=lambda db: self._nothing_ready(db, request),
+            first=lambda db: self._nothing_ready(db, request),
         )
         return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
 

@@ -57,14 +57,15 @@ class Connector(Statements, Protocol):
         self,
         body: Callable[[Statements], Awaitable[T]],
         *,
-        skip: Callable[[Statements], Awaitable[T | None]] | None = None,
+        first: Callable[[Statements], Awaitable[T | None]] | None = None,
     ) -> T:
         """`body`'s result, run as one write transaction (the hot paths: send, claim, settle).
 
         The body awaits nothing but its statements, so SQLite can run it whole on
-        its connection's thread. `skip` is a read that may answer first without
-        any write transaction (not None: its answer is returned); a backend may
-        ignore it.
+        its connection's thread. `first` runs before it, on its own and never
+        retried: a read that finds nothing to do, or a whole write in one
+        statement (its own transaction). When it answers (not None), that is
+        the result and the body does not run.
         """
         ...
 

@@ -88,10 +88,10 @@ def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _transaction(
-    conn: sqlite3.Connection, body: Body[T], skip: Body[T | None] | None, tx: DirectStatements
+    conn: sqlite3.Connection, body: Body[T], first: Body[T | None] | None, tx: DirectStatements
 ) -> T:
-    """On the connection's thread: `skip`'s read, else BEGIN IMMEDIATE, `body`, COMMIT."""
-    if skip is not None and (early := run_to_end(skip(tx))) is not None:  # type: ignore[arg-type]
+    """On the connection's thread: `first`, else BEGIN IMMEDIATE, `body`, COMMIT."""
+    if first is not None and (early := run_to_end(first(tx))) is not None:  # type: ignore[arg-type]
         return early
     _statement(conn, "BEGIN IMMEDIATE", tx)
     try:
@@ -115,7 +115,7 @@ def _statement(conn: sqlite3.Connection, statement: str, tx: DirectStatements) -
 async def one_hop(
     conn: aiosqlite.Connection,
     body: Body[T],
-    skip: Body[T | None] | None,
+    first: Body[T | None] | None,
     location: str,
     error: Translate,
 ) -> tuple[T, bool]:
@@ -126,7 +126,7 @@ async def one_hop(
     is pinned below 0.23 in pyproject.toml).
     """
     tx = DirectStatements(conn._conn, location, error)
-    result = await conn._execute(_transaction, conn._conn, body, skip, tx)
+    result = await conn._execute(_transaction, conn._conn, body, first, tx)
     return result, tx.announced
 
 
@@ -138,21 +138,21 @@ class OneHop:
     location: str
     _error: Translate
 
-    async def atomic(self, body: Body[T], *, skip: Body[T | None] | None = None) -> T:
+    async def atomic(self, body: Body[T], *, first: Body[T | None] | None = None) -> T:
         """Run `body` as one write transaction in a single hop to the connection's thread.
 
-        `skip`, a read run first (outside the write lock, so finding nothing
-        costs no lock other processes wait for), may answer instead: when it
-        returns anything but None, no transaction runs. A busy error rolls
-        everything back, so the whole hop is retried like a busy BEGIN.
+        `first` runs before it in the same hop, outside the write lock (a read
+        that finds nothing takes no lock other processes wait for); when it
+        answers (not None), no transaction runs. A busy error rolls everything
+        back, so the whole hop is retried like a busy BEGIN.
         """
         async with self._lock:
-            result, announced = await retry_transient(lambda: self._hop(body, skip))
+            result, announced = await retry_transient(lambda: self._hop(body, first))
         if announced:
             sqlite_wakeup.notify(self.location)
         return result
 
-    async def _hop(self, body: Body[T], skip: Body[T | None] | None) -> tuple[T, bool]:
+    async def _hop(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bool]:
         conn = self._conn
         with anyio.CancelScope(shield=True):  # once queued, the hop runs to its end anyway
-            return await one_hop(conn, body, skip, self.location, self._error)
+            return await one_hop(conn, body, first, self.location, self._error)
