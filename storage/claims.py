@@ -119,27 +119,15 @@ class ClaimRepository:
         )
         rows, ready = await self._db.atomic(
             lambda tx: self._claim_within(tx, request),
-            first=lambda db: self._nothing_ready(db, request),
+            first=lambda db: _nothing_ready(db, self._q, request),
         )
         return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
-
-    async def _ready(self, db: Statements, request: _Request) -> _ReadyRuns | None:
-        heads = await db.fetch_all(self._q["lane_heads"], request.heads)
-        return _ready_runs(heads, request.lanes) if heads else None
-
-    async def _nothing_ready(
-        self, db: Statements, request: _Request
-    ) -> tuple[list[Row], _ReadyRuns | None] | None:
-        """A plain read first: when no lane is ready, the claim ends without taking
-        the write lock (a lane finishing wakes the claim loop, mostly to find nothing)."""
-        ready = await self._ready(db, request)
-        return ([], ready) if ready is None or not ready.rows else None
 
     async def _claim_within(
         self, tx: Statements, request: _Request
     ) -> tuple[list[Row], _ReadyRuns | None]:
         """The lane heads, then the ready ones taken: (claimed rows, the heads' readiness)."""
-        ready = await self._ready(tx, request)
+        ready = await _ready(tx, self._q, request)
         if ready is None or not ready.rows:
             return [], ready
         chosen = [row["message_id"] for row in ready.rows[: request.limit]]
@@ -159,7 +147,12 @@ class ClaimRepository:
             held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered])
             return [await self._settle_one(tx, outcome, held) for outcome in outcomes]
 
-        return await self._db.atomic(settle_within)
+        async def only_deliveries(db: Statements) -> list[str] | None:
+            # The common batch is one statement, atomic on its own: PostgreSQL then
+            # needs no BEGIN and COMMIT round trips around it.
+            return await settle_within(db) if all(o.delivered for o in outcomes) else None
+
+        return await self._db.atomic(settle_within, first=only_deliveries)
 
     async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome]) -> set[str]:
         if not outcomes:
@@ -223,6 +216,20 @@ class ClaimRepository:
             if requeued:
                 await tx.announce()
         return requeued
+
+
+async def _ready(db: Statements, q: Mapping[str, str], request: _Request) -> _ReadyRuns | None:
+    heads = await db.fetch_all(q["lane_heads"], request.heads)
+    return _ready_runs(heads, request.lanes) if heads else None
+
+
+async def _nothing_ready(
+    db: Statements, q: Mapping[str, str], request: _Request
+) -> tuple[list[Row], _ReadyRuns | None] | None:
+    """A plain read first: when no lane is ready, the claim ends without taking the
+    write lock (a lane finishing wakes the claim loop, mostly to find nothing)."""
+    ready = await _ready(db, q, request)
+    return ([], ready) if ready is None or not ready.rows else None
 
 
 def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Claim:

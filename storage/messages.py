@@ -7,7 +7,7 @@ dispatcher's side) live in `claims`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
@@ -61,7 +61,7 @@ class MessageRepository:
         """
         return await self._db.atomic(
             lambda tx: self.insert_within(tx, messages),
-            first=lambda db: self._send_at_once(db, messages),
+            first=lambda db: _send_at_once(db, self._q, messages),
         )
 
     async def insert_within(self, tx: Statements, messages: Sequence[NewMessage]) -> list[Stored]:
@@ -75,29 +75,6 @@ class MessageRepository:
             await tx.execute_many(self._q["insert_message"], params)
             await tx.announce()
         return results
-
-    async def _send_at_once(
-        self, db: Statements, messages: Sequence[NewMessage]
-    ) -> list[Stored] | None:
-        """Where the dialect has `send_messages` (PostgreSQL): the send as one statement
-        in its own transaction, one round trip instead of six. None: `insert_within`
-        does it (idempotency keys to look up, or ids that stayed below the newest)."""
-        if not messages or "send_messages" not in self._q:
-            return None
-        if any(message.idempotency_key is not None for message in messages):
-            return None
-        after = None
-        for _ in range(SEND_TRIES):
-            fresh = ids.new_ids(len(messages), after=after)
-            results, params = _rows(messages, fresh, {})
-            rows = json.dumps(params, separators=(",", ":"))
-            answer = await db.fetch_one(
-                self._q["send_messages"], {"rows": rows, "first_id": fresh[0]}
-            )
-            if answer is not None and answer["stored"]:
-                return results
-            after = answer["newest"] if answer else None
-        return None
 
     # ------------------------------------------------------------ reading
 
@@ -175,6 +152,28 @@ async def _known_keys(
             keyed = Keyed(row["message_id"], row["to_agent"], row["content"])
             known[(sender, row["idempotency_key"])] = keyed
     return known
+
+
+async def _send_at_once(
+    db: Statements, q: Mapping[str, str], messages: Sequence[NewMessage]
+) -> list[Stored] | None:
+    """Where the dialect has `send_messages` (PostgreSQL): the send as one statement
+    in its own transaction, one round trip instead of six. None: `insert_within`
+    does it (idempotency keys to look up, or ids that stayed below the newest)."""
+    if not messages or "send_messages" not in q:
+        return None
+    if any(message.idempotency_key is not None for message in messages):
+        return None
+    after = None
+    for _ in range(SEND_TRIES):
+        fresh = ids.new_ids(len(messages), after=after)
+        results, params = _rows(messages, fresh, {})
+        rows = json.dumps(params, separators=(",", ":"))
+        answer = await db.fetch_one(q["send_messages"], {"rows": rows, "first_id": fresh[0]})
+        if answer is not None and answer["stored"]:
+            return results
+        after = answer["newest"] if answer else None
+    return None
 
 
 def _rows(
