@@ -78,6 +78,16 @@ class _ReadyRuns:
     db_now: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """One claim's lanes, limit and query parameters (lane heads; taking them)."""
+
+    lanes: Mapping[Lane, int]
+    limit: int
+    heads: dict[str, Any]
+    take: dict[str, Any]
+
+
 class ClaimRepository:
     """The SQL that claims, settles and releases messages (leases: `storage.leases`)."""
 
@@ -101,30 +111,28 @@ class ClaimRepository:
         token = ids.new_id()
         if not lanes or limit <= 0:
             return Claim(token, [])
-        async with self._db.transaction() as tx:
-            heads = await tx.fetch_all(
-                self._q["lane_heads"],
-                {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
-            )
-            if not heads:
-                return Claim(token, [])
-            ready = _ready_runs(heads, lanes)
-            chosen = ready.rows[:limit]
-            rows = await self._take(tx, chosen, token, claimed_by, lease_seconds) if chosen else []
-        return _claim_of(token, rows, ready, limit)
-
-    async def _take(
-        self, tx: Statements, chosen: list[Row], token: str, claimed_by: str, lease: float
-    ) -> list[Row]:
-        return await tx.fetch_all(
-            self._q["claim_messages"],
-            {
-                "message_ids": json.dumps([row["message_id"] for row in chosen]),
-                "lease_seconds": float(lease),
-                "claim_token": token,
-                "claimed_by": claimed_by,
-            },
+        request = _Request(
+            lanes,
+            limit,
+            {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
+            {"lease_seconds": float(lease_seconds), "claim_token": token, "claimed_by": claimed_by},
         )
+        rows, ready = await self._db.atomic(
+            lambda tx: self._claim_within(tx, request),
+            first=lambda db: _nothing_ready(db, self._q, request),
+        )
+        return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
+
+    async def _claim_within(
+        self, tx: Statements, request: _Request
+    ) -> tuple[list[Row], _ReadyRuns | None]:
+        """The lane heads, then the ready ones taken: (claimed rows, the heads' readiness)."""
+        ready = await _ready(tx, self._q, request)
+        if ready is None or not ready.rows:
+            return [], ready
+        chosen = [row["message_id"] for row in ready.rows[: request.limit]]
+        params = request.take | {"message_ids": json.dumps(chosen)}
+        return await tx.fetch_all(self._q["claim_messages"], params), ready
 
     async def settle(self, outcomes: Sequence[Outcome]) -> list[str]:
         """Record deliveries, failed attempts and expiries in one transaction.
@@ -134,9 +142,17 @@ class ClaimRepository:
         claim no longer held the message (its lease ran out and another
         dispatcher took it), in which case nothing was written.
         """
-        async with self._db.transaction() as tx:
+
+        async def settle_within(tx: Statements) -> list[str]:
             held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered])
             return [await self._settle_one(tx, outcome, held) for outcome in outcomes]
+
+        async def only_deliveries(db: Statements) -> list[str] | None:
+            # The common batch is one statement, atomic on its own: PostgreSQL then
+            # needs no BEGIN and COMMIT round trips around it.
+            return await settle_within(db) if all(o.delivered for o in outcomes) else None
+
+        return await self._db.atomic(settle_within, first=only_deliveries)
 
     async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome]) -> set[str]:
         if not outcomes:
@@ -174,13 +190,11 @@ class ClaimRepository:
             "touched": json.dumps(list(touched)),
             "claim_token": token,
         }
-        async with self._db.transaction() as tx:
-            return await tx.execute(self._q["release_claims"], params)
+        return await self._db.atomic(lambda tx: tx.execute(self._q["release_claims"], params))
 
     async def expire_waiting(self) -> int:
         """Close every waiting message whose expiry passed; return how many."""
-        async with self._db.transaction() as tx:
-            return await tx.execute(self._q["expire_waiting"])
+        return await self._db.atomic(lambda tx: tx.execute(self._q["expire_waiting"]))
 
     async def requeue(
         self,
@@ -202,6 +216,20 @@ class ClaimRepository:
             if requeued:
                 await tx.announce()
         return requeued
+
+
+async def _ready(db: Statements, q: Mapping[str, str], request: _Request) -> _ReadyRuns | None:
+    heads = await db.fetch_all(q["lane_heads"], request.heads)
+    return _ready_runs(heads, request.lanes) if heads else None
+
+
+async def _nothing_ready(
+    db: Statements, q: Mapping[str, str], request: _Request
+) -> tuple[list[Row], _ReadyRuns | None] | None:
+    """A plain read first: when no lane is ready, the claim ends without taking the
+    write lock (a lane finishing wakes the claim loop, mostly to find nothing)."""
+    ready = await _ready(db, q, request)
+    return ([], ready) if ready is None or not ready.rows else None
 
 
 def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Claim:

@@ -12,14 +12,15 @@ driver binds them its own way.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from swarmbus.lifecycle import AsyncResource
 
 Params = Mapping[str, Any]
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 class Statements(Protocol):
@@ -51,6 +52,22 @@ class Connector(Statements, Protocol):
     idle_poll: float  # seconds an idle dispatcher may sleep before it looks anyway
 
     def transaction(self) -> AbstractAsyncContextManager[Statements]: ...
+
+    async def atomic(
+        self,
+        body: Callable[[Statements], Awaitable[T]],
+        *,
+        first: Callable[[Statements], Awaitable[T | None]] | None = None,
+    ) -> T:
+        """`body`'s result, run as one write transaction (the hot paths: send, claim, settle).
+
+        The body awaits nothing but its statements, so SQLite can run it whole on
+        its connection's thread. `first` runs before it, on its own and never
+        retried: a read that finds nothing to do, or a whole write in one
+        statement (its own transaction). When it answers (not None), that is
+        the result and the body does not run.
+        """
+        ...
 
     async def listen(self, wake: Callable[[], None]) -> None:
         """Call `wake` whenever another connection announces messages; runs until cancelled."""

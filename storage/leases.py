@@ -31,14 +31,8 @@ class LeaseRepository:
         """
         if not holds:
             return set()
-        async with self._db.transaction() as tx:
-            rows = await tx.fetch_all(
-                self._q["renew_leases"],
-                {
-                    "holds": json.dumps([list(hold) for hold in holds]),
-                    "lease_seconds": lease_seconds,
-                },
-            )
+        params = {"holds": json.dumps([list(h) for h in holds]), "lease_seconds": lease_seconds}
+        rows = await self._db.atomic(lambda tx: tx.fetch_all(self._q["renew_leases"], params))
         return {row["message_id"] for row in rows}
 
     async def begin_attempt(
@@ -54,11 +48,11 @@ class LeaseRepository:
             "claimed_by": claimed_by,
             "lease_seconds": float(lease_seconds),
         }
-        async with self._db.transaction() as tx:
-            return await tx.fetch_one(self._q["begin_attempt"], params) is not None
+        row = await self._db.atomic(lambda tx: tx.fetch_one(self._q["begin_attempt"], params))
+        return row is not None
 
     async def hold(self, message_id: str, token: str, reason: str) -> bool:
         """Dead-letter a claimed message with `reason`, keeping its attempt mark."""
         params = {"message_id": message_id, "claim_token": token, "last_error": reason}
-        async with self._db.transaction() as tx:
-            return await tx.fetch_one(self._q["hold_uncertain"], params) is not None
+        row = await self._db.atomic(lambda tx: tx.fetch_one(self._q["hold_uncertain"], params))
+        return row is not None

@@ -286,6 +286,14 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
             with anyio.CancelScope(shield=True):
                 await self._pool.release(conn)
 
+    async def atomic(self, body: Callable[[Any], Any], *, first: Any = None) -> Any:
+        """`first` on the pool (never retried: a write's outcome may be unknown), else `body`."""
+        pool = _PgTransaction(self._runner(), self.location)
+        if first is not None and (early := await first(pool)) is not None:
+            return early
+        async with self.transaction() as tx:
+            return await body(tx)
+
     async def listen(self, wake: Callable[[], None]) -> None:
         """LISTEN on a connection of its own, re-opened whenever it drops."""
         delay = 0.25

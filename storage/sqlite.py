@@ -26,6 +26,7 @@ from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
+from swarmbus.storage.sqlite_hop import OneHop
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ class _Transaction(_Statements):
         self.announced = True  # the datagrams go out after COMMIT
 
 
-class SqliteConnector(_Statements, ConnectorLifecycle):
+class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
     """An open SQLite database file, shared safely with other processes.
 
     Create one with `connect`. Single statements take the same lock as

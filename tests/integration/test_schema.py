@@ -237,3 +237,29 @@ async def test_the_status_reports_counts_and_last_deliveries_walk_indexes(db: Da
     assert "idx_message_last_delivery" in details
     assert "SCAN m " not in details + " ", details
     assert "SCAN agent_messages" not in details, details
+
+
+async def test_lane_heads_walk_the_lanes_even_when_statistics_say_the_table_is_small(
+    db: Database,
+) -> None:
+    """After ANALYZE of a few hundred rows the planner scanned agent_messages once per
+    lane: a claim on a near-empty table cost ten times one on a table of 100,000."""
+    from swarmbus.storage.queries import load
+
+    await db.connector.execute(
+        "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+        "VALUES ('Agent-1', 't', 's', 'c')"
+    )
+    await db.connector.execute(
+        "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 300) "
+        "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, content, "
+        "thread_id) SELECT printf('%026d', v), 'p', 'Agent-1', 'normal', 'x', "
+        "printf('%026d', v) FROM n"
+    )
+    await db.connector.execute("ANALYZE")
+    plan = await db.connector.fetch_all(
+        "EXPLAIN QUERY PLAN " + load("sqlite")["lane_heads"],
+        {"lanes": '[["Agent-1", 2]]', "per_lane": 1},
+    )
+    details = [row["detail"] for row in plan]
+    assert not any(d.startswith(("SCAN m", "SCAN agent_messages")) for d in details), details

@@ -95,6 +95,42 @@ INSERT INTO agent_messages (
     now() + :ack_within::float8 * interval '1 second'
 );
 
+-- name: send_messages
+-- A send without idempotency keys in one statement, its own transaction and one round
+-- trip: the message-id lock and the newest id read after it (migration 0006), the rows
+-- (a JSON list of `insert_message`'s parameters) when the first new id is above the
+-- newest, and the wake-up, delivered at commit. When it is not (another host's clock
+-- runs ahead), nothing is stored and `newest` tells the caller which id to go above.
+WITH newest AS MATERIALIZED (SELECT swarmbus_newest_message_id() AS message_id),
+stored AS (
+    INSERT INTO agent_messages (
+        message_id, from_agent, to_agent, priority, tags, content, sent_at, created_at,
+        status, delivery_method, delivery_status, processed_at, max_retries,
+        coordinate_validation_status, available_at, idempotency_key, broadcast_id,
+        expires_at, thread_id, reply_to, subject, ack_required, ack_due_at
+    )
+    SELECT r.message_id, r.from_agent, r.to_agent, r.priority, r.tags::jsonb, r.content,
+           now(), now(), r.status, r.delivery_method, r.status,
+           CASE WHEN r.status = 'delivered' THEN now() END, r.max_retries,
+           r.coordinate_validation_status, now(), NULL, r.broadcast_id,
+           now() + r.expires_in * interval '1 second',
+           r.thread_id, r.reply_to, r.subject, r.ack_required,
+           now() + r.ack_within * interval '1 second'
+    FROM jsonb_to_recordset(:rows::jsonb) AS r(
+        message_id text, from_agent text, to_agent text, priority text, tags text,
+        content text, status text, delivery_method text, max_retries integer,
+        coordinate_validation_status text, broadcast_id text, expires_in float8,
+        thread_id text, reply_to text, subject text, ack_required boolean, ack_within float8
+    )
+    WHERE :first_id::text > coalesce((SELECT message_id FROM newest), '')
+    RETURNING 1
+),
+announced AS (
+    SELECT pg_notify('swarmbus_messages', '') FROM (SELECT 1 FROM stored LIMIT 1) AS any_row
+)
+SELECT (SELECT message_id FROM newest) AS newest, (SELECT count(*) FROM stored) AS stored,
+       (SELECT count(*) FROM announced) AS announced;
+
 -- name: announce_messages
 -- Wake listening dispatchers; PostgreSQL delivers the notification when this commits.
 SELECT pg_notify('swarmbus_messages', '') AS announced;

@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: BEGIN IMMEDIATE already serialises senders before they
+-- read the newest id, and a send's statements run in one hop to the connection's thread.
+-- PostgreSQL's 0006 adds the function its one-statement send needs.

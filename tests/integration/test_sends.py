@@ -1,0 +1,50 @@
+"""PostgreSQL's one-statement send keeps ids increasing in commit order."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from swarmbus.bus.api import Bus
+from swarmbus.model import ids, timefmt
+from swarmbus.storage import queries as sql
+
+pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
+async def test_a_send_waiting_for_the_id_lock_goes_above_the_id_committed_meanwhile(
+    bus: Bus,
+) -> None:
+    """Another sender holds the lock and commits an id from a clock a minute ahead: the
+    waiting send must read that id after the lock (not from its statement's older
+    snapshot), find its own first id below it, and store above it."""
+    ahead = (int(timefmt.utcnow().timestamp() * 1000) + 60_000) << 80
+    future_id = ids.encode(ahead)
+    sent: list[str] = []
+
+    async def send() -> None:
+        sent.append(await bus.send("p", "Agent-1", "after the lock"))
+
+    async with anyio.create_task_group() as tg, bus.db.connector.transaction() as tx:
+        await tx.fetch_one(sql.load("postgres")["lock_message_ids"])
+        await tx.execute(
+            "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, "
+            "content, delivery_method, thread_id) VALUES (:id, 'p', 'Agent-1', 'normal', "
+            "'from the clock ahead', 'memory', :id)",
+            {"id": future_id},
+        )
+        tg.start_soon(send)
+        await anyio.sleep(0.3)  # the send is waiting for the lock now
+        assert sent == []
+    assert sent[0] > future_id
+    messages = await bus.db.messages.list(agent="Agent-1")
+    assert [m.content for m in sorted(messages, key=lambda m: m.message_id)] == [
+        "from the clock ahead",
+        "after the lock",
+    ]
+
+
+async def test_a_send_with_an_idempotency_key_takes_the_transaction_path(bus: Bus) -> None:
+    first = await bus.send("p", "Agent-1", "once", idempotency_key="k")
+    assert await bus.send("p", "Agent-1", "once", idempotency_key="k") == first
+    assert len(await bus.db.messages.list(agent="Agent-1")) == 1
