@@ -125,6 +125,7 @@ def translate(exc: BaseException, location: str) -> errors.StorageError:
             asyncpg.InterfaceError,
             asyncpg.AdminShutdownError,
             asyncpg.CannotConnectNowError,
+            asyncpg.InternalClientError,  # protocol state broken (backend killed mid-query)
         ),
     ):
         return errors.ConnectionLost(f"lost the connection to {location} ({exc})")

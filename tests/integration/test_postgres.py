@@ -76,10 +76,16 @@ async def test_a_dispatcher_survives_its_connections_being_killed(
     )
     running = dispatcher(swarm, "--name", "survivor")
     producer = worker("produce", str(swarm.path), "300", "producer", "2", "0.01")
+    for _ in range(100):  # a loaded machine may take seconds to start it
+        if await anyio.to_thread.run_sync(backends_of, running.pid, "pid"):
+            break
+        await anyio.sleep(0.2)
     killed = 0
     for _ in range(3):
+        killed += await anyio.to_thread.run_sync(
+            backends_of, running.pid, "pg_terminate_backend(pid)"
+        )
         await anyio.sleep(0.5)
-        killed += await anyio.to_thread.run_sync(terminate_backends_of, running.pid)
     acked = acked_ids(producer)
     await wait_delivered(swarm, len(acked))
     assert running.poll() is None, "the dispatcher died with its connections"
@@ -89,25 +95,25 @@ async def test_a_dispatcher_survives_its_connections_being_killed(
     assert set(acked) <= {i for ids in deliveries(swarm).values() for i in ids}
 
 
-def terminate_backends_of(pid: int) -> int:
-    """pg_terminate_backend every connection of process `pid`; return how many."""
+def backends_of(pid: int, select: str) -> int:
+    """SELECT `select` over the connections of process `pid` (`pid`: count them;
+    `pg_terminate_backend(pid)`: kill them); return how many there were."""
     import asyncio
 
     import asyncpg
 
-    async def terminate() -> int:
+    async def run() -> int:
         conn = await asyncpg.connect(postgres.ADMIN_URL)
         try:
             rows = await conn.fetch(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = $1",
+                f"SELECT {select} FROM pg_stat_activity WHERE application_name = $1",
                 application_name(pid),
             )
             return len(rows)
         finally:
             await conn.close()
 
-    return asyncio.run(terminate())
+    return asyncio.run(run())
 
 
 async def test_everyday_commands_work_on_postgres(make_swarm: Callable[..., Swarm]) -> None:

@@ -47,3 +47,14 @@ async def test_without_asyncpg_the_error_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "asyncpg", None)  # what an install without the extra has
     with pytest.raises(errors.DatabaseUnavailable, match=r"pip install 'swarmbus\[postgres\]'"):
         await open_database("postgresql://me:pw@127.0.0.1:1/x")
+
+
+def test_a_broken_protocol_state_is_a_lost_connection() -> None:
+    import asyncpg
+
+    broken = asyncpg.InternalClientError(
+        "cannot switch to state 12; another operation (query) is in progress"
+    )
+    translated = postgres.translate(broken, "postgresql://127.0.0.1/test")
+    assert isinstance(translated, errors.ConnectionLost)
+    assert str(translated).startswith("lost the connection to postgresql://127.0.0.1/test")
