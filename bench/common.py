@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 from collections.abc import Iterable
@@ -21,6 +23,7 @@ def temp_swarm(
 ) -> Swarm:
     """A swarm config with `agents` agents in a new temporary folder."""
     folder = Path(tempfile.mkdtemp(prefix="swarmbus-bench-"))
+    atexit.register(shutil.rmtree, folder, True)  # a run's databases reach 100 MB
     lines = ["[database]", f'synchronous = "{synchronous}"']
     lines += [f'path = "{database}"'] if database else []
     lines += ["[bus]"]
