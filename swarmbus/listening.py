@@ -7,10 +7,46 @@ free port that can then be printed.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import socket
 from typing import Any
 
+from swarmbus import errors
+
 BACKLOG = 128  # connections waiting to be accepted
+MIN_TOKEN_LENGTH = 16
+TOKEN_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(24))'"
+_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: pasted into a form
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an IP address or localhost) is reachable only from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_token(token: str | None, host: str, env: str, reachable: str) -> str | None:
+    """The token read from `env`: required off loopback (`reachable` opens the refusal:
+    who is reachable and what it needs), and hard to guess when given."""
+    if not token:
+        if is_loopback(host):
+            return None
+        raise errors.UsageError(
+            f"{reachable}: set {env} to a secret of at least {MIN_TOKEN_LENGTH} characters "
+            f"(for example from {TOKEN_HINT}), or bind 127.0.0.1"
+        )
+    if len(token) < MIN_TOKEN_LENGTH or not _TOKEN.fullmatch(token):
+        raise errors.UsageError(
+            f"{env} is not allowed: it has {len(token)} characters; use at least "
+            f"{MIN_TOKEN_LENGTH} printable characters without spaces "
+            f"(for example from {TOKEN_HINT})"
+        )
+    return token
 
 
 def listen(host: str, port: int) -> socket.socket:

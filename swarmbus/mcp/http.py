@@ -29,18 +29,15 @@ from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
-from swarmbus import errors
+from swarmbus import errors, listening
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 TOKEN_ENV = "SWARMBUS_MCP_TOKEN"
-MIN_TOKEN_LENGTH = 16
 DEFAULT_ADDRESS = "127.0.0.1:8765"
-TOKEN_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(24))'"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")
 _ADDRESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):(\d{1,5})$")
 
 
@@ -52,15 +49,6 @@ class HttpSettings:
     port: int
     token: str | None = None
     allowed_hosts: tuple[str, ...] = ()
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -79,25 +67,6 @@ def parse_address(text: str) -> tuple[str, int]:
     return checked, int(match[2])
 
 
-def check_token(token: str | None, host: str) -> str | None:
-    """The bearer token: required off loopback, and hard to guess when given."""
-    if not token:
-        if is_loopback(host):
-            return None
-        raise errors.UsageError(
-            f"--http {host} is reachable from other machines, so the MCP server needs a token: "
-            f"set {TOKEN_ENV} to a secret of at least {MIN_TOKEN_LENGTH} characters (for "
-            f"example from {TOKEN_HINT}), or bind 127.0.0.1"
-        )
-    if len(token) < MIN_TOKEN_LENGTH or not _TOKEN.fullmatch(token):
-        raise errors.UsageError(
-            f"{TOKEN_ENV} is not allowed: it has {len(token)} characters; use at least "
-            f"{MIN_TOKEN_LENGTH} printable characters without spaces (for example from "
-            f"{TOKEN_HINT})"
-        )
-    return token
-
-
 def settings_from(address: str, token: str | None, allowed_hosts: Sequence[str]) -> HttpSettings:
     host, port = parse_address(address)
     for name in allowed_hosts:
@@ -106,13 +75,15 @@ def settings_from(address: str, token: str | None, allowed_hosts: Sequence[str])
                 f"--allow-host {name!r} is not allowed; use a DNS name or IP address such as "
                 f"desk.lan or 192.168.1.5"
             )
-    return HttpSettings(host, port, check_token(token, host), tuple(allowed_hosts))
+    reachable = f"--http {host} is reachable from other machines, so the MCP server needs a token"
+    checked = listening.check_token(token, host, TOKEN_ENV, reachable)
+    return HttpSettings(host, port, checked, tuple(allowed_hosts))
 
 
 def transport_security(host: str, allowed_hosts: Sequence[str] = ()) -> TransportSecuritySettings:
     """The SDK's DNS-rebinding protection: Host and Origin must name this server."""
     names = list(LOOPBACK_NAMES)
-    if not is_loopback(host) and host not in ("0.0.0.0", "::"):
+    if not listening.is_loopback(host) and host not in ("0.0.0.0", "::"):
         names.append(f"[{host}]" if ":" in host else host)
     names += [name.lower() for name in allowed_hosts]
     return TransportSecuritySettings(

@@ -14,16 +14,13 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from swarmbus import errors
+from swarmbus import errors, listening
 
 TOKEN_ENV = "SWARMBUS_WEB_TOKEN"
-MIN_TOKEN_LENGTH = 16
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8780
 FORM_OVERHEAD = 16 * 1024  # bytes of a form beyond its message body (other fields, names)
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: pasted into a form
 _HOST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})*$")
-TOKEN_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(24))'"
 
 
 @dataclass(frozen=True)
@@ -46,21 +43,11 @@ class WebSettings:
 
     @property
     def loopback(self) -> bool:
-        return is_loopback(self.host)
+        return listening.is_loopback(self.host)
 
     @property
     def login_required(self) -> bool:
         return self.token is not None
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` (an IP address or localhost) is reachable only from this machine."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_host(host: str) -> str:
@@ -86,25 +73,6 @@ def check_allowed_host(name: str) -> str:
     return name.lower()
 
 
-def check_token(token: str | None, host: str) -> str | None:
-    """The login token from the environment: required off loopback, and hard to guess."""
-    if token is None or token == "":
-        if is_loopback(host):
-            return None
-        raise errors.UsageError(
-            f"--host {host} is reachable from other machines, so the dashboard needs a login: "
-            f"set {TOKEN_ENV} to a secret of at least {MIN_TOKEN_LENGTH} characters "
-            f"(for example from {TOKEN_HINT}), or bind 127.0.0.1"
-        )
-    if len(token) < MIN_TOKEN_LENGTH or not _TOKEN.fullmatch(token):
-        raise errors.UsageError(
-            f"{TOKEN_ENV} is not allowed: it has {len(token)} characters; use at least "
-            f"{MIN_TOKEN_LENGTH} printable characters without spaces "
-            f"(for example from {TOKEN_HINT})"
-        )
-    return token
-
-
 def settings_from(
     host: str, port: int, token: str | None, allowed_hosts: tuple[str, ...], max_message_bytes: int
 ) -> WebSettings:
@@ -114,7 +82,7 @@ def settings_from(
     return WebSettings(
         host=checked,
         port=port,
-        token=check_token(token, checked),
+        token=listening.check_token(token, checked, TOKEN_ENV, _reachable(checked)),
         allowed_hosts=tuple(check_allowed_host(name) for name in allowed_hosts),
         max_body=3 * max_message_bytes + FORM_OVERHEAD,
     )
@@ -126,3 +94,7 @@ def local_user() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return "desk"
+
+
+def _reachable(host: str) -> str:
+    return f"--host {host} is reachable from other machines, so the dashboard needs a login"
