@@ -7,10 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
-pytest.importorskip("mcp")
-
 from mcp import Client
 
 from swarmbus.agents.config import Swarm

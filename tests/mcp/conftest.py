@@ -8,9 +8,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import pytest
-
-pytest.importorskip("mcp")
-
 from mcp import Client
 
 from swarmbus.agents.config import Swarm
