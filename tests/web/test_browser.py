@@ -125,7 +125,7 @@ def test_the_overview_loads_with_every_agent_and_goes_live(world: Any, page: Any
     page.goto(world[2])
     assert page.title() == "Overview · swarmbus"
     assert page.locator(".card .name").all_inner_texts() == ["Agent-1", "Agent-2", "Broken"]
-    page.wait_for_function("document.getElementById('link-state').textContent === 'live'")
+    page.wait_for_selector("#link-state:text-is('live')")  # no eval: the page's CSP forbids it
 
 
 def test_a_sent_message_appears_live_when_another_process_delivers_it(
@@ -133,7 +133,7 @@ def test_a_sent_message_appears_live_when_another_process_delivers_it(
 ) -> None:
     listing = browser.new_page()
     listing.goto(world[2] + "messages?agent=Agent-2")
-    listing.wait_for_function("document.getElementById('link-state').textContent === 'live'")
+    listing.wait_for_selector("#link-state:text-is('live')")  # no eval: the page's CSP forbids it
     listing.evaluate("window.stayed = true")  # gone if the page reloads
     message_id = send_from_the_form(page, world[2], "Agent-2", "Please review PR 42")
     assert page.locator(".summary .badge").inner_text() == "pending"
@@ -184,7 +184,7 @@ def test_a_script_in_a_body_is_shown_and_stays_inert(world: Any, page: Any) -> N
 def test_a_thread_grows_live_and_takes_a_reply_from_the_page(world: Any, page: Any) -> None:
     swarm, state, url = world
     asked = send_from_the_form(page, url, "Agent-2", "Which branch should I use?")
-    page.wait_for_function("document.getElementById('link-state').textContent === 'live'")
+    page.wait_for_selector("#link-state:text-is('live')")  # no eval: the page's CSP forbids it
     page.evaluate("window.stayed = true")
     assert page.locator("ol.thread li.post").count() == 1
     answered = swarmbus(swarm, state, "reply", asked, "main, <b>please</b>", "--from", "Agent-2")
