@@ -61,8 +61,10 @@ class Connector(Statements, Protocol):
     ) -> T:
         """`body`'s result, run as one write transaction (the hot paths: send, claim, settle).
 
-        The body awaits nothing but its statements, so SQLite can run it whole on
-        its connection's thread. `first` runs before it, on its own and never
+        The body awaits nothing but its statements and is short (a few indexed
+        statements), so SQLite can run it whole in one call: on the event loop's
+        thread when the write lock is free, else on its connection's thread.
+        `first` runs before it, on its own and never
         retried: a read that finds nothing to do, or a whole write in one
         statement (its own transaction). When it answers (not None), that is
         the result and the body does not run.

@@ -176,6 +176,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         self._conn_or_none: aiosqlite.Connection | None = conn
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
+        self.run_here = False
         self._lock = anyio.Lock()
 
     @property
@@ -312,11 +313,12 @@ async def connect(
     location = str(path)
     _check_location(Path(path), location)
     try:
-        conn = await aiosqlite.connect(location, isolation_level=None)
+        conn = await aiosqlite.connect(location, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise translate(exc, location) from exc
     conn.row_factory = _dict_row
     connector = SqliteConnector(conn, location, int(busy_timeout_ms))
+    connector.run_here = synchronous == "normal"  # FULL syncs each commit: not on the loop
     try:
         # Connection settings only; nothing here writes to the file.
         for pragma in (

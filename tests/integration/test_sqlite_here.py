@@ -1,0 +1,71 @@
+"""SQLite's short write transactions run on the event loop's thread when the lock is free,
+and never make the loop wait for a lock another process holds."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import anyio
+
+from swarmbus.bus.api import Bus
+from swarmbus.storage.database import open_database
+
+
+async def test_a_send_behind_another_process_lock_waits_off_the_loop(bus: Bus) -> None:
+    """Another process holds the write lock for 0.4 s: the send waits for it on the
+    connection's thread while the loop keeps ticking, then commits."""
+    assert bus.db.connector.run_here
+    other = sqlite3.connect(bus.db.location, isolation_level=None, check_same_thread=False)
+    gaps: list[float] = []
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE agent_workspaces SET team = 'held' WHERE agent_id = 'Agent-1'")
+
+        async def tick() -> None:
+            last = time.monotonic()
+            while True:
+                await anyio.sleep(0.01)
+                gaps.append(time.monotonic() - last)
+                last = time.monotonic()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(tick)
+            await anyio.sleep(0.05)
+            tg.start_soon(anyio.to_thread.run_sync, _commit_later, other)
+            started = time.monotonic()
+            sent = await bus.send("p", "Agent-1", "after the lock")
+            waited = time.monotonic() - started
+            tg.cancel_scope.cancel()
+    finally:
+        other.close()
+    assert waited >= 0.3  # it did wait for the other process's commit
+    assert max(gaps) < 0.2, f"the event loop stalled {max(gaps):.3f} s"
+    assert (await bus.db.messages.get(sent)) is not None
+
+
+def _commit_later(conn: sqlite3.Connection) -> None:
+    time.sleep(0.4)
+    conn.execute("COMMIT")
+
+
+async def test_sends_here_leave_the_busy_timeout_as_configured(tmp_path: Path) -> None:
+    """The zero busy timeout of a write on the loop's thread is put back afterwards."""
+    db = await open_database(tmp_path / "here.db", busy_timeout_ms=1234)
+    try:
+        assert db.connector.run_here
+        await db.connector.atomic(lambda tx: tx.execute("DELETE FROM agent_messages"))
+        row = await db.connector.fetch_one("PRAGMA busy_timeout")
+        assert row == {"timeout": 1234}
+    finally:
+        await db.close()
+
+
+async def test_synchronous_full_commits_on_the_connection_thread(tmp_path: Path) -> None:
+    """FULL syncs the file at each commit: that wait stays off the event loop."""
+    db = await open_database(tmp_path / "full.db", synchronous="full")
+    try:
+        assert not db.connector.run_here
+    finally:
+        await db.close()
