@@ -5,7 +5,8 @@
 # Debian's chromium for the dashboard's browser tests (Playwright drives it with
 # executable_path: `playwright install` would download a browser, which cannot
 # work here) and iproute2 for their network namespace, a virtualenv with
-# swarmbus and its test extras, a lint pass, and the whole pytest suite. The
+# swarmbus and its test extras, a lint pass, and the whole pytest suite (in three
+# workers). The
 # PostgreSQL tests use the machine's server (127.0.0.1:5432, trust auth,
 # database `test`; SWARMBUS_TEST_POSTGRES overrides), started here if it is
 # installed but not running.
@@ -51,4 +52,6 @@ if ! .venv/bin/python -c 'import tkinter' >/dev/null 2>&1; then
   exit 1
 fi
 .venv/bin/ruff check --quiet .
-exec .venv/bin/pytest "$@"
+# Three workers on two cores: most tests wait on processes, sockets and screens, so the
+# suite takes a third of its serial time; `-n 0` after this runs it in one process.
+exec .venv/bin/pytest -n 3 "$@"
