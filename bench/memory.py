@@ -54,7 +54,7 @@ async def child(count: int, database: str | None) -> dict[str, float]:
         async with anyio.create_task_group() as tg:
             tg.start_soon(dispatcher.run)
             stored = 0
-            for target in (FIRST, count):
+            for target in readings_at(count):
                 while stored < target:
                     size = min(BATCH, target - stored)
                     rows = [compose(envelope, agents[n % 8], "x" * 200, 3) for n in range(size)]
@@ -69,12 +69,22 @@ async def child(count: int, database: str | None) -> dict[str, float]:
     return readings
 
 
+def readings_at(count: int) -> list[int]:
+    """FIRST, then every tenth of the way: a leak climbs, a cache filling up levels off."""
+    return sorted({FIRST, *(count * n // 10 for n in range(1, 11) if count * n // 10 > FIRST)})
+
+
 async def measure(count: int, database: str | None = None) -> tuple[float, float]:
     """(RSS MiB after FIRST messages, RSS MiB after `count`) of a dispatcher process."""
     done = await anyio.run_process(
         [sys.executable, __file__, str(count), *([database] if database else [])]
     )
     readings = json.loads(done.stdout)
+    print(
+        "dispatcher RSS MiB by messages delivered: "
+        + ", ".join(f"{int(n):,}: {mib:.1f}" for n, mib in readings.items()),
+        file=sys.stderr,
+    )
     return readings[str(FIRST)], readings[str(count)]
 
 

@@ -68,8 +68,9 @@ async def drain_run(count: int, dispatchers: int, database: str | None) -> float
 
 
 @asynccontextmanager
-async def dispatcher_processes(swarm: Swarm, count: int, name: str) -> AsyncIterator[None]:
-    """`count` `swarmbus run` processes for `swarm`, started and idle, stopped on exit."""
+async def dispatcher_processes(swarm: Swarm, count: int, name: str) -> AsyncIterator[list[int]]:
+    """`count` `swarmbus run` processes for `swarm`, started and idle, stopped on exit;
+    yields their process ids."""
     command = [sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "run", "--name"]
     runners = [
         await anyio.open_process([*command, f"{name}-{n}"], stdout=None, stderr=None)
@@ -77,7 +78,7 @@ async def dispatcher_processes(swarm: Swarm, count: int, name: str) -> AsyncIter
     ]
     try:
         await anyio.sleep(1.5)  # let them start and go idle
-        yield
+        yield [runner.pid for runner in runners]
     finally:
         for runner in runners:
             runner.terminate()
