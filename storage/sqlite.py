@@ -26,7 +26,7 @@ from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
-from swarmbus.storage.sqlite_hop import OneHop
+from swarmbus.storage.sqlite_hop import OneHop, execute_finished, execute_many_finished
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +37,10 @@ IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_versi
 # settle with 10,000 pending or 100,000 delivered, sends from 256 tasks) and was most of
 # a dispatcher's resident growth as history built up (+21.6 MiB by 100,000 messages).
 CACHE_KIB = 2_048
-# A commit that grows the log past this many pages checkpoints it, syncing the file:
-# tens of milliseconds on that commit. A running dispatcher checkpoints in the
-# background long before (`upkeep`); this is the bound when none runs (~40 MiB).
-AUTOCHECKPOINT_PAGES = 10_000
+# SQLite's automatic checkpoint runs inside the COMMIT that grows the log past its
+# limit: tens of milliseconds, on the event loop when the commit runs there
+# (`sqlite_hop`). Off: `checkpoint_when_due` and a dispatcher's `upkeep` do it instead.
+AUTOCHECKPOINT_PAGES = 0
 CHECKPOINT_EVERY = 1.0  # seconds between a dispatcher's background checkpoints
 
 Synchronous = Literal["normal", "full"]
@@ -109,18 +109,20 @@ class _Statements:
         return rows[0] if rows else None
 
     async def execute(self, query: str, params: Params | None = None) -> int:
+        """The statement run to its end on the connection's thread, its cursor closed
+        (`sqlite_hop.finished`: a half-run write blocks every later COMMIT)."""
+        conn = self._conn
         try:
-            cursor = await self._conn.execute(query, params or {})
+            return await conn._execute(execute_finished, conn._conn, query, params or {})
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
-        return cursor.rowcount
 
     async def execute_many(self, query: str, params: Iterable[Params]) -> int:
+        conn = self._conn
         try:
-            cursor = await self._conn.executemany(query, params)
+            return await conn._execute(execute_many_finished, conn._conn, query, list(params))
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
-        return cursor.rowcount
 
     async def announce(self) -> None:
         sqlite_wakeup.notify(self.location)
@@ -224,7 +226,9 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
 
     async def execute(self, query: str, params: Params | None = None) -> int:
         async with self._lock:
-            return await retry_busy(lambda: super(SqliteConnector, self).execute(query, params))
+            changed = await retry_busy(lambda: super(SqliteConnector, self).execute(query, params))
+            await self.checkpoint_when_due()
+            return changed
 
     async def execute_many(self, query: str, params: Iterable[Params]) -> int:
         rows = list(params)
@@ -249,6 +253,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
                 raise
             with anyio.CancelScope(shield=True):
                 await _commit(conn, self._error)
+                await self.checkpoint_when_due()
             if transaction.announced:
                 sqlite_wakeup.notify(self.location)
 

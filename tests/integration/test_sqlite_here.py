@@ -69,3 +69,25 @@ async def test_synchronous_full_commits_on_the_connection_thread(tmp_path: Path)
         assert not db.connector.run_here
     finally:
         await db.close()
+
+
+async def test_a_write_whose_returned_rows_go_unread_blocks_no_later_commit(bus: Bus) -> None:
+    """`execute` runs a statement to its end and closes it: a half-run write (its
+    RETURNING rows unread) would stay in progress in aiosqlite's worker thread, and every
+    later COMMIT on the connection failed as 'database busy' (four tries, then an error)."""
+    connector = bus.db.connector
+    changed = await connector.execute(
+        "UPDATE agent_workspaces SET team = 'moved' RETURNING agent_id"
+    )
+    assert changed == len(bus.configured)
+    with anyio.fail_after(2):
+        sent = await bus.send("p", "Agent-1", "after a RETURNING write")  # runs here
+        assert await connector.atomic(
+            lambda tx: tx.execute("UPDATE agent_workspaces SET team = 'back' RETURNING agent_id")
+        ) == len(bus.configured)
+        await connector.execute_many(
+            "UPDATE agent_workspaces SET team = :team WHERE agent_id = :agent",
+            [{"team": "again", "agent": "Agent-1"}],
+        )
+        sent_again = await bus.send("p", "Agent-1", "and after another")
+    assert len({sent, sent_again}) == 2

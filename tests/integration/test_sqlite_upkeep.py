@@ -1,7 +1,8 @@
 """A running dispatcher writes SQLite's log back into the file in the background; connectors close.
 
-Otherwise the commit that crosses SQLite's autocheckpoint limit, a send's or a
-delivery's, pays for the checkpoint and its sync: the latency tail.
+Otherwise a send or a delivery pays for the checkpoint and its sync: the latency
+tail. Without a dispatcher, a connector checkpoints on its own thread every so
+many commits (never inside a COMMIT, which may run on the event loop).
 """
 
 from __future__ import annotations
@@ -48,6 +49,26 @@ async def test_the_log_is_checkpointed_in_the_background(tmp_path: Path) -> None
                 while _rows_in_main_file(path, tmp_path) != 50:
                     await anyio.sleep(0.05)
             tg.cancel_scope.cancel()
+
+
+async def test_without_a_dispatcher_the_writes_checkpoint_every_so_many_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's own checkpoint is off (it would run inside a COMMIT, on the event loop);
+    the connector runs one on its thread after every CHECKPOINT_COMMITS commits."""
+    from swarmbus.storage import sqlite_hop
+
+    monkeypatch.setattr(sqlite_hop, "CHECKPOINT_COMMITS", 10)
+    path = tmp_path / "bus.db"
+    async with await sqlite.connect(path) as writer:
+        await sqlite.enable_wal(writer)
+        assert await sqlite.pragma(writer, "wal_autocheckpoint") == 0
+        await writer.execute("CREATE TABLE notes (body TEXT)")  # changes no rows: not counted
+        for n in range(9):
+            await writer.execute("INSERT INTO notes VALUES (:body)", {"body": f"note {n}"})
+        assert _rows_in_main_file(path, tmp_path) == 0  # nine commits: all in the log
+        await writer.execute("INSERT INTO notes VALUES ('the tenth commit')")
+        assert _rows_in_main_file(path, tmp_path) == 10
 
 
 async def test_a_dispatcher_runs_the_checkpoints(bus: Bus, tmp_path: Path) -> None:
