@@ -16,6 +16,7 @@ import signal
 import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import anyio
 import anyio.abc
@@ -104,7 +105,9 @@ class Dispatcher:
         try:
             async with anyio.create_task_group() as side:
                 if self.options.listen:
-                    side.start_soon(connector.listen, self.ctx.wake.set, name="wake-up listener")
+                    # this Bus's own sends set ctx.wake in process: no datagram to itself
+                    listening = partial(connector.listen, woken_in_process=True)
+                    side.start_soon(listening, self.ctx.wake.set, name="wake-up listener")
                 side.start_soon(self.ctx.leases.loop, name="lease keeper")
                 side.start_soon(self.heartbeat.loop, name="heartbeat")
                 side.start_soon(connector.upkeep, name="database upkeep")

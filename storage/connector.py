@@ -71,8 +71,13 @@ class Connector(Statements, Protocol):
         """
         ...
 
-    async def listen(self, wake: Callable[[], None]) -> None:
-        """Call `wake` whenever another connection announces messages; runs until cancelled."""
+    async def listen(self, wake: Callable[[], None], *, woken_in_process: bool = False) -> None:
+        """Call `wake` whenever another connection announces messages; runs until cancelled.
+
+        `woken_in_process`: the caller learns of this connector's own writes another
+        way (a dispatcher, through its Bus's in-process signal), so SQLite's writes
+        here skip its wake-up socket: a second wake-up only cost an empty claim.
+        """
         ...
 
     async def change_marker(self) -> object:

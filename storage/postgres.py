@@ -295,7 +295,7 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         async with self.transaction() as tx:
             return await body(tx)
 
-    async def listen(self, wake: Callable[[], None]) -> None:
+    async def listen(self, wake: Callable[[], None], *, woken_in_process: bool = False) -> None:
         """LISTEN on a connection of its own, re-opened whenever it drops."""
         delay = 0.25
         while True:

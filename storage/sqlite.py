@@ -182,6 +182,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
         self.run_here = False
+        self.own_socket: Path | None = None
         self._lock = anyio.Lock()
 
     @property
@@ -196,13 +197,17 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         if conn is not None:
             await conn.close()
 
-    async def listen(self, wake: Callable[[], None]) -> None:
+    async def listen(self, wake: Callable[[], None], *, woken_in_process: bool = False) -> None:
         """Wake on other processes' datagrams; without a socket, poll `data_version`."""
         listener = sqlite_wakeup.Listener(self.location)
         if listener.open():
+            if woken_in_process:
+                self.own_socket = listener.path
             try:
                 await listener.serve(wake)
             finally:
+                if self.own_socket == listener.path:
+                    self.own_socket = None
                 listener.close()
         marker = await self.change_marker()
         while True:  # no Unix socket here: a cheap pragma read every few milliseconds
@@ -255,7 +260,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
                 await _commit(conn, self._error)
                 await self.checkpoint_when_due()
             if transaction.announced:
-                sqlite_wakeup.notify(self.location)
+                sqlite_wakeup.notify(self.location, skip=self.own_socket)
 
 
 async def pragma(connector: SqliteConnector, name: str) -> Any:

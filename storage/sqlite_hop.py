@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -175,6 +176,10 @@ class OneHop:
     _rows_at_checkpoint: int = 0
     _rows_seen: int = 0
     run_here: bool  # short transactions may run on the event loop's thread (`_here`)
+    # The wake-up socket of a `listen(woken_in_process=True)` on this connector: a
+    # dispatcher, which shares the writer's Bus and so its in-process signal, set by
+    # every announced write as well (`Outbox`, `Bus.retry`). Writes here skip it.
+    own_socket: Path | None = None
     _error: Translate
 
     async def atomic(self, body: Body[T], *, first: Body[T | None] | None = None) -> T:
@@ -193,7 +198,7 @@ class OneHop:
             await self.checkpoint_when_due()
         result, announced = done
         if announced:
-            sqlite_wakeup.notify(self.location)
+            sqlite_wakeup.notify(self.location, skip=self.own_socket)
         return result
 
     def _here(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bool] | None:

@@ -40,8 +40,11 @@ def channel_dir(db_location: str) -> Path:
     return Path(tempfile.gettempdir()) / f"swarmbus-{uid}" / digest
 
 
-def notify(db_location: str) -> int:
-    """Wake every dispatcher of this database; return how many were reached."""
+def notify(db_location: str, skip: Path | None = None) -> int:
+    """Wake every dispatcher of this database; return how many were reached.
+
+    `skip`: a socket not to write to, the writer's own listener (see `OneHop.listen`).
+    """
     global _sender
     if not hasattr(socket, "AF_UNIX"):
         return 0
@@ -55,7 +58,7 @@ def notify(db_location: str) -> int:
         atexit.register(_sender.close)
     reached = 0
     for entry in entries:
-        if not entry.name.endswith(SUFFIX):
+        if not entry.name.endswith(SUFFIX) or (skip is not None and entry.path == str(skip)):
             continue
         try:
             _sender.sendto(b"!", entry.path)

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -88,3 +89,31 @@ def test_notify_reaches_listeners_and_cleans_up_dead_ones(tmp_path: Path) -> Non
     assert not stale.exists()
     listener.close()
     assert wakeup.notify(location) == 0
+
+
+async def test_a_writer_skips_its_own_listener_and_wakes_the_others(bus: Bus) -> None:
+    """The connector a dispatcher listens on (`woken_in_process`) does not write to its
+    own socket, that dispatcher's Bus is woken in process; every other listener still
+    gets a datagram, a listener of this process without that flag too."""
+    connector = bus.db.connector
+    other = wakeup.Listener(bus.db.location)
+    woken: list[str] = []
+    assert other.open()
+    try:
+        async with anyio.create_task_group() as tg:
+            own = partial(connector.listen, woken_in_process=True)
+            tg.start_soon(own, lambda: woken.append("own"))
+            tg.start_soon(other.serve, lambda: woken.append("other"))
+            with anyio.fail_after(5):
+                while connector.own_socket is None:
+                    await anyio.sleep(0.01)
+            await bus.send("p", "Agent-1", "wake the others")
+            with anyio.fail_after(5):
+                while "other" not in woken:
+                    await anyio.sleep(0.01)
+            await anyio.sleep(0.1)
+            tg.cancel_scope.cancel()
+    finally:
+        other.close()
+    assert woken == ["other"]
+    assert connector.own_socket is None  # the listener closed with its task
