@@ -26,7 +26,7 @@ from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
-from swarmbus.storage.sqlite_hop import OneHop, execute_finished, execute_many_finished
+from swarmbus.storage.sqlite_hop import OneHop, SqliteStatements
 
 logger = logging.getLogger(__name__)
 
@@ -90,37 +90,17 @@ def _duration(milliseconds: int) -> str:
     return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:g} s"
 
 
-class _Statements:
-    """Statement helpers over the raw connection; translation of driver errors."""
+class _Statements(SqliteStatements):
+    """Statements sent to the connection's own thread; translation of driver errors."""
 
     _conn: aiosqlite.Connection
-    dialect = "sqlite"
     location: str
     busy_timeout_ms: int = BUSY_TIMEOUT_MS
 
-    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
-        try:
-            return list(await self._conn.execute_fetchall(query, params or {}))
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
-        rows = await self.fetch_all(query, params)
-        return rows[0] if rows else None
-
-    async def execute(self, query: str, params: Params | None = None) -> int:
-        """The statement run to its end on the connection's thread, its cursor closed
-        (`sqlite_hop.finished`: a half-run write blocks every later COMMIT)."""
+    async def _call(self, run: Callable[..., T], *args: Any) -> T:
         conn = self._conn
         try:
-            return await conn._execute(execute_finished, conn._conn, query, params or {})
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    async def execute_many(self, query: str, params: Iterable[Params]) -> int:
-        conn = self._conn
-        try:
-            return await conn._execute(execute_many_finished, conn._conn, query, list(params))
+            return await conn._execute(run, conn._conn, *args)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
@@ -129,12 +109,6 @@ class _Statements:
 
     def _error(self, exc: sqlite3.Error) -> errors.StorageError:
         return translate(exc, self.location, self.busy_timeout_ms)
-
-    async def execute_script(self, script: str) -> None:
-        # sqlite3's executescript() would COMMIT the open transaction first, so
-        # the script is split into complete statements and run one by one.
-        for statement in split_statements(script):
-            await self.execute(statement)
 
 
 def split_statements(script: str) -> list[str]:

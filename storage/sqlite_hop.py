@@ -42,14 +42,47 @@ Body = Callable[[Statements], Awaitable[T]]
 Translate = Callable[[sqlite3.Error], errors.StorageError]
 
 
-class DirectStatements:
+class SqliteStatements:
+    """The statement methods of both SQLite paths; `_call` says where they run.
+
+    `DirectStatements` runs them on the calling thread (a one-hop body, or the
+    event loop in `_here`); the connector in `storage.sqlite` sends each to the
+    connection's own thread. Either way a statement runs to its end (`finished`).
+    """
+
+    dialect = "sqlite"
+
+    async def _call(self, run: Callable[..., T], *args: Any) -> T:
+        raise NotImplementedError
+
+    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
+        return await self._call(fetch_rows, query, params or {})
+
+    async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
+        rows = await self.fetch_all(query, params)
+        return rows[0] if rows else None
+
+    async def execute(self, query: str, params: Params | None = None) -> int:
+        return await self._call(execute_finished, query, params or {})
+
+    async def execute_many(self, query: str, params: Iterable[Params]) -> int:
+        return await self._call(execute_many_finished, query, list(params))
+
+    async def execute_script(self, script: str) -> None:
+        # sqlite3's executescript() would COMMIT the open transaction first, so
+        # the script is split into complete statements and run one by one.
+        from swarmbus.storage.sqlite import split_statements
+
+        for statement in split_statements(script):
+            await self.execute(statement)
+
+
+class DirectStatements(SqliteStatements):
     """Statements on the raw sqlite3 connection, for code already on its thread.
 
     The methods are coroutines only so that repository code runs unchanged;
     none of them ever suspends.
     """
-
-    dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection, location: str, error: Translate) -> None:
         self._conn = conn
@@ -57,36 +90,18 @@ class DirectStatements:
         self._error = error
         self.announced = False
 
-    async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
+    async def _call(self, run: Callable[..., T], *args: Any) -> T:
         try:
-            return self._conn.execute(query, params or {}).fetchall()
+            return run(self._conn, *args)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
-
-    async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
-        rows = await self.fetch_all(query, params)
-        return rows[0] if rows else None
-
-    async def execute(self, query: str, params: Params | None = None) -> int:
-        try:
-            return finished(self._conn.execute(query, params or {}))
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    async def execute_many(self, query: str, params: Iterable[Params]) -> int:
-        try:
-            return finished(self._conn.executemany(query, params))
-        except sqlite3.Error as exc:
-            raise self._error(exc) from exc
-
-    async def execute_script(self, script: str) -> None:
-        from swarmbus.storage.sqlite import split_statements
-
-        for statement in split_statements(script):
-            await self.execute(statement)
 
     async def announce(self) -> None:
         self.announced = True  # the datagrams go out after COMMIT
+
+
+def fetch_rows(conn: sqlite3.Connection, query: str, params: Params) -> list[Row]:
+    return conn.execute(query, params).fetchall()
 
 
 def finished(cursor: sqlite3.Cursor) -> int:
