@@ -155,8 +155,6 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         self._conn_or_none: aiosqlite.Connection | None = conn
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
-        self.run_here = False
-        self.own_socket: Path | None = None
         self._lock = anyio.Lock()
 
     @property

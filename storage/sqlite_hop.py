@@ -190,7 +190,7 @@ class OneHop:
     _commits: int = 0  # since the last checkpoint (`checkpoint_when_due`)
     _rows_at_checkpoint: int = 0
     _rows_seen: int = 0
-    run_here: bool  # short transactions may run on the event loop's thread (`_here`)
+    run_here: bool = False  # short transactions may run on the event loop's thread (`_here`)
     # The wake-up socket of a `listen(woken_in_process=True)` on this connector: a
     # dispatcher, which shares the writer's Bus and so its in-process signal, set by
     # every announced write as well (`Outbox`, `Bus.retry`). Writes here skip it.
