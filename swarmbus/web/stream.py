@@ -46,6 +46,12 @@ class LiveView:
         """Where the page's stream connects: this view, these parameters, after this generation."""
         return f"/live/{self.name}?{urlencode({**chosen, 'seen': generation})}"
 
+    async def first_draw(self, context: WebContext, chosen: Mapping[str, str]) -> dict[str, Any]:
+        """What the page around the region needs: the values now, and where its stream
+        connects (after the generation seen once they were read)."""
+        values = await self.load(context, chosen)
+        return {**values, "live": self.url(chosen, context.hub.generation)}
+
     async def html(self, context: WebContext, chosen: Mapping[str, str]) -> str:
         """The region as it stands now."""
         return context.html(self.template, **await self.load(context, chosen))

@@ -81,14 +81,10 @@ AGENT_VIEW = LiveView("agent", "live/agent.html", load_agent, ("name",))
 
 
 async def agents(request: Request) -> HTMLResponse:
-    context = web(request)
-    values = await load(context, {})
-    return page(request, "agents.html", {**values, "live": VIEW.url({}, context.hub.generation)})
+    return page(request, "agents.html", await VIEW.first_draw(web(request), {}))
 
 
 async def agent(request: Request) -> HTMLResponse:
-    context = web(request)
     chosen = {"name": request.path_params["name"]}
-    values = await load_agent(context, chosen)
-    live = AGENT_VIEW.url(chosen, context.hub.generation)
-    return page(request, "agent.html", {**values, "live": live, "name": chosen["name"]})
+    values = await AGENT_VIEW.first_draw(web(request), chosen)
+    return page(request, "agent.html", {**values, "name": chosen["name"]})

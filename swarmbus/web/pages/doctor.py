@@ -32,9 +32,7 @@ VIEW = LiveView("doctor", "live/doctor.html", load)
 
 
 async def doctor(request: Request) -> HTMLResponse:
-    context = web(request)
-    values = await load(context, {})
-    return page(request, "doctor.html", {**values, "live": VIEW.url({}, context.hub.generation)})
+    return page(request, "doctor.html", await VIEW.first_draw(web(request), {}))
 
 
 async def run_doctor(request: Request) -> RedirectResponse:

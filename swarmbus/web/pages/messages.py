@@ -122,8 +122,7 @@ async def messages(request: Request) -> HTMLResponse:
         "filters": chosen,
     }
     try:
-        values = await load(context, chosen)
+        values = await VIEW.first_draw(context, chosen)
     except FieldProblems as bad:
         return page(request, "messages.html", {**form, "problems": bad.problems}, 422)
-    live = VIEW.url(chosen, context.hub.generation)
-    return page(request, "messages.html", {**form, **values, "problems": {}, "live": live})
+    return page(request, "messages.html", {**form, **values, "problems": {}})

@@ -36,11 +36,9 @@ VIEW = LiveView("overview", "live/overview.html", load)
 
 
 async def overview(request: Request) -> HTMLResponse:
-    context = web(request)
-    values = await load(context, {})
+    values = await VIEW.first_draw(web(request), {})
     notice = NOTICES.get(request.query_params.get("done", ""))
-    live = VIEW.url({}, context.hub.generation)
-    return page(request, "overview.html", {**values, "live": live, "notice": notice})
+    return page(request, "overview.html", {**values, "notice": notice})
 
 
 async def resume(request: Request) -> RedirectResponse:

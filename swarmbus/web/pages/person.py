@@ -52,6 +52,4 @@ async def for_you(request: Request) -> HTMLResponse:
     chosen = {"me": requester(request.client.host if request.client else None)}
     if request.query_params.get("before"):
         chosen["before"] = request.query_params["before"]
-    values = await load(context, chosen)
-    live = VIEW.url(chosen, context.hub.generation)
-    return page(request, "person.html", {**values, "live": live})
+    return page(request, "person.html", await VIEW.first_draw(context, chosen))

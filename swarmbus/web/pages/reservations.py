@@ -44,11 +44,9 @@ VIEW = LiveView("reservations", "live/reservations.html", load)
 
 
 async def reservations(request: Request) -> HTMLResponse:
-    context = web(request)
-    values = await load(context, {})
+    values = await VIEW.first_draw(web(request), {})
     notice = NOTICES.get(request.query_params.get("done", ""))
-    live = VIEW.url({}, context.hub.generation)
-    return page(request, "reservations.html", {**values, "live": live, "notice": notice})
+    return page(request, "reservations.html", {**values, "notice": notice})
 
 
 async def _live_one(context: WebContext, reservation_id: str) -> Reservation:
