@@ -43,11 +43,7 @@ def ago(moment: datetime | str | None, now: datetime | None = None) -> str:
         return "never"
     if isinstance(moment, str):
         moment = timefmt.from_text(moment)
-    seconds = max(0.0, ((now or timefmt.utcnow()) - moment).total_seconds())
-    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
-        if seconds >= size:
-            return f"{seconds // size:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
+    return f"{span(((now or timefmt.utcnow()) - moment).total_seconds())} ago"
 
 
 def span(seconds: float) -> str:
