@@ -40,7 +40,7 @@ from mcp import Client  # noqa: E402 (after the path fix above)
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
 sys.path.insert(0, str(BENCH))
-from cli_start import byte_compile  # noqa: E402
+from cli_start import byte_compile, wall_ms  # noqa: E402
 from common import median, percentile, print_table, temp_swarm  # noqa: E402
 
 from swarmbus.agents.config import Swarm  # noqa: E402
@@ -141,12 +141,9 @@ async def start_ups(swarm: Swarm, runs: int) -> list[float]:
 
 def sdk_imports(runs: int) -> list[float]:
     """The floor under any MCP server in Python: importing the SDK's server class."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from mcp.server import MCPServer"], check=True)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+    return wall_ms(
+        [sys.executable, "-c", "from mcp.server import MCPServer"], dict(os.environ), runs
+    )
 
 
 async def run(calls: int, starts: int) -> None:

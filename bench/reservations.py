@@ -29,7 +29,7 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cli_start import byte_compile
+from cli_start import byte_compile, wall_ms
 from common import drop_postgres, median, percentile, print_table, temp_postgres, temp_swarm
 
 from swarmbus.agents import config as swarm_config
@@ -133,11 +133,7 @@ def guard_rows(location: str | None, runs: int) -> list[list[object]]:
 
 
 def baseline_row(runs: int) -> list[object]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        times.append((time.perf_counter() - start) * 1000)
+    times = wall_ms([sys.executable, "-c", "pass"], dict(os.environ), runs)
     return [
         "python -c pass",
         f"{median(times):.0f}",
