@@ -119,7 +119,7 @@ class ClaimRepository:
         )
         rows, ready = await self._db.atomic(
             lambda tx: self._claim_within(tx, request),
-            first=lambda db: _nothing_ready(db, self._q, request),
+            first=lambda db: _claim_first(db, self._q, request),
         )
         return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
 
@@ -218,25 +218,42 @@ class ClaimRepository:
         return requeued
 
 
-async def _ready(db: Statements, q: Mapping[str, str], request: _Request) -> _ReadyRuns | None:
-    heads = await db.fetch_all(q["lane_heads"], request.heads)
+async def _ready(
+    db: Statements, q: Mapping[str, str], request: _Request, query: str = "lane_heads"
+) -> _ReadyRuns | None:
+    heads = await db.fetch_all(q.get(query) or q["lane_heads"], request.heads)
     return _ready_runs(heads, request.lanes) if heads else None
 
 
-async def _nothing_ready(
+async def _claim_first(
     db: Statements, q: Mapping[str, str], request: _Request
 ) -> tuple[list[Row], _ReadyRuns | None] | None:
     """A plain read first: when no lane is ready, the claim ends without taking the
-    write lock (a lane finishing wakes the claim loop, mostly to find nothing)."""
-    ready = await _ready(db, q, request)
-    return ([], ready) if ready is None or not ready.rows else None
+    write lock (a lane finishing wakes the claim loop, mostly to find nothing).
+
+    Where the dialect has `claim_runs` (PostgreSQL), the runs it found are taken
+    in one more statement, each only if its lane did not change in between. None:
+    the claim runs as a transaction (`_claim_within`).
+    """
+    ready = await _ready(db, q, request, "lane_heads_probe")
+    if ready is None or not ready.rows:
+        return [], ready
+    if "claim_runs" not in q:
+        return None
+    runs: dict[Lane, list[str]] = {}
+    for row in ready.rows[: request.limit]:
+        runs.setdefault((row["to_agent"], row["priority_rank"]), []).append(row["message_id"])
+    listed = [[agent, rank, message_ids] for (agent, rank), message_ids in runs.items()]
+    params = request.take | {"runs": json.dumps(listed)}
+    return await db.fetch_all(q["claim_runs"], params), ready
 
 
 def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Claim:
     messages = sorted(_MESSAGES.validate_python(rows), key=lambda m: m.delivery_order)
     chosen = ready.rows[:limit]
     reclaimed = frozenset(r["message_id"] for r in chosen if r["delivery_status"] == "claimed")
-    more = len(ready.rows) > limit
+    # a lane left alone because it changed since it was read is looked at again at once
+    more = len(ready.rows) > limit or len(rows) < len(chosen)
     return Claim(token, messages, ready.next_due_in, more, ready.lanes, reclaimed, ready.db_now)
 
 

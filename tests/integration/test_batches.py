@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from swarmbus import errors
 from swarmbus.bus.api import Bus
-from swarmbus.storage.claims import ClaimRepository, Outcome
+from swarmbus.storage.claims import Outcome
 from tests.conftest import BACKENDS
 from tests.integration.test_leases import steal
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 LANES = {("Agent-1", 2): 10, ("Agent-2", 2): 10}
-
-
-class Crash(Exception):
-    """The process dying between the claim's statements and its commit."""
 
 
 async def statuses(bus: Bus) -> dict[str, tuple[str, str | None]]:
@@ -31,24 +26,35 @@ async def send_six(bus: Bus) -> list[str]:
     return [await bus.send("p", f"Agent-{1 + n % 2}", f"m{n}") for n in range(6)]
 
 
-async def test_a_batch_claim_that_crashes_after_taking_leaves_nothing_claimed(
-    bus: Bus, monkeypatch: pytest.MonkeyPatch
-) -> None:
+CRASH_ON_CLAIM = {
+    "sqlite": [
+        "CREATE TRIGGER crash BEFORE UPDATE OF delivery_status ON agent_messages "
+        "WHEN new.message_id = '{id}' AND new.delivery_status = 'claimed' "
+        "BEGIN SELECT RAISE(ABORT, 'crash'); END",
+    ],
+    "postgres": [
+        "CREATE FUNCTION crash() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'crash'; END $$",
+        "CREATE TRIGGER crash BEFORE UPDATE ON agent_messages FOR EACH ROW "
+        "WHEN (new.message_id = '{id}' AND new.delivery_status = 'claimed') "
+        "EXECUTE FUNCTION crash()",
+    ],
+}
+
+
+async def test_a_batch_claim_that_fails_on_its_last_row_leaves_nothing_claimed(bus: Bus) -> None:
+    """The claim dies on the last message of its second lane, after taking the first lane
+    (PostgreSQL's one-statement claim) or the other five rows (SQLite's transaction)."""
     sent = await send_six(bus)
-    taken: list[int] = []
-    original = ClaimRepository._claim_within
-
-    async def crash_after_taking(self: ClaimRepository, tx: Any, request: Any) -> Any:
-        rows, _ready = await original(self, tx, request)
-        taken.append(len(rows))
-        raise Crash
-
-    monkeypatch.setattr(ClaimRepository, "_claim_within", crash_after_taking)
-    with pytest.raises(Crash):
+    db = bus.db.connector
+    for statement in CRASH_ON_CLAIM[db.dialect]:
+        await db.execute(statement.replace("{id}", sent[-1]))
+    with pytest.raises(errors.StorageError, match="crash"):
         await bus.db.claims.claim(LANES, limit=100, lease_seconds=30, claimed_by="crashes")
-    assert taken == [6]  # the statement took all six before the crash
     assert await statuses(bus) == {message_id: ("pending", None) for message_id in sent}
-    monkeypatch.undo()
+    await db.execute(
+        "DROP TRIGGER crash" + (" ON agent_messages" if db.dialect != "sqlite" else "")
+    )
     claim = await bus.db.claims.claim(LANES, limit=100, lease_seconds=30, claimed_by="next")
     assert sorted(m.message_id for m in claim.messages) == sent
 

@@ -165,6 +165,31 @@ CROSS JOIN LATERAL (
     FOR UPDATE OF a SKIP LOCKED
 ) AS m;
 
+-- name: lane_heads_probe
+-- Whether anything is ready, before a claim takes a transaction: `lane_heads` without
+-- its row locks. Locking rows writes them (and so a commit that waits for the disk),
+-- which a claim that finds nothing ready, or one that goes on to lock them properly,
+-- does not need. A row another dispatcher holds shows here as it was last committed;
+-- the claim's own `lane_heads` then skips it.
+SELECT a.message_id, a.to_agent, a.priority_rank, a.delivery_status, a.available_at,
+       a.lease_expires_at, now() AS db_now
+FROM jsonb_array_elements(:lanes::jsonb) AS lane
+CROSS JOIN LATERAL (
+    SELECT * FROM agent_messages AS h
+    WHERE h.to_agent = lane ->> 0 AND h.priority_rank = (lane ->> 1)::smallint
+      AND h.delivery_status IN ('pending', 'claimed', 'retrying')
+    ORDER BY h.message_id
+    LIMIT :per_lane
+) AS a;
+
+-- name: claim_runs
+-- The claim in one statement (migration 0008): each lane's run, given as a JSON list of
+-- [recipient, priority rank, [ids]] read by `lane_heads_probe`, taken under a lease if
+-- it is still the lane's ready head; a lane that changed in between is left alone.
+SELECT * FROM swarmbus_claim_runs(
+    :runs::jsonb, :lease_seconds::float8, :claim_token, :claimed_by
+);
+
 -- name: claim_messages
 -- Take the chosen messages under a lease; the token makes later updates conditional.
 UPDATE agent_messages

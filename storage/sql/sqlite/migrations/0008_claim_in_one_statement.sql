@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: a claim's statements already run in one hop to the
+-- connection's thread (or on the event loop's, when the write lock is free).
+-- PostgreSQL's 0008 adds the function its one-statement claim needs.
