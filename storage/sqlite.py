@@ -26,6 +26,7 @@ from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
+from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
 from swarmbus.storage.sqlite_hop import OneHop, SqliteStatements
 
 logger = logging.getLogger(__name__)
@@ -156,6 +157,8 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
         self._lock = anyio.Lock()
+        if location != ":memory:":
+            self._checkpoints = BackgroundCheckpoint(location)
 
     @property
     def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
@@ -168,6 +171,9 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         conn, self._conn_or_none = self._conn_or_none, None
         if conn is not None:
             await conn.close()
+        if self._checkpoints is not None:
+            with anyio.CancelScope(shield=True):  # a running checkpoint ends in milliseconds
+                await anyio.to_thread.run_sync(self._checkpoints.close)
 
     async def listen(self, wake: Callable[[], None], *, woken_in_process: bool = False) -> None:
         """Wake on other processes' datagrams; without a socket, poll `data_version`."""
@@ -204,7 +210,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
     async def execute(self, query: str, params: Params | None = None) -> int:
         async with self._lock:
             changed = await retry_busy(lambda: super(SqliteConnector, self).execute(query, params))
-            await self.checkpoint_when_due()
+            self.checkpoint_when_due()
             return changed
 
     async def execute_many(self, query: str, params: Iterable[Params]) -> int:
@@ -230,7 +236,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
                 raise
             with anyio.CancelScope(shield=True):
                 await _commit(conn, self._error)
-                await self.checkpoint_when_due()
+                self.checkpoint_when_due()
             if transaction.announced:
                 sqlite_wakeup.notify(self.location, skip=self.own_socket)
 

@@ -33,6 +33,7 @@ from swarmbus import errors
 from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import Params, Row, Statements
 from swarmbus.storage.retrying import retry_transient
+from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
 
 T = TypeVar("T")
 CHECKPOINT_COMMITS = 500  # ~10,000 log pages of single-message transactions
@@ -195,6 +196,7 @@ class OneHop:
     # dispatcher, which shares the writer's Bus and so its in-process signal, set by
     # every announced write as well (`Outbox`, `Bus.retry`). Writes here skip it.
     own_socket: Path | None = None
+    _checkpoints: BackgroundCheckpoint | None = None  # None: nothing to checkpoint (:memory:)
     _error: Translate
 
     async def atomic(self, body: Body[T], *, first: Body[T | None] | None = None) -> T:
@@ -210,7 +212,7 @@ class OneHop:
             done = self._here(body, first) if self.run_here else None
             if done is None:
                 done = await retry_transient(lambda: self._hop(body, first))
-            await self.checkpoint_when_due()
+            self.checkpoint_when_due()
         result, announced = done
         if announced:
             sqlite_wakeup.notify(self.location, skip=self.own_socket)
@@ -234,10 +236,10 @@ class OneHop:
         finally:
             raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
 
-    async def checkpoint_when_due(self) -> None:
+    def checkpoint_when_due(self) -> None:
         """After a write (the caller holds the lock): every CHECKPOINT_COMMITS commits
-        that changed rows, or CHECKPOINT_ROWS rows, a PASSIVE checkpoint on the
-        connection's thread.
+        that changed rows, or CHECKPOINT_ROWS rows, a PASSIVE checkpoint, run beside the
+        writes on a connection of its own (`BackgroundCheckpoint`).
 
         The connection's own automatic checkpoint is off: it runs inside a COMMIT,
         which `_here` runs on the event loop (30 to 90 ms of checkpoint every few
@@ -251,11 +253,8 @@ class OneHop:
         if self._commits < CHECKPOINT_COMMITS and rows - self._rows_at_checkpoint < CHECKPOINT_ROWS:
             return
         self._commits, self._rows_at_checkpoint = 0, rows
-        with anyio.CancelScope(shield=True):
-            try:  # PASSIVE: copies back what it can, never waits for readers or writers
-                await self._conn.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as exc:  # the next one tries again
-                logger.debug("checkpoint of %s failed: %s", self.location, exc)
+        if self._checkpoints is not None:
+            self._checkpoints.request()
 
     async def _hop(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bool]:
         conn = self._conn

@@ -1,14 +1,15 @@
 """A running dispatcher writes SQLite's log back into the file in the background; connectors close.
 
 Otherwise a send or a delivery pays for the checkpoint and its sync: the latency
-tail. Without a dispatcher, a connector checkpoints on its own thread every so
-many commits (never inside a COMMIT, which may run on the event loop).
+tail. Without a dispatcher, a connector starts a checkpoint on a thread of its own
+every so many commits (never inside a COMMIT, which may run on the event loop).
 """
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import threading
 import warnings
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import pytest
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import sqlite
+from swarmbus.storage import sqlite, sqlite_hop
+from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
 
 
 def _rows_in_main_file(path: Path, scratch: Path) -> int:
@@ -55,7 +57,8 @@ async def test_without_a_dispatcher_the_writes_checkpoint_every_so_many_commits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite's own checkpoint is off (it would run inside a COMMIT, on the event loop);
-    the connector runs one on its thread after every CHECKPOINT_COMMITS commits."""
+    after every CHECKPOINT_COMMITS commits the connector starts one beside the writes,
+    on a connection and a thread of its own, and the writer does not wait for it."""
     from swarmbus.storage import sqlite_hop
 
     monkeypatch.setattr(sqlite_hop, "CHECKPOINT_COMMITS", 10)
@@ -68,7 +71,37 @@ async def test_without_a_dispatcher_the_writes_checkpoint_every_so_many_commits(
             await writer.execute("INSERT INTO notes VALUES (:body)", {"body": f"note {n}"})
         assert _rows_in_main_file(path, tmp_path) == 0  # nine commits: all in the log
         await writer.execute("INSERT INTO notes VALUES ('the tenth commit')")
-        assert _rows_in_main_file(path, tmp_path) == 10
+        with anyio.fail_after(10):
+            while _rows_in_main_file(path, tmp_path) != 10:
+                await anyio.sleep(0.01)
+
+
+async def test_a_writer_does_not_wait_for_the_checkpoint_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint is held until every write is done: had a write waited for it, the
+    writes would not finish (fail_after); a request while it runs starts none."""
+    monkeypatch.setattr(sqlite_hop, "CHECKPOINT_COMMITS", 2)
+    started, release, runs = threading.Event(), threading.Event(), []
+    checkpoint = BackgroundCheckpoint._checkpoint
+
+    def held(self: BackgroundCheckpoint) -> None:
+        runs.append(1)
+        started.set()
+        release.wait(10)
+        checkpoint(self)
+
+    monkeypatch.setattr(BackgroundCheckpoint, "_checkpoint", held)
+    path = tmp_path / "bus.db"
+    async with await sqlite.connect(path) as writer:
+        await sqlite.enable_wal(writer)
+        await writer.execute("CREATE TABLE notes (body TEXT)")
+        with anyio.fail_after(5):
+            for n in range(6):  # the second commit starts one; the fourth and sixth wait
+                await writer.execute("INSERT INTO notes VALUES (:body)", {"body": f"note {n}"})
+            assert await anyio.to_thread.run_sync(started.wait, 5)
+        assert runs == [1]
+        release.set()  # closing the connector then waits for it
 
 
 async def test_a_dispatcher_runs_the_checkpoints(bus: Bus, tmp_path: Path) -> None:
