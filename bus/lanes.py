@@ -93,7 +93,9 @@ class LaneRunner:
             if self.ctx.stopping.is_set() or self._lost(message):
                 return await self._stop_early(work, index)
             if message.expires_at is not None and message.expires_at <= self.ctx.clock.now():
-                work.acks.append(Outcome(message.message_id, work.token, expired=True))
+                durable = not work.transport.idempotent
+                expired = Outcome(message.message_id, work.token, expired=True, durable=durable)
+                work.acks.append(expired)
                 continue
             if not work.transport.idempotent:
                 verdict = await self._before_touching(work, message)
@@ -182,6 +184,7 @@ class LaneRunner:
             result.coordinates,
             result.coordinate_status,
             result.error,
+            durable=not work.transport.idempotent,  # a repeat of it would repeat nothing
         )
         self.ctx.stats.record_attempt(result.ok, elapsed_ms)
         if result.ok and work.transport.idempotent:

@@ -64,6 +64,9 @@ class Outcome:
     error: str | None = None
     retry_delay: float = 0.0  # seconds of backoff before the next attempt, after a failure
     expired: bool = False
+    # False: a lost record only repeats a delivery that repeats nothing (an idempotent
+    # transport), so PostgreSQL may commit it without waiting for the disk.
+    durable: bool = True
 
     @property
     def delivered(self) -> bool:
@@ -143,8 +146,11 @@ class ClaimRepository:
         dispatcher took it), in which case nothing was written.
         """
 
+        durable = any(o.durable for o in outcomes)
+
         async def settle_within(tx: Statements) -> list[str]:
-            held = await self._mark_delivered(tx, [o for o in outcomes if o.delivered])
+            delivered = [o for o in outcomes if o.delivered]
+            held = await self._mark_delivered(tx, delivered, durable)
             return [await self._settle_one(tx, outcome, held) for outcome in outcomes]
 
         async def only_deliveries(db: Statements) -> list[str] | None:
@@ -154,12 +160,14 @@ class ClaimRepository:
 
         return await self._db.atomic(settle_within, first=only_deliveries)
 
-    async def _mark_delivered(self, tx: Statements, outcomes: list[Outcome]) -> set[str]:
+    async def _mark_delivered(
+        self, tx: Statements, outcomes: list[Outcome], durable: bool
+    ) -> set[str]:
         if not outcomes:
             return set()
+        outcomes_json = json.dumps([_delivered_json(o) for o in outcomes])
         rows = await tx.fetch_all(
-            self._q["mark_delivered"],
-            {"outcomes": json.dumps([_delivered_json(o) for o in outcomes])},
+            self._q["mark_delivered"], {"outcomes": outcomes_json, "durable": durable}
         )
         return {row["message_id"] for row in rows}
 

@@ -42,6 +42,29 @@ async def test_everything_sent_is_delivered_once(bus: Bus) -> None:
         assert message.lease_expires_at is None
 
 
+@pytest.mark.parametrize("idempotent", [True, False])
+async def test_only_repeatable_deliveries_are_settled_without_waiting_for_the_disk(
+    bus: Bus, monkeypatch: pytest.MonkeyPatch, idempotent: bool
+) -> None:
+    """An idempotent transport's records may be lost with the server (the message comes
+    again and repeats nothing); a GUI-like transport's must not."""
+    from swarmbus.storage.claims import ClaimRepository, Outcome
+
+    durable: list[bool] = []
+    settle = ClaimRepository.settle
+
+    async def noted(self: ClaimRepository, outcomes: list[Outcome]) -> list[str]:
+        durable.extend(outcome.durable for outcome in outcomes)
+        return await settle(self, outcomes)
+
+    monkeypatch.setattr(ClaimRepository, "settle", noted)
+    for n in range(4):
+        await bus.send("p", f"Agent-{1 + n % 2}", f"m{n}")
+    stats = await drain(bus, MemoryTransport(idempotent=idempotent))
+    assert stats.delivered == 4
+    assert durable == [not idempotent] * 4
+
+
 async def test_fifo_per_recipient_within_a_priority(bus: Bus) -> None:
     sent = {agent: [] for agent in ("Agent-1", "Agent-2")}
 

@@ -100,3 +100,51 @@ async def test_a_lane_taken_between_the_read_and_the_claim_is_left_for_the_next_
     assert [m.message_id for m in claim.messages] == [sent[1]]
     assert claim.more
     assert await held(bus) == {sent[0]: "thief", sent[1]: claim.token}
+
+
+@pytest.mark.parametrize("durable", [True, False])
+async def test_a_settle_that_may_repeat_commits_without_waiting_only_for_itself(
+    bus: Bus, durable: bool
+) -> None:
+    """`synchronous_commit` is off for the settle's own transaction, and only when asked."""
+    import asyncpg
+
+    sent = await bus.send("p", "Agent-1", "m")
+    claim = await bus.db.claims.claim(LANES, limit=10, lease_seconds=30, claimed_by="me")
+    outcome = json.dumps([{"id": sent, "token": claim.token, "ms": 1}])
+    conn = await asyncpg.connect(bus.db.connector.url)
+    try:
+        setting = "SELECT current_setting('synchronous_commit')"
+        async with conn.transaction():
+            assert await conn.fetchval(setting) == "on"
+            recorded = await conn.fetch(
+                "SELECT swarmbus_mark_delivered($1::jsonb, $2)", outcome, durable
+            )
+            assert [row[0] for row in recorded] == [sent]
+            assert await conn.fetchval(setting) == ("on" if durable else "off")
+        assert await conn.fetchval(setting) == "on"  # its next transaction waits again
+    finally:
+        await conn.close()
+    assert (await bus.get(sent)).delivery_status == "delivered"
+
+
+async def test_a_claim_commits_without_waiting_and_leaves_the_setting_as_it_was(
+    bus: Bus,
+) -> None:
+    import asyncpg
+
+    sent = await bus.send("p", "Agent-1", "m")
+    conn = await asyncpg.connect(bus.db.connector.url)
+    try:
+        setting = "SELECT current_setting('synchronous_commit')"
+        async with conn.transaction():
+            runs = json.dumps([["Agent-1", 2, [sent]]])
+            taken = await conn.fetch(
+                "SELECT message_id FROM swarmbus_claim_runs($1::jsonb, 30, 't', 'me')", runs
+            )
+            assert [row[0] for row in taken] == [sent]
+            assert await conn.fetchval(setting) == "off"
+        assert await conn.fetchval(setting) == "on"
+    finally:
+        await conn.close()
+    assert (await held(bus)) == {sent: "t"}

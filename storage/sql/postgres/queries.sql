@@ -227,19 +227,9 @@ RETURNING message_id;
 
 -- name: mark_delivered
 -- Record successful deliveries given as a JSON list of outcomes, only where this
--- claim still holds the message; returns the ids that were recorded.
-UPDATE agent_messages AS m
-SET delivery_status = 'delivered', status = 'delivered', processed_at = now(),
-    delivery_time_ms = (o.value ->> 'ms')::integer,
-    delivery_method = coalesce(o.value ->> 'method', m.delivery_method),
-    pyautogui_coordinates = coalesce(nullif(o.value -> 'coordinates', 'null'::jsonb),
-                                     m.pyautogui_coordinates),
-    coordinate_validation_status = coalesce(o.value ->> 'cvs', m.coordinate_validation_status),
-    lease_expires_at = NULL, claim_token = NULL,
-    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
-FROM jsonb_array_elements(:outcomes::jsonb) AS o
-WHERE m.message_id = o.value ->> 'id' AND m.claim_token = o.value ->> 'token'
-RETURNING m.message_id;
+-- claim still holds the message; returns the ids that were recorded. Not :durable:
+-- the commit does not wait for the disk (migration 0009).
+SELECT swarmbus_mark_delivered(:outcomes::jsonb, :durable::boolean) AS message_id;
 
 -- name: record_failure
 -- Count a failed attempt: back off and retry, or dead-letter after max_retries.

@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: with synchronous=NORMAL no commit waits for the disk,
+-- and with FULL every commit does. PostgreSQL's 0009 adds the function through which a
+-- settle of repeatable deliveries commits without waiting.
