@@ -16,6 +16,7 @@ import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
+CACHE_KIB = 64
 
 
 class BackgroundCheckpoint:
@@ -42,6 +43,8 @@ class BackgroundCheckpoint:
                 self._conn = sqlite3.connect(
                     self.location, isolation_level=None, check_same_thread=False
                 )
+                # copying log frames back needs no page cache (SQLite's default is 2 MiB)
+                self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error as exc:  # the next one tries again
             logger.debug("checkpoint of %s failed: %s", self.location, exc)
