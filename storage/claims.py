@@ -226,10 +226,8 @@ class ClaimRepository:
         return requeued
 
 
-async def _ready(
-    db: Statements, q: Mapping[str, str], request: _Request, query: str = "lane_heads"
-) -> _ReadyRuns | None:
-    heads = await db.fetch_all(q.get(query) or q["lane_heads"], request.heads)
+async def _ready(db: Statements, q: Mapping[str, str], request: _Request) -> _ReadyRuns | None:
+    heads = await db.fetch_all(q["lane_heads"], request.heads)
     return _ready_runs(heads, request.lanes) if heads else None
 
 
@@ -243,7 +241,7 @@ async def _claim_first(
     in one more statement, each only if its lane did not change in between. None:
     the claim runs as a transaction (`_claim_within`).
     """
-    ready = await _ready(db, q, request, "lane_heads_probe")
+    ready = await _ready(db, q, request)
     if ready is None or not ready.rows:
         return [], ready
     if "claim_runs" not in q:
@@ -267,11 +265,10 @@ def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Cla
 
 def _ready_runs(heads: list[Row], batch: Mapping[Lane, int]) -> _ReadyRuns:
     """From each lane's head rows, keep the leading run that is ready now (by the
-    database's clock, which every row carries as `db_now`).
-
-    A lane whose first row is not its true head (`lane_head`, reported where
-    rows can be skipped because another dispatcher holds them locked) is left
-    alone entirely: taking its later rows would break its order.
+    database's clock, which every row carries as `db_now`). The heads are read
+    without row locks (on PostgreSQL `claim_runs` then takes each run only if it is
+    still its lane's head, unlocked by any other claim), so every lane's first row
+    is its true head.
     """
     now_text = heads[0]["db_now"]
     lanes: dict[Lane, list[Row]] = {}
@@ -281,8 +278,6 @@ def _ready_runs(heads: list[Row], batch: Mapping[Lane, int]) -> _ReadyRuns:
     next_due: str | None = None
     for lane, rows in lanes.items():
         rows.sort(key=lambda r: r["message_id"])
-        if rows[0].get("lane_head", rows[0]["message_id"]) != rows[0]["message_id"]:
-            continue
         for row in rows[: batch.get(lane, 1)]:
             due = _due(row)
             if due > now_text:

@@ -143,34 +143,12 @@ WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb));
 -- ---------------------------------------------------------------- agent_messages: claiming and settling
 
 -- name: lane_heads
--- For each given lane, its first :per_lane messages in play, row-locked with SKIP
--- LOCKED, and the lane's true head: when a locked row was skipped, the two differ
--- and the claim leaves the lane alone (another dispatcher is at work on it). With the
--- server's clock: leases and backoffs are judged by it, never by a host's.
-SELECT m.*, head.message_id AS lane_head, now() AS db_now
-FROM jsonb_array_elements(:lanes::jsonb) AS lane
-CROSS JOIN LATERAL (
-    SELECT min(h.message_id) AS message_id FROM agent_messages AS h
-    WHERE h.to_agent = lane ->> 0 AND h.priority_rank = (lane ->> 1)::smallint
-      AND h.delivery_status IN ('pending', 'claimed', 'retrying')
-) AS head
-CROSS JOIN LATERAL (
-    SELECT a.message_id, a.to_agent, a.priority_rank, a.delivery_status, a.available_at,
-           a.lease_expires_at
-    FROM agent_messages AS a
-    WHERE a.to_agent = lane ->> 0 AND a.priority_rank = (lane ->> 1)::smallint
-      AND a.delivery_status IN ('pending', 'claimed', 'retrying')
-    ORDER BY a.message_id
-    LIMIT :per_lane
-    FOR UPDATE OF a SKIP LOCKED
-) AS m;
-
--- name: lane_heads_probe
--- Whether anything is ready, before a claim takes a transaction: `lane_heads` without
--- its row locks. Locking rows writes them (and so a commit that waits for the disk),
--- which a claim that finds nothing ready, or one that goes on to lock them properly,
--- does not need. A row another dispatcher holds shows here as it was last committed;
--- the claim's own `lane_heads` then skips it.
+-- For each given (recipient, priority rank) lane, its first :per_lane messages in play,
+-- with the server's clock (leases and backoffs are judged by it, never by a host's). No
+-- row locks: locking rows writes them (and so a commit that waits for the disk), which
+-- a claim that finds nothing ready does not need. A row another dispatcher holds shows
+-- here as it was last committed; `claim_runs` then locks the runs and leaves such a
+-- lane alone.
 SELECT a.message_id, a.to_agent, a.priority_rank, a.delivery_status, a.available_at,
        a.lease_expires_at, now() AS db_now
 FROM jsonb_array_elements(:lanes::jsonb) AS lane
@@ -182,22 +160,25 @@ CROSS JOIN LATERAL (
     LIMIT :per_lane
 ) AS a;
 
--- name: claim_runs
--- The claim in one statement (migration 0008): each lane's run, given as a JSON list of
--- [recipient, priority rank, [ids]] read by `lane_heads_probe`, taken under a lease if
--- it is still the lane's ready head; a lane that changed in between is left alone.
-SELECT * FROM swarmbus_claim_runs(
-    :runs::jsonb, :lease_seconds::float8, :claim_token, :claimed_by
-);
-
 -- name: claim_messages
 -- Take the chosen messages under a lease; the token makes later updates conditional.
+-- The update of the claim's transaction path (`_claim_within`), which SQLite takes;
+-- PostgreSQL claims through `claim_runs`, and keeps this one so that every query name
+-- the shared claim code uses resolves in both dialects (tests/unit/test_query_sources).
 UPDATE agent_messages
 SET delivery_status = 'claimed',
     lease_expires_at = now() + :lease_seconds::float8 * interval '1 second',
     claim_token = :claim_token, claimed_by = :claimed_by
 WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
 RETURNING *;
+
+-- name: claim_runs
+-- The claim in one statement (migration 0008): each lane's run, given as a JSON list of
+-- [recipient, priority rank, [ids]] read by `lane_heads`, taken under a lease if
+-- it is still the lane's ready head; a lane that changed in between is left alone.
+SELECT * FROM swarmbus_claim_runs(
+    :runs::jsonb, :lease_seconds::float8, :claim_token, :claimed_by
+);
 
 -- name: renew_leases
 -- Extend the leases of held messages, given as a JSON list of [id, claim token];

@@ -1,5 +1,5 @@
 -- A claim in one statement, its own transaction and one round trip (the `claim_runs`
--- query). The claim first reads the lane heads without locking them (`lane_heads_probe`)
+-- query). The claim first reads the lane heads without locking them (`lane_heads`)
 -- and picks, per lane, the run at its head that is ready; this function then takes each
 -- run only if it is still exactly that: the lane's first rows in play, none of them
 -- held by another claim in progress (row locks, SKIP LOCKED), no earlier row in play
