@@ -25,7 +25,10 @@ tables show medians. Targets are printed, never asserted.
   and with 1 and 2 `swarmbus run` dispatcher processes, procrastinate 3.x and
   pgqueuer 1.x (bench/peers.py) with defaults and fastest documented settings,
   each with one sequential sender and with many concurrent senders; history
-  and memory on PostgreSQL too.
+  and memory on PostgreSQL too. Every message is 200 B of one repeated letter,
+  as in the peers' own measurements, except the "200 B of words" row: agent
+  chatter with paths and code, text with many distinct trigrams for the search
+  index to hold (the peers index no text).
 
 Results are noisy on a shared machine: re-run on a quiet one before quoting.
 
@@ -36,10 +39,12 @@ Usage: python bench/throughput.py [--quick] [--messages 20000] [--sequential 500
 from __future__ import annotations
 
 import argparse
+import random
 import sqlite3
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -51,6 +56,7 @@ import memory
 import peers
 import processes
 import report
+import search
 import writers
 from common import drop_postgres, median, print_table, temp_postgres, temp_swarm
 
@@ -61,26 +67,40 @@ from swarmbus.model import ids
 from swarmbus.storage.sqlite import split_statements
 
 PAYLOAD = "x" * 200  # bytes per message, as in the peers' measurements
+WORDS = "swarmbus in process, 200 B of words"
 NOW = "2026-01-01T00:00:00.000Z"
 
 
-async def swarmbus_run(
-    count: int,
-    producers: int,
-    idempotent: bool,
-    synchronous: str = "normal",
-    database: str | None = None,
-) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Setup:
+    """How a swarmbus run is set up. `words`: 200 B of agent chatter per message (paths,
+    code, prose: text a search index has to work on) instead of one repeated letter."""
+
+    idempotent: bool = True
+    synchronous: str = "normal"
+    database: str | None = None
+    words: bool = False
+
+
+def bodies(count: int, words: bool) -> list[str]:
+    if not words:
+        return [PAYLOAD] * count
+    rng = random.Random(42)
+    return [(search.chatter(rng) + " " + PAYLOAD)[:200] for _ in range(count)]
+
+
+async def swarmbus_run(count: int, producers: int, setup: Setup = Setup()) -> tuple[float, float]:
     """Return (messages/s end to end, messages/s of the sends alone)."""
-    swarm = temp_swarm(agents=8, synchronous=synchronous, database=database)
-    transport = MemoryTransport(idempotent=idempotent)
+    swarm = temp_swarm(agents=8, synchronous=setup.synchronous, database=setup.database)
+    transport = MemoryTransport(idempotent=setup.idempotent)
+    texts = bodies(count, setup.words)
     async with await Bus.open(swarm) as bus:
         agents = list(bus.configured)
         dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(name="bench"))
 
         async def produce(offset: int) -> None:
             for n in range(offset, count, producers):
-                await bus.send("bench", agents[n % len(agents)], PAYLOAD)
+                await bus.send("bench", agents[n % len(agents)], texts[n])
 
         start = time.perf_counter()
         async with anyio.create_task_group() as tg:
@@ -208,10 +228,10 @@ HUEY = "huey SqliteHuey as shipped (synchronous=FULL)"
 
 def sqlite_round(args: argparse.Namespace) -> dict[str, float]:
     count, producers = args.messages, args.producers
-    fast, sends = anyio.run(swarmbus_run, count, producers, True)
-    careful, _ = anyio.run(swarmbus_run, count, producers, False)
-    full, _ = anyio.run(swarmbus_run, count, producers, True, "full")
-    one, one_sends = anyio.run(swarmbus_run, args.sequential, 1, True)
+    fast, sends = anyio.run(swarmbus_run, count, producers)
+    careful, _ = anyio.run(swarmbus_run, count, producers, Setup(idempotent=False))
+    full, _ = anyio.run(swarmbus_run, count, producers, Setup(synchronous="full"))
+    one, one_sends = anyio.run(swarmbus_run, args.sequential, 1)
     return {
         INBOX_LIKE: fast,
         "swarmbus, ack before next delivery (gui-like)": careful,
@@ -241,7 +261,11 @@ def _on_scratch(run: object, *args: object) -> float:
 
 
 async def _in_process(count: int, producers: int, url: str) -> float:
-    return (await swarmbus_run(count, producers, True, "normal", url))[0]
+    return (await swarmbus_run(count, producers, Setup(database=url)))[0]
+
+
+async def _in_process_words(count: int, producers: int, url: str) -> float:
+    return (await swarmbus_run(count, producers, Setup(database=url, words=True)))[0]
 
 
 def postgres_round(args: argparse.Namespace) -> dict[str, float]:
@@ -252,6 +276,7 @@ def postgres_round(args: argparse.Namespace) -> dict[str, float]:
         ("many", args.messages, args.producers),
     ):
         results[f"swarmbus in process|{shape}"] = _on_scratch(_in_process, count, producers)
+        results[f"{WORDS}|{shape}"] = _on_scratch(_in_process_words, count, producers)
         for dispatchers in (1, 2):
             results[f"swarmbus, {dispatchers} dispatcher process(es)|{shape}"] = _on_scratch(
                 processes.process_run, count, producers, dispatchers

@@ -8,7 +8,7 @@ PostgreSQL re-spaces and SQLite gets back in swarmbus's compact form.
 
 What is copied is the contract this version writes: the tables below, and of
 each the columns the migrated target has (generated ones left out, the
-database computes them, as PostgreSQL computes its search vector). The source
+database computes them; so does each dialect's search index). The source
 is read with that explicit column list; a source table with a column this
 version does not know is refused before anything is written, rather than
 copied blindly or dropped unseen. Table names

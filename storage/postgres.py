@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 
@@ -25,6 +24,7 @@ from swarmbus import errors
 from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row, Statements
+from swarmbus.storage.postgres_url import check_url, redacted
 from swarmbus.storage.retrying import retry_transient
 
 logger = logging.getLogger(__name__)
@@ -54,41 +54,7 @@ def compile_query(query: str) -> tuple[str, tuple[str, ...]]:
     return _PARAM.sub(bind, query), tuple(names)
 
 
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^@/?#]*)@")
 INSTALL_HINT = "pip install 'swarmbus[postgres]'"
-
-
-def redacted(url: str) -> str:
-    """The URL without its password (or query), for messages and logs.
-
-    Never raises: the URL is only taken apart, not checked (a bad port or
-    host stays as it was written, for the error that names it).
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed [IPv6 bracket: drop whatever stands before '@'
-        return _USERINFO.sub(lambda m: m[1] + m[2].partition(":")[0] + "@", url).split("?")[0]
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    netloc = f"{userinfo.partition(':')[0]}@{hostport}" if at else hostport
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def check_url(url: str) -> None:
-    """Refuse a URL that cannot be parsed, or whose port is no number from 1 to 65535."""
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise errors.DatabaseUnavailable(f"database URL {redacted(url)!r}: {exc}") from None
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if port is not None and not 1 <= port <= 65535:
-        text = parts.netloc.rpartition("@")[2].rpartition(":")[2]
-        raise errors.DatabaseUnavailable(
-            f"database URL {redacted(url)!r}: port {text!r} is not allowed; "
-            f"use a number from 1 to 65535"
-        )
 
 
 def driver(location: str) -> Any:
@@ -317,7 +283,11 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         return None  # NOTIFY wakes dispatchers; the idle poll claims without asking
 
     async def upkeep(self) -> None:
-        """Nothing to do: the server checkpoints and vacuums on its own."""
+        """Merge new search entries into the trigram index every second; the server
+        checkpoints and vacuums on its own."""
+        from swarmbus.storage.search import keep_index_merged  # imports no connector
+
+        await keep_index_merged(self)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -12,9 +12,13 @@ into a statement.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+
+from swarmbus import errors
 from swarmbus.model import timefmt
 from swarmbus.model.conversations import SearchFilters
 from swarmbus.model.messages import Message
@@ -28,6 +32,8 @@ CANDIDATES = 200  # the newest matches a search ranks
 SCAN_WINDOW = 5_000  # the newest messages a short text is looked for in (and, on PostgreSQL,
 # where a search first looks for its candidates)
 CATCH_UP_BATCH = 500  # messages indexed per transaction (SQLite): a short hold on the write lock
+MERGE_EVERY = 1.0  # seconds between a PostgreSQL dispatcher's merges of new index entries
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,12 @@ class SearchRepository:
             if indexed < batch:
                 return total
 
+    async def merge_pending(self) -> int:
+        """Move new entries into the index proper (PostgreSQL's GIN pending lists); return
+        how many pages of them there were."""
+        row = await self._db.fetch_one(self._q["merge_search_pending"])
+        return int(row["merged"] or 0) if row else 0
+
     async def waiting(self) -> bool:
         """Whether stored messages wait to be indexed (never, on PostgreSQL)."""
         row = await self._db.fetch_one(self._q["search_backlog"])
@@ -100,3 +112,15 @@ def _found(row: dict[str, Any], dialect: str) -> Found:
     raw = float(row.get("score") or 0.0)
     score = -raw if dialect == "sqlite" else raw  # bm25: lower is better
     return Found(Message.model_validate(row), round(score, 6) + 0.0, row.get("snippet"))
+
+
+async def keep_index_merged(connector: Connector, every: float = MERGE_EVERY) -> None:
+    """`merge_pending` every `every` seconds, until cancelled (a PostgreSQL dispatcher's
+    upkeep). A failure waits for the next round: searches stay right, only slower."""
+    repository = SearchRepository(connector)
+    while True:
+        try:
+            await repository.merge_pending()
+        except errors.StorageError as exc:
+            logger.debug("merging the search index of %s failed: %s", connector.location, exc)
+        await anyio.sleep(every)

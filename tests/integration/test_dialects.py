@@ -14,13 +14,9 @@ from swarmbus.storage.queries import load
 from tests.conftest import CONTRACT_TABLES
 
 # Each dialect's own search index, left out of the comparison: SQLite's is an FTS5 table
-# beside agent_messages; PostgreSQL's a generated tsvector column and pg_trgm GIN indexes
+# beside agent_messages; PostgreSQL's a table beside it with pg_trgm GIN indexes
 # (tests/integration/test_search.py runs the same searches on both).
-POSTGRES_SEARCH = {
-    "search_vector",
-    "idx_message_search_content",
-    "idx_message_search_subject",
-}
+POSTGRES_SEARCH = {"idx_search_content", "idx_search_subject"}
 
 
 async def columns(db: Database) -> dict[str, list[str]]:

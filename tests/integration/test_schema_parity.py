@@ -37,9 +37,8 @@ async def _tables(db: Database) -> dict[str, str]:
     return {row["name"]: row["sql"] or "" for row in rows}
 
 
-# The search index is each dialect's own: an FTS5 virtual table beside agent_messages in
-# SQLite (left out of list_tables), a generated tsvector column in PostgreSQL.
-SEARCH_INDEX_COLUMNS = {"search_vector"}
+# The search index is each dialect's own: a table beside agent_messages, left out of
+# list_tables (SQLite's FTS5 virtual table; PostgreSQL's with pg_trgm indexes).
 
 
 async def _columns(db: Database, table: str) -> set[str]:
@@ -51,7 +50,7 @@ async def _columns(db: Database, table: str) -> set[str]:
         "WHERE table_name = :table AND table_schema = current_schema()",
         {"table": table},
     )
-    return {row["name"] for row in rows} - SEARCH_INDEX_COLUMNS
+    return {row["name"] for row in rows}
 
 
 async def contract(db: Database) -> tuple[dict[str, set[str]], list[CheckList]]:
@@ -92,13 +91,17 @@ async def test_each_dialect_has_its_search_index(backend: str, tmp_path: Path) -
             "SELECT name FROM sqlite_master WHERE name = 'agent_messages_search' "
             "AND sql LIKE '%fts5%trigram%'"
         )
-        vector = await pg.connector.fetch_all(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = "
-            "'agent_messages' AND column_name = 'search_vector' AND is_generated = 'ALWAYS'"
+        trigram = await pg.connector.fetch_all(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'agent_messages_search' "
+            "AND indexdef LIKE '%gin (content gin_trgm_ops)%'"
         )
-        tables = await lite.connector.fetch_all(load("sqlite")["list_tables"])
-    assert len(fts) == len(vector) == 1
-    assert not [t["name"] for t in tables if t["name"].startswith("agent_messages_search")]
+        listed = [
+            row["name"]
+            for db, dialect in ((lite, "sqlite"), (pg, "postgres"))
+            for row in await db.connector.fetch_all(load(dialect)["list_tables"])
+        ]
+    assert len(fts) == len(trigram) == 1
+    assert not [name for name in listed if name.startswith("agent_messages_search")]
 
 
 def test_a_value_list_is_read_from_either_dialects_text() -> None:

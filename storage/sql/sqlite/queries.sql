@@ -364,6 +364,11 @@ WHERE rowid > (SELECT coalesce(max(id), 0) FROM agent_messages_search_docsize)
 ORDER BY rowid
 LIMIT :batch;
 
+-- name: merge_search_pending
+-- Nothing to merge: FTS5 merges its own segments as rows are indexed (PostgreSQL's GIN
+-- indexes keep a pending list, which its dispatcher merges every second).
+SELECT 0 AS merged;
+
 -- name: search_index_size
 -- Documents in the search index and the bytes of its data (retention's tests watch these).
 SELECT (SELECT count(*) FROM agent_messages_search_docsize) AS documents,

@@ -1,0 +1,4 @@
+-- Nothing to change in SQLite: its search index is already an FTS5 table beside
+-- agent_messages, which a delivery's update never touches (its triggers fire only on a
+-- change of subject or body). PostgreSQL's 0010 moves its trigram index and tsvector
+-- off the message row in the same way.
