@@ -14,12 +14,14 @@
 --
 -- agent_messages_search holds each message's subject and body (the text is stored twice
 -- in PostgreSQL; the contract's row keeps its columns), the tsvector for ranking and the
--- trigram indexes. A statement-level trigger fills it from the rows each INSERT stores
--- (one statement for a whole batch of sends), a change of subject or body (never made by
--- the bus itself) is copied over, and a deleted message takes its entry with it.
+-- trigram indexes. Triggers keep it in step: statement-level ones fill it from the rows
+-- each INSERT stores (one statement for a whole batch of sends) and empty it of the rows
+-- each DELETE removes (retention), and a change of subject or body (never made by the bus
+-- itself) is copied over. No foreign key: its check would lock the new message's row,
+-- one more log record for every send.
 
 CREATE TABLE agent_messages_search (
-    message_id TEXT PRIMARY KEY REFERENCES agent_messages (message_id) ON DELETE CASCADE,
+    message_id TEXT PRIMARY KEY,
     subject TEXT,
     content TEXT NOT NULL,
     search_vector TSVECTOR GENERATED ALWAYS AS (
@@ -95,3 +97,16 @@ CREATE TRIGGER agent_messages_search_update AFTER UPDATE OF subject, content ON 
 FOR EACH ROW
 WHEN (OLD.subject IS DISTINCT FROM NEW.subject OR OLD.content IS DISTINCT FROM NEW.content)
 EXECUTE FUNCTION swarmbus_reindex_message();
+
+CREATE FUNCTION swarmbus_unindex_messages() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM agent_messages_search AS s
+    USING removed_messages AS r WHERE s.message_id = r.message_id;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER agent_messages_search_delete AFTER DELETE ON agent_messages
+REFERENCING OLD TABLE AS removed_messages
+FOR EACH STATEMENT EXECUTE FUNCTION swarmbus_unindex_messages();
