@@ -140,13 +140,25 @@ VALUES (:agent_id, 'people', 'person', 'none', 'inbox', FALSE)
 ON CONFLICT (agent_id) DO NOTHING;
 
 -- name: thread_messages
--- A whole thread in send order (ids increase in commit order), at most :limit messages.
-SELECT * FROM agent_messages WHERE thread_id = :thread_id ORDER BY message_id LIMIT :limit;
+-- A whole thread in send order (ids increase in commit order), at most :limit messages:
+-- its first message by key, the replies through their index (migration 0011).
+SELECT * FROM (
+    SELECT * FROM agent_messages WHERE message_id = :thread_id AND thread_id = :thread_id
+    UNION ALL
+    SELECT * FROM agent_messages WHERE thread_id = :thread_id AND thread_id <> message_id
+) AS thread
+ORDER BY message_id LIMIT :limit;
 
 -- name: thread_participants
 -- Everyone who wrote in a thread or was written to in it.
-SELECT from_agent AS name FROM agent_messages WHERE thread_id = :thread_id
-UNION SELECT to_agent FROM agent_messages WHERE thread_id = :thread_id;
+WITH thread AS (
+    SELECT from_agent, to_agent FROM agent_messages
+    WHERE message_id = :thread_id AND thread_id = :thread_id
+    UNION ALL
+    SELECT from_agent, to_agent FROM agent_messages
+    WHERE thread_id = :thread_id AND thread_id <> message_id
+)
+SELECT from_agent AS name FROM thread UNION SELECT to_agent FROM thread;
 
 -- name: inbox_messages
 -- The messages addressed to one recipient, newest first, any transport, expired ones left
@@ -362,21 +374,29 @@ ANALYZE;
 -- ---------------------------------------------------------------- operations: retention
 
 -- name: count_prunable_messages
--- Messages of the threads prune_messages would delete.
-SELECT count(*) AS n FROM agent_messages
-WHERE thread_id IN (
+-- Messages of the threads prune_messages would delete. A thread's messages are its first
+-- (by key, its id is the thread's) and its replies (their index, migration 0011).
+WITH doomed AS MATERIALIZED (
     SELECT c.thread_id FROM agent_messages AS c
     WHERE c.delivery_status IN ('delivered', 'expired') AND c.processed_at < :cutoff
       AND NOT EXISTS (
           SELECT 1 FROM agent_messages AS o
-          WHERE o.thread_id = c.thread_id
+          WHERE ((o.message_id = c.thread_id AND o.thread_id = c.thread_id)
+                 OR (o.thread_id = c.thread_id AND o.thread_id <> o.message_id))
             AND (o.delivery_status NOT IN ('delivered', 'expired')
                  OR o.processed_at IS NULL OR o.processed_at >= :cutoff
                  OR (o.delivery_status = 'delivered'
                      AND ((o.read_at IS NULL AND CAST(:include_unread AS INTEGER) = 0)
                           OR (o.ack_required = TRUE AND o.acked_at IS NULL))))
       )
-);
+)
+SELECT count(*) AS n FROM (
+    SELECT m.message_id FROM doomed AS d
+    JOIN agent_messages AS m ON m.message_id = d.thread_id AND m.thread_id = d.thread_id
+    UNION
+    SELECT m.message_id FROM doomed AS d
+    JOIN agent_messages AS m ON m.thread_id = d.thread_id AND m.thread_id <> m.message_id
+) AS members;
 
 -- name: count_finished_messages
 -- Finished messages (delivered or expired) processed before the cutoff, in open threads or not.
@@ -388,20 +408,29 @@ WHERE delivery_status IN ('delivered', 'expired') AND processed_at < :cutoff;
 -- expired) before the cutoff, and read and acknowledged where it was delivered and an ack is
 -- required (:include_unread = 1 lets unread ones go too); a thread with anything else, a
 -- message still in play, a dead letter, an unread or unacknowledged one, stays whole.
-DELETE FROM agent_messages WHERE thread_id IN (
-    SELECT c.thread_id FROM agent_messages AS c
-    WHERE c.delivery_status IN ('delivered', 'expired') AND c.processed_at < :cutoff
-      AND NOT EXISTS (
-          SELECT 1 FROM agent_messages AS o
-          WHERE o.thread_id = c.thread_id
-            AND (o.delivery_status NOT IN ('delivered', 'expired')
-                 OR o.processed_at IS NULL OR o.processed_at >= :cutoff
-                 OR (o.delivery_status = 'delivered'
-                     AND ((o.read_at IS NULL AND CAST(:include_unread AS INTEGER) = 0)
-                          OR (o.ack_required = TRUE AND o.acked_at IS NULL))))
-      )
-    ORDER BY c.processed_at
-    LIMIT :batch
+-- (The WITH stands inside: Python's sqlite3 counts no rows for a statement starting with it.)
+DELETE FROM agent_messages WHERE message_id IN (
+    WITH doomed AS MATERIALIZED (
+        SELECT c.thread_id FROM agent_messages AS c
+        WHERE c.delivery_status IN ('delivered', 'expired') AND c.processed_at < :cutoff
+          AND NOT EXISTS (
+              SELECT 1 FROM agent_messages AS o
+              WHERE ((o.message_id = c.thread_id AND o.thread_id = c.thread_id)
+                     OR (o.thread_id = c.thread_id AND o.thread_id <> o.message_id))
+                AND (o.delivery_status NOT IN ('delivered', 'expired')
+                     OR o.processed_at IS NULL OR o.processed_at >= :cutoff
+                     OR (o.delivery_status = 'delivered'
+                         AND ((o.read_at IS NULL AND CAST(:include_unread AS INTEGER) = 0)
+                              OR (o.ack_required = TRUE AND o.acked_at IS NULL))))
+          )
+        ORDER BY c.processed_at
+        LIMIT :batch
+    )
+    SELECT m.message_id FROM doomed AS d
+    JOIN agent_messages AS m ON m.message_id = d.thread_id AND m.thread_id = d.thread_id
+    UNION ALL
+    SELECT m.message_id FROM doomed AS d
+    JOIN agent_messages AS m ON m.thread_id = d.thread_id AND m.thread_id <> m.message_id
 );
 
 -- name: count_prunable_commands
