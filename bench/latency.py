@@ -7,6 +7,9 @@ the transport is asked to deliver. The sender also reports how long each
 `send()` took (its commit included), which splits the latency into the send
 itself and the pickup after it. Modes: the wake-up socket (the default),
 and polling `PRAGMA data_version` every millisecond with the socket off.
+The transport is not idempotent, like the GUI: before it starts, the attempt
+is marked and committed (durably on PostgreSQL). The "idempotent" rows deliver
+as the inbox does, without that mark.
 
 With --postgres, the same through PostgreSQL's LISTEN/NOTIFY.
 
@@ -55,6 +58,7 @@ anyio.run(main, sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
 
 
 IDLE_SECONDS = 10.0
+IDEMPOTENT = "wake-up socket, idempotent transport (inbox-like)"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -76,8 +80,8 @@ async def idle_share(database: str | None = None, seconds: float = IDLE_SECONDS)
 class Stopwatch(MemoryTransport):
     """Records, per delivery, how long ago its sender called send()."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, idempotent: bool = False) -> None:
+        super().__init__(idempotent=idempotent)
         self.latencies_ms: list[float] = []
 
     async def deliver(self, request: DeliveryRequest) -> DeliveryResult:
@@ -87,11 +91,15 @@ class Stopwatch(MemoryTransport):
 
 
 async def measure(
-    count: int, gap_ms: float, options: DispatcherOptions, database: str | None = None
+    count: int,
+    gap_ms: float,
+    options: DispatcherOptions,
+    database: str | None = None,
+    idempotent: bool = False,
 ) -> tuple[list[float], list[float]]:
     """(send() start -> delivery start, send() duration) per message, in ms."""
     swarm = temp_swarm(agents=1, database=database)
-    transport = Stopwatch()
+    transport = Stopwatch(idempotent)
     async with await Bus.open(swarm) as bus:
         dispatcher = Dispatcher(bus, {"memory": transport}, options)
         async with anyio.create_task_group() as tg:
@@ -124,15 +132,20 @@ def main() -> None:
         _row(label, *anyio.run(measure, args.messages, args.gap_ms, options))
         for label, options in modes.items()
     ]
-    if args.postgres:
+    inbox = DispatcherOptions(name="latency")
+    rows.append(
+        _row(IDEMPOTENT, *anyio.run(measure, args.messages, args.gap_ms, inbox, None, True))
+    )
+    for idempotent in (False, True) if args.postgres else ():
         url = temp_postgres()
         try:
             latencies, sends = anyio.run(
-                measure, args.messages, args.gap_ms, DispatcherOptions(name="latency"), url
+                measure, args.messages, args.gap_ms, inbox, url, idempotent
             )
         finally:
             drop_postgres(url)
-        rows.append(_row("PostgreSQL LISTEN/NOTIFY", latencies, sends))
+        label = "PostgreSQL LISTEN/NOTIFY" + (", idempotent transport" if idempotent else "")
+        rows.append(_row(label, latencies, sends))
     print_table(
         f"send() in another process -> delivery start, {args.messages} messages "
         f"{args.gap_ms:g} ms apart",
