@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: its search joins each FTS5 match to its message row by
+-- rowid, which its query planner does match by match. PostgreSQL's 0012 copies the
+-- unchanging filter columns (sender, recipient, send time, thread) into its search table.
