@@ -112,9 +112,17 @@ class DispatchContext:
         if self.idle.is_set():
             self.idle = anyio.Event()
 
-    def lane_finished(self, lane: Lane, size: int) -> None:
+    def lane_finished(self, lane: Lane, size: int, quiet_since: int | None = None) -> None:
+        """Wake the claim loop: the lane's next messages may be ready now.
+
+        Unless the lane left nothing behind: it was delivered whole, its claim saw
+        nothing else in play (`quiet_since`, the wake-up count then), and nothing woke
+        the loop since, so a claim would find nothing. Anything sent after the
+        claim's read woke the loop (its reading is older than the read).
+        """
         self.busy.discard(lane)
         self.in_flight -= size
         if self.in_flight == 0:
             self.idle.set()
-        self.wake.set()  # the lane's next messages may be ready now
+        if quiet_since is None or quiet_since != self.wake.sets:
+            self.wake.set()

@@ -141,11 +141,13 @@ class Dispatcher:
             room = self.options.max_in_flight - self.ctx.in_flight
             idle_before = self.ctx.in_flight == 0  # the claim below then saw every lane
             routes = self.ctx.claimable_lanes()
+            seen = self.ctx.wake.sets  # before the claim reads: a later send wakes past it
             claim = await self._claim(room, routes)
             if claim is None:
                 continue
             if claim.messages:
-                self._start_lanes(lanes, claim)
+                quiet = self.options.listen and not once  # else a lane's end is a wake-up
+                self._start_lanes(lanes, claim, routes, seen if quiet else None)
                 if claim.more and room > len(claim.messages):
                     continue
             elif once and idle_before and claim.lanes == 0 and self.ctx.in_flight == 0:
@@ -215,19 +217,28 @@ class Dispatcher:
                 return current
         return marker
 
-    def _start_lanes(self, group: anyio.abc.TaskGroup, claim: Claim) -> None:
+    def _start_lanes(
+        self, group: anyio.abc.TaskGroup, claim: Claim, routes: dict[Lane, int], seen: int | None
+    ) -> None:
+        """One task per lane run. A claim that took every lane in play, each whole (a
+        run shorter than its batch), left nothing behind: its lanes, delivered whole with
+        no wake-up since `seen`, end without another claim (`LaneRunner.run`); anything
+        sent meanwhile woke the loop, and anything else makes them claim again."""
         self.stats.claims += 1
         by_lane: dict[Lane, list[Message]] = {}
         for message in claim.messages:
             by_lane.setdefault((message.to_agent, message.priority_rank), []).append(message)
         self.ctx.leases.hold(claim.token, (message.message_id for message in claim.messages))
+        nothing_else = not claim.more and claim.lanes == len(by_lane) and claim.next_due_in is None
         for lane, messages in by_lane.items():
+            whole = nothing_else and len(messages) < routes.get(lane, 1)
             self.ctx.lane_started(lane, len(messages))
             group.start_soon(
                 self.lanes.run,
                 claim.token,
                 messages,
                 claim.reclaimed,
+                seen if whole else None,
                 name=f"lane {lane[0]}/{lane[1]}",
             )
 

@@ -47,6 +47,7 @@ class LaneWork:
     slots: PrioritySlots
     acks: list[Outcome] = field(default_factory=list)
     noticed: set[str] = field(default_factory=set)  # delivered inside an earlier message's notice
+    delivered: int = 0  # outcomes the database recorded as delivered
 
 
 class LaneRunner:
@@ -56,14 +57,19 @@ class LaneRunner:
         self.ctx = context
         self.settings = context.bus.settings
 
-    async def run(self, token: str, lane: list[Message], reclaimed: frozenset[str]) -> None:
+    async def run(
+        self, token: str, lane: list[Message], reclaimed: frozenset[str], quiet: int | None = None
+    ) -> None:
         """Deliver one claimed lane run, holding one slot of its transport.
 
         The lease keeper has held the run's leases since the claim, and renews
         them while the lane waits for its slot as much as while it delivers.
+
+        `quiet`: the claim left nothing behind (`DispatchContext.lane_finished`).
         """
         key = (lane[0].to_agent, lane[0].priority_rank)
         transport = self.ctx.route(self.ctx.bus.configured[lane[0].to_agent])
+        work: LaneWork | None = None
         try:
             if transport is None:  # it became unavailable since the claim
                 await self._release(token, lane)
@@ -71,7 +77,8 @@ class LaneRunner:
             slots = self.ctx.slots[transport.name]
             await slots.acquire(lane[0].delivery_order)
             try:
-                await self._deliver(LaneWork(token, lane, reclaimed, transport, slots))
+                work = LaneWork(token, lane, reclaimed, transport, slots)
+                await self._deliver(work)
             finally:
                 slots.release()
         except errors.StorageError as exc:
@@ -82,7 +89,8 @@ class LaneRunner:
             logger.warning("lane %s/%s stopped: %s", *key, exc, extra={"action": "lane_failed"})
         finally:
             self.ctx.leases.drop(message.message_id for message in lane)
-            self.ctx.lane_finished(key, len(lane))
+            whole = work is not None and work.delivered == len(lane)
+            self.ctx.lane_finished(key, len(lane), quiet if whole else None)
 
     async def _deliver(self, work: LaneWork) -> None:
         for index, message in enumerate(work.lane):
@@ -198,6 +206,7 @@ class LaneRunner:
         # out meanwhile: an unrecorded paste would be pasted again by the next run.
         with anyio.CancelScope(shield=True):
             settled = await self.ctx.settle.submit(outcome)
+        work.delivered += settled == "delivered"
         count_results(self.ctx.stats, [settled], message, result.error)
         return result.ok
 
@@ -212,6 +221,7 @@ class LaneRunner:
             self.ctx.leases.drop(ack.message_id for ack in acks)
             with anyio.CancelScope(shield=True):
                 results = await self.ctx.settle.submit_many(acks)
+            work.delivered += results.count("delivered")
             count_results(self.ctx.stats, results)
 
     async def _release(

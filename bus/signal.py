@@ -10,8 +10,10 @@ class Signal:
 
     def __init__(self) -> None:
         self._event = anyio.Event()
+        self.sets = 0  # how many times it was set: a reader tells whether it was since
 
     def set(self) -> None:
+        self.sets += 1
         self._event.set()
 
     async def wait(self, timeout: float) -> bool:

@@ -117,3 +117,60 @@ async def test_a_writer_skips_its_own_listener_and_wakes_the_others(bus: Bus) ->
         other.close()
     assert woken == ["other"]
     assert connector.own_socket is None  # the listener closed with its task
+
+
+async def _count_claims(bus: Bus) -> list[int]:
+    """Wrap the bus's claim: the returned list grows by one per claim made."""
+    calls: list[int] = []
+    claim = bus.db.claims.claim
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return await claim(*args, **kwargs)  # type: ignore[arg-type]
+
+    bus.db.claims.claim = counted  # type: ignore[method-assign]
+    return calls
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+async def test_a_lane_that_left_nothing_behind_ends_without_another_claim(
+    swarm: Swarm, bus: Bus
+) -> None:
+    """A claim that took every lane in play whole: once its lane is delivered, looking
+    again would find nothing (a round trip per lane run, the dispatcher's empty claim)."""
+    transport = MemoryTransport(idempotent=True)
+    calls = await _count_claims(bus)
+    dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(idle_poll=60))
+    async with await Bus.open(swarm) as sender, anyio.create_task_group() as tg:
+        tg.start_soon(dispatcher.run)
+        await anyio.sleep(0.3)  # it claimed nothing and went idle
+        before = len(calls)
+        await sender.send("Agent-2", "Agent-1", "one")  # another connector: a NOTIFY/datagram
+        with anyio.fail_after(10):
+            while not transport.delivered:
+                await anyio.sleep(0.005)
+        await anyio.sleep(0.3)
+        dispatcher.stop()
+    assert len(calls) - before == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+async def test_a_message_sent_while_its_lane_delivers_follows_at_once(
+    swarm: Swarm, bus: Bus
+) -> None:
+    """The claim loop, woken by the second send, cannot take a lane still delivering;
+    that lane, woken since its claim, claims again when it ends (not after the poll)."""
+    transport = MemoryTransport(idempotent=True, delay=0.3)
+    dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(idle_poll=60))
+    async with await Bus.open(swarm) as sender, anyio.create_task_group() as tg:
+        tg.start_soon(dispatcher.run)
+        await anyio.sleep(0.3)
+        await sender.send("Agent-2", "Agent-1", "first")
+        with anyio.fail_after(10):
+            while not transport.attempts:  # the first is being delivered
+                await anyio.sleep(0.005)
+            await sender.send("Agent-2", "Agent-1", "second")
+            while len(transport.delivered) < 2:
+                await anyio.sleep(0.005)
+        dispatcher.stop()
+    assert transport.received("Agent-1") == ["first", "second"]
