@@ -124,5 +124,5 @@ class DispatchContext:
         self.in_flight -= size
         if self.in_flight == 0:
             self.idle.set()
-        if quiet_since is None or quiet_since != self.wake.sets:
+        if quiet_since != self.wake.sets:  # None never equals a count
             self.wake.set()

@@ -137,6 +137,7 @@ class Dispatcher:
 
     async def _claim_loop(self, lanes: anyio.abc.TaskGroup, *, once: bool, poll: float) -> None:
         marker: object = None
+        quiet = self.options.listen and not once  # else a lane's end is a wake-up
         while not self.ctx.stopping.is_set():
             room = self.options.max_in_flight - self.ctx.in_flight
             idle_before = self.ctx.in_flight == 0  # the claim below then saw every lane
@@ -146,7 +147,6 @@ class Dispatcher:
             if claim is None:
                 continue
             if claim.messages:
-                quiet = self.options.listen and not once  # else a lane's end is a wake-up
                 self._start_lanes(lanes, claim, routes, seen if quiet else None)
                 if claim.more and room > len(claim.messages):
                     continue
