@@ -15,7 +15,8 @@ def print_side(results: dict[str, float]) -> None:
         print(
             f"\ntarget 5, {writers.PROCESSES} producer processes: {rate:,.0f} sends/s "
             f"(target >= 10,000), {busy:.0f} lock errors (target 0), every message "
-            f"delivered once: {once}"
+            f"delivered once: {once}; write-ahead log at most "
+            f"{results['writers|log MiB']:,.0f} MiB"
         )
     for backend in ("SQLite", "PostgreSQL"):
         points = {

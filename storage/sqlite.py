@@ -251,11 +251,13 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
     """Whenever `location` changed: index the messages stored since (full-text search
     defers that work off `send`), then checkpoint the write-ahead log; until cancelled.
 
-    Runs on a connection (so a thread) of its own; indexing takes the write
-    lock a short batch at a time, and PASSIVE checkpoints never wait for
-    readers or writers, they copy back what they can.
+    Runs on connections (so threads) of its own; indexing takes the write
+    lock a short batch at a time, and checkpoints copy back what they can
+    without waiting, except that a long log is started over
+    (`sqlite_checkpoint.checkpoint`).
     """
     checkpointer = await connect(location)
+    checkpoints = BackgroundCheckpoint(location)  # (a failed one waits for the next round)
     try:
         marker: object = None  # the first round checkpoints what earlier commits left
         while True:
@@ -264,13 +266,11 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
                 continue
             marker = current  # (this connection's own commits do not change it)
             await _index_new_messages(checkpointer)
-            try:
-                await checkpointer.fetch_all("PRAGMA wal_checkpoint(PASSIVE)")
-            except errors.StorageError as exc:  # the next round tries again
-                logger.debug("background checkpoint of %s failed: %s", location, exc)
+            await anyio.to_thread.run_sync(checkpoints.now)
     finally:
-        with anyio.CancelScope(shield=True):  # cancelled is how it ends: close it still
+        with anyio.CancelScope(shield=True):  # cancelled is how it ends: close them still
             await checkpointer.close()
+            await anyio.to_thread.run_sync(checkpoints.close)
 
 
 async def _index_new_messages(connector: SqliteConnector) -> None:

@@ -19,7 +19,7 @@ import pytest
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
-from swarmbus.storage import sqlite, sqlite_hop
+from swarmbus.storage import sqlite, sqlite_checkpoint, sqlite_hop
 from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
 
 
@@ -139,6 +139,33 @@ def _message_in_main_file(path: Path, scratch: Path) -> bool:
             return db.execute("SELECT count(*) FROM agent_messages").fetchone()[0] == 1
         except sqlite3.OperationalError:  # the schema itself is still only in the log
             return False
+
+
+def test_the_log_starts_over_though_reads_and_writes_never_pause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each round a reader holds a snapshot while the writer commits, so the PASSIVE
+    checkpoint cannot copy the newest frames, and the writer always finds some left:
+    a log only ever checkpointed PASSIVE grows by every round's frames (forever,
+    under a steady load). Past the limit, a RESTART waits for the reader to leave."""
+    monkeypatch.setattr(sqlite_checkpoint, "LOG_LIMIT_FRAMES", 40)
+    path = tmp_path / "steady.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE notes (body BLOB)")
+    checkpointer = sqlite3.connect(path, timeout=1.0, isolation_level=None)
+    for _ in range(30):
+        reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM notes").fetchall()  # its snapshot, held
+        for _ in range(10):
+            writer.execute("INSERT INTO notes VALUES (zeroblob(4000))")
+        threading.Timer(0.01, reader.close).start()  # a short read ends soon after
+        sqlite_checkpoint.checkpoint(checkpointer)
+    log_pages = (path.parent / "steady.db-wal").stat().st_size // 4096
+    assert log_pages < 100  # 30 rounds of 10 commits: 600 pages and more if it never restarted
+    assert writer.execute("SELECT count(*) FROM notes").fetchone() == (300,)
 
 
 async def test_a_connector_never_closed_is_reported(tmp_path: Path) -> None:
