@@ -7,7 +7,14 @@ it returns, group commit shares nothing across processes), counts lock errors
 start together at a moment written on their command line. The rate is every
 send over the time from that moment to the last producer's last send; after
 the dispatcher has drained the queue, every message must have been delivered
-exactly once. The write-ahead log's size at the end is the most it held (a
+exactly once.
+
+The reference, from the same run: as many plain sqlite3 processes each storing
+as many messages, one committed INSERT of the same statement into the same
+schema at a time, SQLite's own busy handler waiting for the lock; nothing
+delivers them. What the contract's table and its indexes cost at least.
+
+The write-ahead log's size at the end is the most it held (a
 restart rewinds it but keeps the file): steady writers starve PASSIVE
 checkpoints, and a log that never starts over grew to 833 MB here.
 """
@@ -51,6 +58,48 @@ anyio.run(main, sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[
 """
 
 
+RAW = """
+import json, sys, time, sqlite3
+from swarmbus.model import ids
+from swarmbus.model.messages import NewMessage
+from swarmbus.storage import queries
+from swarmbus.storage.messages import _insert_params
+
+path, count, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+db.execute("PRAGMA synchronous = NORMAL")
+insert = queries.load("sqlite")["insert_message"]
+message = NewMessage(from_agent="raw", to_agent="Agent-1", content="x" * 200)
+time.sleep(max(0.0, start_at - time.time()))
+for _ in range(count):
+    message_id = ids.new_id()
+    db.execute("BEGIN IMMEDIATE")
+    db.execute(insert, _insert_params(message, message_id, message_id))
+    db.execute("COMMIT")
+print(json.dumps({"done": time.time()}))
+"""
+
+
+async def raw_floor(processes: int = PROCESSES, sends: int = SENDS) -> float:
+    """Committed single-message inserts per second from `processes` plain sqlite3
+    processes into a fresh swarm database."""
+    swarm = temp_swarm(agents=1)
+    async with await Bus.open(swarm):
+        pass  # the schema
+    start_at = time.time() + 1.0
+    finished: list[float] = []
+
+    async def write() -> None:
+        args = [swarm.database, str(sends), str(start_at)]
+        done = await anyio.run_process([sys.executable, "-c", RAW, *args])
+        finished.append(json.loads(done.stdout)["done"])
+
+    async with anyio.create_task_group() as writers:
+        for _ in range(processes):
+            writers.start_soon(write)
+    return processes * sends / (max(finished) - start_at)
+
+
 async def run(processes: int = PROCESSES, sends: int = SENDS) -> dict[str, float]:
     """Sends/s over all producers, lock errors, and whether each message arrived once."""
     swarm = temp_swarm(agents=8)
@@ -85,4 +134,5 @@ async def run(processes: int = PROCESSES, sends: int = SENDS) -> dict[str, float
         "sends/s": sum(r["sent"] for r in reports) / elapsed,
         "lock errors": sum(r["busy"] for r in reports),
         "delivered once": float(once),
+        "raw sends/s": await raw_floor(processes, sends),
     }
