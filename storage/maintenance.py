@@ -177,7 +177,12 @@ async def maintain(db: Database, operation: Operation) -> MaintenanceResult:
     await db.connector.fetch_all(queries["wal_checkpoint"])  # read the row: no cursor stays open
     before = await size_bytes(db)
     started = time.perf_counter()
-    await db.connector.execute(queries[operation])
+    if operation == "vacuum":  # its copy of the whole file: on disk, not in memory
+        await db.connector.execute(queries["temp_files_on_disk"])
+    try:
+        await db.connector.execute(queries[operation])
+    finally:
+        await db.connector.execute(queries["temp_files_in_memory"])
     seconds = round(time.perf_counter() - started, 3)
     await db.connector.fetch_all(queries["wal_checkpoint"])
     return MaintenanceResult(operation, before, await size_bytes(db), seconds)

@@ -38,6 +38,13 @@ IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_versi
 # settle with 10,000 pending or 100,000 delivered, sends from 256 tasks) and was most of
 # a dispatcher's resident growth as history built up (+21.6 MiB by 100,000 messages).
 CACHE_KIB = 2_048
+# Temporary files in memory. A statement inside a transaction that may fail a constraint
+# half-way journals the pages it changes again (those earlier statements of the
+# transaction changed), so a failure undoes it alone; past 64 KiB SQLite keeps that
+# journal in a temporary file: 20 write calls per message of a batched send, the largest
+# cost of a delivered message (bench/throughput.py, 256 senders: 3,428 -> 6,380 msgs/s).
+# VACUUM puts them back on disk (`temp_files_on_disk`): it copies the whole database.
+TEMP_STORE = "MEMORY"
 # SQLite's automatic checkpoint runs inside the COMMIT that grows the log past its
 # limit: tens of milliseconds, on the event loop when the commit runs there
 # (`sqlite_hop`). Off: `checkpoint_when_due` and a dispatcher's `upkeep` do it instead.
@@ -318,6 +325,7 @@ async def connect(
             "foreign_keys = ON",
             f"wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}",
             f"cache_size = -{CACHE_KIB}",
+            f"temp_store = {TEMP_STORE}",
         ):
             await connector.execute(f"PRAGMA {pragma}")
     except BaseException:

@@ -17,7 +17,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.model import timefmt
 from swarmbus.model.checks import IntegrationTest
 from swarmbus.model.commands import DiscordCommand
-from swarmbus.storage import maintenance, retention
+from swarmbus.storage import maintenance, retention, sqlite
 from swarmbus.storage.database import open_database
 from tests.operations.conftest import acli, acli_json, corrupt_index_page, execute, rows
 from tests.processes import swarmbus
@@ -108,6 +108,29 @@ async def test_vacuum_analyze_reindex_report_size_and_time(swarm: Swarm) -> None
     line = await acli(swarm, "db", "reindex")
     assert line.stdout.startswith("reindex: ")
     assert " bytes (" in line.stdout
+
+
+async def test_vacuum_copies_the_database_through_a_file_not_memory(
+    swarm: Swarm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connections keep temporary files in memory (batched writes journal there), but
+    VACUUM copies the whole database into a temporary one: 200 MB of RAM for a 200 MB
+    file had it stayed in memory."""
+    await send(swarm, 50)
+    async with await open_database(swarm.database) as db:
+        assert await sqlite.pragma(db.connector, "temp_store") == 2  # memory
+        during: list[int] = []
+        execute_query = db.connector.execute
+
+        async def noting(query: str, params: object = None) -> int:
+            if query.strip().upper().startswith("VACUUM"):
+                during.append(await sqlite.pragma(db.connector, "temp_store"))
+            return await execute_query(query, params)
+
+        monkeypatch.setattr(db.connector, "execute", noting)
+        await maintenance.maintain(db, "vacuum")
+        assert during == [1]  # a file
+        assert await sqlite.pragma(db.connector, "temp_store") == 2
 
 
 async def history(swarm: Swarm) -> dict[str, str]:

@@ -542,6 +542,14 @@ ORDER BY ordinal_position;
 -- Rebuild every index of the schema.
 REINDEX SCHEMA public;
 
+-- name: temp_files_on_disk
+-- The server places VACUUM's work itself; nothing to do.
+SELECT 0 AS done;
+
+-- name: temp_files_in_memory
+-- The server places temporary files itself; nothing to do.
+SELECT 0 AS done;
+
 -- name: wal_checkpoint
 -- PostgreSQL checkpoints on its own; nothing to do.
 SELECT 0 AS busy, 0 AS log, 0 AS checkpointed;

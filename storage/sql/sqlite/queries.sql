@@ -495,6 +495,14 @@ PRAGMA journal_mode = DELETE;
 -- Rebuild every index from its table.
 REINDEX;
 
+-- name: temp_files_on_disk
+-- Temporary files on disk, for VACUUM: it copies the whole database into a temporary one.
+PRAGMA temp_store = FILE;
+
+-- name: temp_files_in_memory
+-- Temporary files back in memory, as every connection keeps them (`sqlite.TEMP_STORE`).
+PRAGMA temp_store = MEMORY;
+
 -- name: wal_checkpoint
 -- Copy the write-ahead log into the file and truncate it, so the file size is the real size.
 PRAGMA wal_checkpoint(TRUNCATE);
