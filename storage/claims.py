@@ -166,9 +166,11 @@ class ClaimRepository:
         if not outcomes:
             return set()
         outcomes_json = json.dumps([_delivered_json(o) for o in outcomes])
-        rows = await tx.fetch_all(
-            self._q["mark_delivered"], {"outcomes": outcomes_json, "durable": durable}
-        )
+        if any(o.coordinates is not None for o in outcomes):
+            query = self._q["mark_delivered"]
+        else:
+            query = self._q["mark_delivered_keeping_coordinates"]
+        rows = await tx.fetch_all(query, {"outcomes": outcomes_json, "durable": durable})
         return {row["message_id"] for row in rows}
 
     async def _settle_one(self, tx: Statements, outcome: Outcome, held: set[str]) -> str:

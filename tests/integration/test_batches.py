@@ -69,3 +69,23 @@ async def test_a_batch_settle_records_all_but_the_one_whose_lease_was_lost(bus: 
     after = await statuses(bus)
     assert after[sent[0]] == after[sent[2]] == ("delivered", None)
     assert after[sent[1]] == ("claimed", "thief")
+
+
+async def test_a_delivery_without_coordinates_keeps_those_an_earlier_attempt_recorded(
+    bus: Bus,
+) -> None:
+    """Outcomes without coordinates settle through a statement that leaves the column
+    (and its index) alone; a batch where any has them sets them where given."""
+    sent = [await bus.send("p", "Agent-1", f"m{n}") for n in range(3)]
+    first = await bus.db.claims.claim(LANES, limit=100, lease_seconds=30, claimed_by="me")
+    seen, moved = {"x": 10, "y": 20}, {"x": 30, "y": 40}
+    failed = [Outcome(m, first.token, error="window moved", coordinates=seen) for m in sent]
+    assert await bus.db.claims.settle(failed) == ["retrying"] * 3
+    again = await bus.db.claims.claim(LANES, limit=100, lease_seconds=30, claimed_by="me")
+    assert [m.message_id for m in again.messages] == sent
+    placed = [Outcome(sent[0], again.token, 1, coordinates=moved), Outcome(sent[1], again.token, 1)]
+    assert await bus.db.claims.settle(placed) == ["delivered", "delivered"]
+    assert await bus.db.claims.settle([Outcome(sent[2], again.token, 1)]) == ["delivered"]
+    stored = {m.message_id: m for m in await bus.db.messages.get_many(sent)}
+    assert [stored[m].pyautogui_coordinates for m in sent] == [moved, seen, seen]
+    assert {stored[m].delivery_status for m in sent} == {"delivered"}

@@ -141,6 +141,7 @@ def test_both_dialects_define_the_same_queries() -> None:
 DIALECT_ONLY_PARAMETERS = {
     ("search_messages", "postgres"): {"window"},
     ("mark_delivered", "postgres"): {"durable"},
+    ("mark_delivered_keeping_coordinates", "postgres"): {"durable"},
 }
 
 

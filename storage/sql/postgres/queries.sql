@@ -213,6 +213,11 @@ RETURNING message_id;
 -- the commit does not wait for the disk (migration 0009).
 SELECT swarmbus_mark_delivered(:outcomes::jsonb, :durable::boolean) AS message_id;
 
+-- name: mark_delivered_keeping_coordinates
+-- `mark_delivered` for outcomes without coordinates: the same call (each update writes a
+-- whole new row version here, with or without the column; SQLite's saves a page).
+SELECT swarmbus_mark_delivered(:outcomes::jsonb, :durable::boolean) AS message_id;
+
 -- name: record_failure
 -- Count a failed attempt: back off and retry, or dead-letter after max_retries.
 UPDATE agent_messages

@@ -178,6 +178,28 @@ FROM (
 WHERE agent_messages.message_id = o.id AND agent_messages.claim_token = o.token
 RETURNING agent_messages.message_id;
 
+-- name: mark_delivered_keeping_coordinates
+-- `mark_delivered` for outcomes without coordinates (all but the GUI's): the column
+-- is not set at all, so SQLite leaves its index alone (a page of log less a message).
+UPDATE agent_messages
+SET delivery_status = 'delivered', status = 'delivered', processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    delivery_time_ms = o.ms,
+    delivery_method = coalesce(o.method, agent_messages.delivery_method),
+    coordinate_validation_status = coalesce(o.cvs, agent_messages.coordinate_validation_status),
+    lease_expires_at = NULL, claim_token = NULL,
+    attempt_started_at = NULL, attempt_by = NULL, attempt_token = NULL
+FROM (
+    SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.token') AS token,
+           json_extract(value, '$.ms') AS ms, json_extract(value, '$.method') AS method,
+           json_extract(value, '$.cvs') AS cvs
+    FROM json_each(:outcomes)
+) AS o
+-- claim_token is set exactly while a row is claimed (a CHECK says so), so the
+-- token match alone proves the claim still holds; no status test is needed, and
+-- without one the planner walks the outcomes and looks rows up by primary key.
+WHERE agent_messages.message_id = o.id AND agent_messages.claim_token = o.token
+RETURNING agent_messages.message_id;
+
 -- name: record_failure
 -- Count a failed attempt: back off and retry, or dead-letter after max_retries.
 UPDATE agent_messages
