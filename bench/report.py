@@ -17,7 +17,7 @@ def print_side(results: dict[str, float]) -> None:
             f"\ntarget 5, {writers.PROCESSES} producer processes: {rate:,.0f} sends/s "
             f"(target >= 10,000; raw sqlite3 inserts into the same schema from as many "
             f"processes, nothing delivered: {raw:,.0f}/s), {busy:.0f} lock errors "
-            f"(target 0), every message delivered once: {once}; write-ahead log at most "
+            f"(target 0), every message delivered once: {once}; write-ahead log file at the end "
             f"{results['writers|log MiB']:,.0f} MiB"
         )
     for backend in ("SQLite", "PostgreSQL"):

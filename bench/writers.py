@@ -14,9 +14,9 @@ as many messages, one committed INSERT of the same statement into the same
 schema at a time, SQLite's own busy handler waiting for the lock; nothing
 delivers them. What the contract's table and its indexes cost at least.
 
-The write-ahead log's size at the end is the most it held (a
-restart rewinds it but keeps the file): steady writers starve PASSIVE
-checkpoints, and a log that never starts over grew to 833 MB here.
+The write-ahead log file's size at the end: steady writers starve PASSIVE
+checkpoints, and a log that never starts over grew to 833 MB here; one started
+over is cut back to 16 MiB.
 """
 
 from __future__ import annotations

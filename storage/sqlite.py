@@ -26,7 +26,7 @@ from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
-from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
+from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES, BackgroundCheckpoint
 from swarmbus.storage.sqlite_hop import OneHop, SqliteStatements
 
 logger = logging.getLogger(__name__)
@@ -318,20 +318,25 @@ async def connect(
     connector = SqliteConnector(conn, location, int(busy_timeout_ms))
     connector.run_here = synchronous == "normal"  # FULL syncs each commit: not on the loop
     try:
-        # Connection settings only; nothing here writes to the file.
-        for pragma in (
-            f"busy_timeout = {int(busy_timeout_ms)}",
-            f"synchronous = {synchronous.upper()}",
-            "foreign_keys = ON",
-            f"wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}",
-            f"cache_size = -{CACHE_KIB}",
-            f"temp_store = {TEMP_STORE}",
-        ):
+        for pragma in _settings(synchronous, int(busy_timeout_ms)):
             await connector.execute(f"PRAGMA {pragma}")
     except BaseException:
         await connector.close()
         raise
     return connector
+
+
+def _settings(synchronous: Synchronous, busy_timeout_ms: int) -> tuple[str, ...]:
+    """The pragmas every connection sets: connection settings only, none writes the file."""
+    return (
+        f"busy_timeout = {busy_timeout_ms}",
+        f"synchronous = {synchronous.upper()}",
+        "foreign_keys = ON",
+        f"wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}",
+        f"cache_size = -{CACHE_KIB}",
+        f"temp_store = {TEMP_STORE}",
+        f"journal_size_limit = {LOG_FILE_BYTES}",
+    )
 
 
 def _check_location(path: Path, location: str) -> None:

@@ -28,6 +28,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 logger = logging.getLogger(__name__)
 CACHE_KIB = 64
 LOG_LIMIT_FRAMES = 4_096  # 16 MiB of 4 KiB pages
+# A log started over keeps its file at the longest it grew (a burst before the first
+# checkpoint: 149 MiB with 8 processes sending); the writer that starts it over cuts
+# the file back to this (`journal_size_limit`, set on every connection).
+LOG_FILE_BYTES = LOG_LIMIT_FRAMES * 4_096
 RESTART_WAIT_MS = 100  # the longest a RESTART holds writers back for a reader
 
 
