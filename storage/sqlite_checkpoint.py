@@ -15,14 +15,16 @@ With 8 processes sending, the log grew to 833 MB in six seconds (and every
 page read searches a longer log index). So once the log passes
 LOG_LIMIT_FRAMES, a RESTART checkpoint follows: it holds new writers back
 while it copies the rest and waits for readers to leave the log, a few
-milliseconds, and at most RESTART_WAIT_MS for a slow reader before it gives
-up until the next round.
+milliseconds. A long read (a backup) would keep it waiting: it gives up after
+RESTART_WAIT_MS, and its connection tries no RESTART for RESTART_PAUSE, so a
+long read costs writers at most RESTART_WAIT_MS in every RESTART_PAUSE.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
@@ -32,15 +34,19 @@ LOG_LIMIT_FRAMES = 4_096  # 16 MiB of 4 KiB pages
 # checkpoint: 149 MiB with 8 processes sending); the writer that starts it over cuts
 # the file back to this (`journal_size_limit`, set on every connection).
 LOG_FILE_BYTES = LOG_LIMIT_FRAMES * 4_096
-RESTART_WAIT_MS = 100  # the longest a RESTART holds writers back for a reader
+RESTART_WAIT_MS = 50  # the longest a RESTART holds writers back for a reader
+RESTART_PAUSE = 10.0  # seconds without a RESTART after one gave up
 
 
-def checkpoint(conn: sqlite3.Connection) -> None:
-    """Copy the log back (PASSIVE); past LOG_LIMIT_FRAMES, make the next writer start
-    it over (RESTART), waiting at most `conn`'s busy timeout for readers."""
+def checkpoint(conn: sqlite3.Connection, restart: bool = True) -> bool:
+    """Copy the log back (PASSIVE); past LOG_LIMIT_FRAMES and if `restart`, make the
+    next writer start it over (RESTART), waiting at most `conn`'s busy timeout for
+    readers. False: that RESTART gave up (a reader stayed in the log)."""
     _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    if frames > LOG_LIMIT_FRAMES:
-        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+    if not restart or frames <= LOG_LIMIT_FRAMES:
+        return True
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+    return not busy
 
 
 class BackgroundCheckpoint:
@@ -52,6 +58,7 @@ class BackgroundCheckpoint:
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._running: Future[None] | None = None
+        self._restart_after = 0.0  # time.monotonic() from which a RESTART may run
 
     def request(self) -> None:
         """Start a checkpoint unless one is running; never waits."""
@@ -76,7 +83,8 @@ class BackgroundCheckpoint:
                 )
                 # copying log frames back needs no page cache (SQLite's default is 2 MiB)
                 self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            checkpoint(self._conn)
+            if not checkpoint(self._conn, time.monotonic() >= self._restart_after):
+                self._restart_after = time.monotonic() + RESTART_PAUSE
         except sqlite3.Error as exc:  # the next one tries again
             logger.debug("checkpoint of %s failed: %s", self.location, exc)
 

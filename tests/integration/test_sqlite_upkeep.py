@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -173,6 +174,44 @@ def test_the_log_starts_over_though_reads_and_writes_never_pause(
     log_pages = (path.parent / "steady.db-wal").stat().st_size // 4096
     assert log_pages < 100  # 30 rounds of 10 commits: 600 pages and more if it never restarted
     assert writer.execute("SELECT count(*) FROM notes").fetchone() == (300,)
+
+
+def test_a_restart_a_long_read_made_give_up_waits_before_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A RESTART holds every writer back while it waits for readers: a reader that
+    stays (a backup) costs writers RESTART_WAIT_MS once per RESTART_PAUSE, not at
+    every checkpoint."""
+    monkeypatch.setattr(sqlite_checkpoint, "LOG_LIMIT_FRAMES", 10)
+    monkeypatch.setattr(sqlite_checkpoint, "RESTART_PAUSE", 0.3)
+    tried: list[tuple[bool, bool]] = []  # (a RESTART allowed, it did not give up)
+    original = sqlite_checkpoint.checkpoint
+
+    def noted(conn: sqlite3.Connection, restart: bool = True) -> bool:
+        tried.append((restart, done := original(conn, restart)))
+        return done
+
+    monkeypatch.setattr(sqlite_checkpoint, "checkpoint", noted)
+    path = tmp_path / "backed-up.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE notes (body BLOB)")
+    backup = sqlite3.connect(path, isolation_level=None)
+    backup.execute("BEGIN")
+    backup.execute("SELECT count(*) FROM notes").fetchall()  # a long read, held
+    for _ in range(20):
+        writer.execute("INSERT INTO notes VALUES (zeroblob(4000))")
+    checkpoints = BackgroundCheckpoint(str(path))
+    try:
+        checkpoints.now()
+        checkpoints.now()
+        backup.close()
+        time.sleep(0.35)  # past the pause
+        checkpoints.now()
+    finally:
+        checkpoints.close()
+    assert tried == [(True, False), (False, True), (True, True)]
 
 
 async def test_a_connector_never_closed_is_reported(tmp_path: Path) -> None:
