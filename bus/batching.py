@@ -37,7 +37,7 @@ class _Slot(Generic[T, R]):
     error: BaseException | None = None
 
     def set(self) -> None:
-        """Wake the caller if it waits (one that does not yet checks `done` first)."""
+        """Wake the caller if it waits (one that waits later checks `done` first)."""
         if self.wake is not None:
             self.wake.set()
 

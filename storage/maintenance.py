@@ -177,15 +177,23 @@ async def maintain(db: Database, operation: Operation) -> MaintenanceResult:
     await db.connector.fetch_all(queries["wal_checkpoint"])  # read the row: no cursor stays open
     before = await size_bytes(db)
     started = time.perf_counter()
-    if operation == "vacuum":  # its copy of the whole file: on disk, not in memory
-        await db.connector.execute(queries["temp_files_on_disk"])
-    try:
+    if operation == "vacuum":
+        await _vacuum(db, queries)
+    else:
         await db.connector.execute(queries[operation])
-    finally:
-        await db.connector.execute(queries["temp_files_in_memory"])
     seconds = round(time.perf_counter() - started, 3)
     await db.connector.fetch_all(queries["wal_checkpoint"])
     return MaintenanceResult(operation, before, await size_bytes(db), seconds)
+
+
+async def _vacuum(db: Database, queries: dict[str, str]) -> None:
+    """VACUUM copies the whole database into a temporary one: on disk, not in the memory
+    where connections keep their temporary files."""
+    await db.connector.execute(queries["temp_files_on_disk"])
+    try:
+        await db.connector.execute(queries["vacuum"])
+    finally:
+        await db.connector.execute(queries["temp_files_in_memory"])
 
 
 def live_dispatchers(systems: list[SystemStatus]) -> list[SystemStatus]:

@@ -1,4 +1,4 @@
-"""PASSIVE checkpoints of one SQLite file, on a connection and a thread of their own.
+"""Checkpoints of one SQLite file, on a connection and a thread of their own.
 
 A writer that finds a checkpoint due (`OneHop.checkpoint_when_due`) hands it
 over here and goes on. Run on the writer's own connection, the checkpoint held
