@@ -76,9 +76,10 @@ async def test_search_shows_hits_in_bold_says_when_nothing_matches_and_refuses_b
     assert "No messages match." in str(none.embed)
     blank = await harness.invoke("search", ALICE, query="   ")
     assert blank.text == "search query is empty; give a word or phrase to look for"
-    rows = await ledger(bus)
-    assert [r.execution_status for r in rows] == ["success", "success", "success", "failed"]
-    assert (rows[2].agent_id, rows[0].command_type) == ("Agent-3", "status_check")
+    rows = await ledger(bus)  # (commands of the same millisecond come in any order)
+    assert sorted(r.execution_status for r in rows) == ["failed"] + ["success"] * 3
+    assert "Agent-3" in {r.agent_id for r in rows if r.execution_status == "success"}
+    assert {r.command_type for r in rows} == {"status_check"}
 
 
 def alerts() -> str:
