@@ -149,6 +149,15 @@ def _message_in_main_file(path: Path, scratch: Path) -> bool:
             return False
 
 
+def _logged_writer(path: Path) -> sqlite3.Connection:
+    """A plain connection writing `notes` through a log only the test checkpoints."""
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE notes (body BLOB)")
+    return writer
+
+
 def test_the_log_starts_over_though_reads_and_writes_never_pause(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,10 +167,7 @@ def test_the_log_starts_over_though_reads_and_writes_never_pause(
     under a steady load). Past the limit, a RESTART waits for the reader to leave."""
     monkeypatch.setattr(sqlite_checkpoint, "LOG_LIMIT_FRAMES", 40)
     path = tmp_path / "steady.db"
-    writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode = WAL")
-    writer.execute("PRAGMA wal_autocheckpoint = 0")
-    writer.execute("CREATE TABLE notes (body BLOB)")
+    writer = _logged_writer(path)
     checkpointer = sqlite3.connect(path, timeout=1.0, isolation_level=None)
     for _ in range(30):
         reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -193,10 +199,7 @@ def test_a_restart_a_long_read_made_give_up_waits_before_the_next(
 
     monkeypatch.setattr(sqlite_checkpoint, "checkpoint", noted)
     path = tmp_path / "backed-up.db"
-    writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode = WAL")
-    writer.execute("PRAGMA wal_autocheckpoint = 0")
-    writer.execute("CREATE TABLE notes (body BLOB)")
+    writer = _logged_writer(path)
     backup = sqlite3.connect(path, isolation_level=None)
     backup.execute("BEGIN")
     backup.execute("SELECT count(*) FROM notes").fetchall()  # a long read, held
