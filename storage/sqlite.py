@@ -178,12 +178,16 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         return self._conn_or_none
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connection; safe to call twice.
+
+        Shielded: a close cut short by a cancellation would leave the connection's
+        thread finishing statements for an event loop that may be gone by then.
+        """
         conn, self._conn_or_none = self._conn_or_none, None
-        if conn is not None:
-            await conn.close()
-        if self._checkpoints is not None:
-            with anyio.CancelScope(shield=True):  # a running checkpoint ends in milliseconds
+        with anyio.CancelScope(shield=True):  # statements and checkpoints end in milliseconds
+            if conn is not None:
+                await conn.close()
+            if self._checkpoints is not None:
                 await anyio.to_thread.run_sync(self._checkpoints.close)
 
     async def listen(self, wake: Callable[[], None], *, woken_in_process: bool = False) -> None:
@@ -316,7 +320,8 @@ async def connect(
     location = str(path)
     _check_location(Path(path), location)
     try:
-        conn = await aiosqlite.connect(location, isolation_level=None, check_same_thread=False)
+        with anyio.CancelScope(shield=True):  # see `SqliteConnector.close`
+            conn = await aiosqlite.connect(location, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise translate(exc, location) from exc
     conn.row_factory = _dict_row

@@ -11,6 +11,7 @@ import anyio
 
 from swarmbus.bus.api import Bus
 from swarmbus.storage.database import open_database
+from swarmbus.storage.sqlite import connect
 
 
 async def test_a_send_behind_another_process_lock_waits_off_the_loop(bus: Bus) -> None:
@@ -91,3 +92,20 @@ async def test_a_write_whose_returned_rows_go_unread_blocks_no_later_commit(bus:
         )
         sent_again = await bus.send("p", "Agent-1", "and after another")
     assert len({sent, sent_again}) == 2
+
+
+async def test_a_close_in_a_cancelled_scope_waits_for_the_connection_thread(
+    tmp_path: Path,
+) -> None:
+    """A close inside a cancelled scope still waits for the statement under way, so the
+    connection's thread never answers an event loop that has gone away."""
+    connector = await connect(tmp_path / "closing.db")
+    thread = connector._conn._thread
+    with anyio.CancelScope() as scope:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(connector._call, lambda conn: time.sleep(0.3))
+            await anyio.sleep(0.05)
+            scope.cancel()
+            await connector.close()
+    thread.join(0.05)
+    assert not thread.is_alive()
