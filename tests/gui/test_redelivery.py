@@ -23,7 +23,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.model import render
 from swarmbus.model.messages import Message
 from tests.gui.samples import write_gui_swarm
-from tests.gui.xserver import Receiver
+from tests.gui.xserver import Receiver, await_keys_released
 from tests.processes import spawn, swarmbus
 
 
@@ -85,6 +85,7 @@ async def test_a_dispatcher_killed_between_paste_and_record(
     first, *rest = sent = await fill(config, ["Agent-1"], 3)
     victim = swarmbus("--config", str(config), "run")
     await_submissions(receiver, 1)
+    await_keys_released(display)  # not mid-keystroke: a killed press would repeat
     os.kill(victim.pid, signal.SIGKILL)  # the paste is in, its record is not
     victim.communicate()
     cut_off = (await rows(config, [first]))[0]

@@ -17,6 +17,7 @@ from swarmbus.fsutil import atomic_write
 REPO = Path(__file__).parents[2]
 FIRST_DISPLAY = 140  # display numbers tried from here on; low ones belong to desktops
 START_TIMEOUT = 20.0  # seconds for Xvfb or a receiver to come up on a busy machine
+EXIT_WAIT = 5.0  # seconds for an Xvfb that lost its display number to exit
 REPLY_TIMEOUT = 10.0  # seconds for a receiver to answer a command
 _tokens = itertools.count(1)
 
@@ -61,9 +62,12 @@ class Xvfb:
             os.close(read_end)
         if answer:
             return cls(process, f":{answer}")
-        if process.poll() is None:
+        try:  # the pipe closed before the process is reaped: a loser of a race is exiting
+            process.wait(timeout=EXIT_WAIT)
+        except subprocess.TimeoutExpired:
             process.kill()
-            raise RuntimeError(f"Xvfb :{number} did not start within {START_TIMEOUT:g} s")
+            process.wait()
+            raise RuntimeError(f"Xvfb :{number} did not start within {START_TIMEOUT:g} s") from None
         return None  # taken meanwhile: it exited
 
     def stop(self) -> None:
@@ -109,6 +113,23 @@ class WindowManager:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def await_keys_released(display: str, timeout: float = START_TIMEOUT) -> None:
+    """Wait until no key is down on `display`. A process killed between a key's press and
+    its release leaves the key down, and the X server then repeats it (a held Enter
+    submits an empty box again and again)."""
+    from Xlib.display import Display
+
+    screen = Display(display)
+    try:
+        deadline = time.monotonic() + timeout
+        while any(screen.query_keymap()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"a key stayed down on {display} for {timeout:g} s")
+            time.sleep(0.005)
+    finally:
+        screen.close()
 
 
 def _read_line(fd: int) -> str:
