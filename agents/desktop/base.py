@@ -82,6 +82,10 @@ class Desktop(Protocol):
         """The points where pyautogui's fail-safe trips."""
         ...
 
+    def release_held_keys(self) -> list[int]:
+        """Release keys a killed process left pressed; their key codes (see x11.py)."""
+        ...
+
     def close(self) -> None: ...
 
 

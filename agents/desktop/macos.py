@@ -98,6 +98,11 @@ class MacDesktop:
         width = self.quartz.CGDisplayPixelsWide(main)
         return failsafe_corners(width, self.quartz.CGDisplayPixelsHigh(main))
 
+    def release_held_keys(self) -> list[int]:
+        """Nothing: macOS does not repeat an injected key, and without a macOS desktop
+        to test on, no key-up is sent blind (a stuck modifier stays a known gap)."""
+        return []
+
     def close(self) -> None:
         """Nothing to release."""
 

@@ -132,6 +132,11 @@ class WindowsDesktop:
         width = self.api.GetSystemMetrics(win32.SM_CXSCREEN)
         return failsafe_corners(width, self.api.GetSystemMetrics(win32.SM_CYSCREEN))
 
+    def release_held_keys(self) -> list[int]:
+        """Nothing: Windows does not repeat an injected key, and without a Windows desktop
+        to test on, no key-up is sent blind (a stuck modifier stays a known gap)."""
+        return []
+
     def close(self) -> None:
         """Nothing to release: user32 needs no connection."""
 

@@ -190,6 +190,30 @@ def _client_pid(display: Any, window: Any) -> int | None:
     return None
 
 
+def release_held_keys(display: Any) -> list[int]:
+    """Release every key down on the X server; return their keycodes.
+
+    A process killed between an XTest key press and its release (a dispatcher
+    under kill -9, any xdotool) leaves the key down, and the server then repeats
+    it: a held Enter submits the chat box again and again, a held Ctrl turns the
+    next paste into other shortcuts. The releases go through XTest's own device,
+    which holds only synthetic presses: a key a person holds on a real keyboard
+    is not on it, so its release there changes nothing.
+    """
+    from Xlib import X
+    from Xlib.ext import xtest
+
+    keymap = display.query_keymap()
+    held = [
+        index * 8 + bit for index, byte in enumerate(keymap) for bit in range(8) if byte >> bit & 1
+    ]
+    for keycode in held:
+        xtest.fake_input(display, X.KeyRelease, keycode)
+    if held:
+        display.sync()
+    return held
+
+
 class X11Desktop:
     """The `Desktop` of one X display; `display` is the python-xlib connection."""
 
@@ -213,6 +237,9 @@ class X11Desktop:
 
     def corners(self) -> set[tuple[int, int]]:
         return corners(self.display)
+
+    def release_held_keys(self) -> list[int]:
+        return release_held_keys(self.display)
 
     def close(self) -> None:
         self.display.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import string
 import sys
 import time
@@ -26,6 +27,8 @@ from swarmbus.agents.targeting import TargetCheck, TargetRefused
 from swarmbus.bus.transports import clipboard as clipboards
 from swarmbus.bus.transports.base import DeliveryResult, TransportPaused
 from swarmbus.bus.transports.screen_state import PauseMarker, ScreenBusy, ScreenLock
+
+logger = logging.getLogger(__name__)
 
 FAILSAFE_REASON = "the mouse was moved into a screen corner"
 TYPEABLE = frozenset(string.printable) - frozenset("\r\x0b\x0c")  # what pyautogui.write can type
@@ -158,6 +161,7 @@ class _Attempt:
         pause = self.desk.pause.read()  # another process may have paused while we waited
         if pause is not None:
             raise TransportPaused(pause.describe())
+        self._release_held_keys()
         target = self.check.window_at_point()
         self.desk.gui.click(*self.check.point)
         self.check.await_focus(target)
@@ -170,6 +174,18 @@ class _Attempt:
             self._submit()
         else:
             self._paste_and_submit()
+
+    def _release_held_keys(self) -> None:
+        """No key may be down when ours go in: with the screen lock held, none of our
+        dispatchers is mid-keystroke, so a key down now was left by a killed one."""
+        held = self.desk.desktop.release_held_keys()
+        if held:
+            self.details["released_keys"] = held
+            logger.warning(
+                "released key codes %s left held down by a killed process",
+                held,
+                extra={"action": "gui_keys"},
+            )
 
     def _paste_and_submit(self) -> None:
         clipboard = self.desk.clipboard

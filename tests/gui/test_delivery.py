@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -12,7 +13,7 @@ from swarmbus.bus.transports.selection import INCR_CHUNK
 from swarmbus.model import render
 from tests.gui.conftest import drain
 from tests.gui.samples import twenty_kb, two_kb
-from tests.gui.xserver import Receiver
+from tests.gui.xserver import Receiver, keys_down, leave_key_down
 
 BODIES = {
     "short ascii": "hello agent, please pull main",
@@ -57,3 +58,37 @@ async def test_a_large_message_goes_in_increments(
         message = await bus.get(message_id)
     assert message.delivery_status == "delivered"
     assert receiver.submissions() == [render.gui_text(message)]
+
+
+@pytest.fixture
+def keys_released(display: str) -> Iterator[None]:
+    """Leave no key down for the next test, whatever this one did."""
+    from swarmbus.agents.desktop import x11
+
+    yield
+    screen = x11.open_display(display)
+    try:
+        x11.release_held_keys(screen)
+    finally:
+        screen.close()
+
+
+async def test_a_key_a_killed_process_left_down_is_released_before_the_click(
+    gui_bus: Bus,
+    receiver: Receiver,
+    display: str,
+    keys_released: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A process killed between a key's press and release leaves the key down. A held
+    Shift turns the paste into Ctrl+Shift+V and Enter into Shift+Enter, a new line: the
+    message would sit unsent in the box (a held Enter repeats instead). The delivery
+    releases it under the screen lock, before its click."""
+    shift = leave_key_down(display, "Shift_L")
+    assert keys_down(display) == [shift]
+    message_id = await gui_bus.send("Agent-2", "Agent-1", "after a stuck Shift")
+    with caplog.at_level(logging.WARNING):
+        await drain(gui_bus)
+    assert keys_down(display) == []
+    assert f"released key codes [{shift}]" in caplog.text
+    assert receiver.submissions() == [render.gui_text(await gui_bus.get(message_id))]

@@ -119,17 +119,41 @@ def await_keys_released(display: str, timeout: float = START_TIMEOUT) -> None:
     """Wait until no key is down on `display`. A process killed between a key's press and
     its release leaves the key down, and the X server then repeats it (a held Enter
     submits an empty box again and again)."""
+    deadline = time.monotonic() + timeout
+    while keys_down(display):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"a key stayed down on {display} for {timeout:g} s")
+        time.sleep(0.005)
+
+
+def leave_key_down(display: str, keysym: str) -> int:
+    """Press a key through XTest and disconnect without releasing it, as a process
+    killed mid-keystroke does; return its key code."""
+    from Xlib import XK, X
+    from Xlib.display import Display
+    from Xlib.ext import xtest
+
+    screen = Display(display)
+    try:
+        keycode = screen.keysym_to_keycode(XK.string_to_keysym(keysym))
+        xtest.fake_input(screen, X.KeyPress, keycode)
+        screen.sync()
+    finally:
+        screen.close()
+    return keycode
+
+
+def keys_down(display: str) -> list[int]:
     from Xlib.display import Display
 
     screen = Display(display)
     try:
-        deadline = time.monotonic() + timeout
-        while any(screen.query_keymap()):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"a key stayed down on {display} for {timeout:g} s")
-            time.sleep(0.005)
+        keymap = screen.query_keymap()
     finally:
         screen.close()
+    return [
+        index * 8 + bit for index, byte in enumerate(keymap) for bit in range(8) if byte >> bit & 1
+    ]
 
 
 def _read_line(fd: int) -> str:
