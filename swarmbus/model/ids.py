@@ -8,7 +8,6 @@ processes sharing a database: sorting by id is sorting by send order.
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 
@@ -19,15 +18,20 @@ _MAX = (1 << 128) - 1
 LENGTH = 26
 
 
-_FROM_RFC4648 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _ALPHABET)
+_PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]  # 10 bits each
+_PAIR_SHIFTS = range(110, -1, -10)
 
 
 def encode(value: int) -> str:
-    """Encode a 128-bit integer as 26 base32 characters."""
-    # 160 bits of RFC 4648 base32 are 32 characters; the last 26 hold our 128
-    # bits (with two leading zero bits), and translate to Crockford's alphabet.
-    raw = base64.b32encode(value.to_bytes(20, "big")).decode("ascii")
-    return raw[-LENGTH:].translate(_FROM_RFC4648)
+    """Encode a 128-bit integer as 26 base32 characters.
+
+    Thirteen look-ups of two characters: 26 characters hold 130 bits, so the first
+    pair holds the top 8 (two leading zero bits). A third of `base64.b32encode`'s time.
+    """
+    if not 0 <= value <= _MAX:
+        raise ValueError(f"{value} is not a 128-bit id value")
+    pairs = [_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS]
+    return _PAIRS[value >> 120] + "".join(pairs)
 
 
 def decode(text: str) -> int:
@@ -48,12 +52,14 @@ def new_ids(count: int, *, after: str | None = None) -> list[str]:
     value = max(
         (time.time_ns() // 1_000_000) << _RANDOM_BITS | secrets.randbits(_RANDOM_BITS), floor + 1
     )
+    steps = secrets.token_bytes(2 * count)  # one system call for the whole batch
     result = []
-    for _ in range(count):
+    for n in range(count):
         if value > _MAX:
             raise OverflowError("id space exhausted")
         result.append(encode(value))
-        value += 1 + secrets.randbits(16)  # ordered, yet not guessable from a neighbour
+        # ordered, yet not guessable from a neighbour
+        value += 1 + int.from_bytes(steps[2 * n : 2 * n + 2], "big")
     return result
 
 

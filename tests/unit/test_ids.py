@@ -33,3 +33,25 @@ def test_invalid_ids_are_refused(bad: str) -> None:
     assert not ids.is_valid(bad)
     with pytest.raises(ValueError, match="id"):
         ids.decode(bad)
+
+
+def test_encoding_is_rfc4648_base32_in_crockfords_alphabet() -> None:
+    """The table encoder writes what base64's encoder does, translated."""
+    import base64
+    import random
+
+    crockford = str.maketrans(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    )
+    rng = random.Random(5)
+    values = [0, 1, 2**128 - 1, 2**120, 2**120 - 1] + [rng.randrange(2**128) for _ in range(5000)]
+    for value in values:
+        reference = base64.b32encode(value.to_bytes(20, "big")).decode()[-ids.LENGTH :]
+        assert ids.encode(value) == reference.translate(crockford)
+        assert ids.decode(ids.encode(value)) == value
+
+
+@pytest.mark.parametrize("value", [-1, 2**128])
+def test_values_outside_128_bits_are_refused(value: int) -> None:
+    with pytest.raises(ValueError, match="128-bit"):
+        ids.encode(value)
