@@ -184,7 +184,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         thread finishing statements for an event loop that may be gone by then.
         """
         conn, self._conn_or_none = self._conn_or_none, None
-        with anyio.CancelScope(shield=True):  # statements and checkpoints end in milliseconds
+        with anyio.CancelScope(shield=True):  # a statement waits at most the busy timeout
             if conn is not None:
                 await conn.close()
             if self._checkpoints is not None:
