@@ -294,11 +294,11 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         return None  # NOTIFY wakes dispatchers; the idle poll claims without asking
 
     async def upkeep(self) -> None:
-        """Merge new search entries into the trigram index every second; the server
-        checkpoints and vacuums on its own."""
-        from swarmbus.storage.search import keep_index_merged  # imports no connector
+        """Index new messages' text and merge the entries into the trigram indexes every
+        second; the server checkpoints and vacuums on its own."""
+        from swarmbus.storage.search import keep_index_current  # imports no connector
 
-        await keep_index_merged(self)
+        await keep_index_current(self)
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -68,8 +68,9 @@ class SearchRepository:
 
     async def catch_up(self, batch: int = CATCH_UP_BATCH) -> int:
         """Index every message stored since the index last caught up, a batch per
-        transaction; return how many. (SQLite defers indexing off `send`; PostgreSQL
-        indexes as it stores, so there it returns 0 at once.)"""
+        transaction; return how many. Neither dialect indexes at `send` (indexing cost
+        more than storing): SQLite finds the new rows by rowid, PostgreSQL queues their
+        ids (migration 0013)."""
         total = 0
         while True:
             if not await self.waiting():  # read first: no write lock when nothing waits
@@ -87,7 +88,7 @@ class SearchRepository:
         return int(row["merged"] or 0) if row else 0
 
     async def waiting(self) -> bool:
-        """Whether stored messages wait to be indexed (never, on PostgreSQL)."""
+        """Whether stored messages wait to be indexed."""
         row = await self._db.fetch_one(self._q["search_backlog"])
         return bool(row and row["waiting"])
 
@@ -114,13 +115,15 @@ def _found(row: dict[str, Any], dialect: str) -> Found:
     return Found(Message.model_validate(row), round(score, 6) + 0.0, row.get("snippet"))
 
 
-async def keep_index_merged(connector: Connector, every: float = MERGE_EVERY) -> None:
-    """`merge_pending` every `every` seconds, until cancelled (a PostgreSQL dispatcher's
-    upkeep). A failure waits for the next round: searches stay right, only slower."""
+async def keep_index_current(connector: Connector, every: float = MERGE_EVERY) -> None:
+    """Every `every` seconds, `catch_up` then `merge_pending`, until cancelled (a
+    PostgreSQL dispatcher's upkeep). A failure waits for the next round: a search
+    catches up before it looks, so results stay right, only slower."""
     repository = SearchRepository(connector)
     while True:
         try:
+            await repository.catch_up()
             await repository.merge_pending()
         except errors.StorageError as exc:
-            logger.debug("merging the search index of %s failed: %s", connector.location, exc)
+            logger.debug("indexing the search text of %s failed: %s", connector.location, exc)
         await anyio.sleep(every)

@@ -14,11 +14,15 @@ import anyio
 import pytest
 
 from swarmbus import errors
+from swarmbus.bus import requests
 from swarmbus.bus.api import Bus
-from swarmbus.model import timefmt
+from swarmbus.bus.outbox import compose
+from swarmbus.model import ids, timefmt
 from swarmbus.model.conversations import SearchFilters, SearchResult
+from swarmbus.storage import queries
 from swarmbus.storage.claims import Outcome
-from swarmbus.storage.search import SearchRepository, keep_index_merged
+from swarmbus.storage.messages import _insert_params
+from swarmbus.storage.search import SearchRepository, keep_index_current
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
@@ -217,6 +221,21 @@ async def test_the_index_follows_rows_that_come_and_go_before_and_after_indexing
         )
 
 
+async def test_a_message_stored_below_the_newest_indexed_id_is_indexed_too(bus: Bus) -> None:
+    """`db copy --append` stores messages whose ids are older than those already indexed:
+    the catch-up is not by highest id (PostgreSQL queues each stored id, SQLite goes by
+    rowid), so it indexes them all the same."""
+    newer = await bus.send("A", "Agent-1", "the newer message")
+    assert _ids(await bus.search("newer message")) == [newer]  # indexed now
+    older = ids.encode(ids.decode(newer) - (60_000 << 80))  # a minute earlier
+    copied = compose(requests.envelope("A", {}), "Agent-1", "an older message copied in", 3)
+    await bus.db.connector.execute(
+        queries.load(bus.db.connector.dialect)["insert_message"],
+        _insert_params(copied, older, older),
+    )
+    assert _ids(await bus.search("older message copied")) == [older]
+
+
 async def test_only_the_newest_matches_are_ranked_and_the_result_says_so(bus: Bus) -> None:
     from swarmbus.storage.search import CANDIDATES
 
@@ -256,18 +275,23 @@ async def test_a_delivery_leaves_the_search_index_alone(bus: Bus) -> None:
     assert _ids(await bus.search("claims.py", SearchFilters(status="delivered"))) == [sent]
 
 
-async def test_a_dispatchers_upkeep_merges_new_index_entries(bus: Bus) -> None:
-    """PostgreSQL's GIN indexes take new entries into a pending list, which every search
-    reads whole; the upkeep moves them into the index. SQLite has nothing to merge."""
+async def test_a_dispatchers_upkeep_indexes_and_merges_new_messages(bus: Bus) -> None:
+    """The upkeep indexes what sends stored, then merges: PostgreSQL's GIN indexes take
+    new entries into a pending list, which every search reads whole. SQLite has nothing
+    to merge."""
     for n in range(50):
         await bus.send("A", "Agent-1", f"report {n} on storage/claims.py and PR-{n}")
     repository = SearchRepository(bus.db.connector)
+    assert await repository.waiting()  # a send does not index
     async with anyio.create_task_group() as upkeep:
-        upkeep.start_soon(keep_index_merged, bus.db.connector, 0.01)
+        upkeep.start_soon(keep_index_current, bus.db.connector, 0.01)
         await anyio.sleep(0.2)
         upkeep.cancel_scope.cancel()
+    assert not await repository.waiting()
+    assert (await repository.index_size())["documents"] == 50
     assert await repository.merge_pending() == 0  # nothing was left for this one
     await bus.send("A", "Agent-1", "one more about storage/claims.py")
+    assert await repository.catch_up() == 1
     pending = await repository.merge_pending()
     assert pending == (1 if bus.db.connector.dialect == "postgres" else 0)
     assert len(_ids(await bus.search("storage/claims.py", limit=100))) == 51

@@ -19,13 +19,13 @@ SELECT pg_advisory_xact_lock(7355609) AS locked;
 
 -- name: list_tables
 -- Every table with its CHECK constraints (PostgreSQL keeps no CREATE text). The search
--- index's table is machinery beside the contract, as SQLite's FTS5 tables are there.
+-- index's tables are machinery beside the contract, as SQLite's FTS5 tables are there.
 SELECT c.relname AS name,
        coalesce(string_agg(pg_get_constraintdef(con.oid), ' ' ORDER BY con.conname), '') AS sql
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace AND n.nspname = current_schema()
 LEFT JOIN pg_constraint AS con ON con.conrelid = c.oid AND con.contype = 'c'
-WHERE c.relkind = 'r' AND c.relname <> 'agent_messages_search'
+WHERE c.relkind = 'r' AND c.relname NOT IN ('agent_messages_search', 'agent_messages_search_queue')
 GROUP BY c.relname
 ORDER BY c.relname;
 
@@ -409,12 +409,32 @@ ORDER BY m.message_id DESC
 LIMIT :limit;
 
 -- name: search_backlog
--- PostgreSQL indexes each row as it stores it: nothing ever waits.
-SELECT FALSE AS waiting;
+-- Whether stored messages wait to be indexed (migration 0013 queues them at send).
+SELECT EXISTS (SELECT 1 FROM agent_messages_search_queue) AS waiting;
 
 -- name: index_backlog
--- Nothing to index later on PostgreSQL (see search_backlog).
-SELECT :batch::integer AS indexed WHERE FALSE;
+-- Index the next :batch queued messages and take them off the queue; the status counts
+-- the ids taken, so a queued message deleted meanwhile (joined to nothing) still counts
+-- and the caller goes on while the queue had a full batch. The row locks (no SKIP
+-- LOCKED) make a second catch-up wait for the first, so a search after it finds them.
+WITH taken AS (
+    DELETE FROM agent_messages_search_queue
+    WHERE message_id IN (
+        SELECT message_id FROM agent_messages_search_queue
+        ORDER BY message_id LIMIT :batch FOR UPDATE
+    )
+    RETURNING message_id
+),
+indexed AS (
+    INSERT INTO agent_messages_search (
+        message_id, subject, content, from_agent, to_agent, sent_at, thread_id
+    )
+    SELECT m.message_id, m.subject, m.content, m.from_agent, m.to_agent, m.sent_at, m.thread_id
+    FROM agent_messages AS m JOIN taken AS t ON t.message_id = m.message_id
+    ON CONFLICT (message_id) DO NOTHING
+    RETURNING 1
+)
+SELECT message_id FROM taken;
 
 -- name: merge_search_pending
 -- Move the entries new messages left in the trigram indexes' pending lists into the

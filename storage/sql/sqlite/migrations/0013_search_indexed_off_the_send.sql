@@ -1,0 +1,2 @@
+-- Nothing to change in SQLite: a send does not index its text here (a search and the
+-- dispatcher's upkeep catch up first). PostgreSQL's 0013 does the same there.
