@@ -190,6 +190,14 @@ def _client_pid(display: Any, window: Any) -> int | None:
     return None
 
 
+def held_keys(display: Any) -> list[int]:
+    """The key codes down on the X server now (its keymap: a bit per key code)."""
+    keymap = display.query_keymap()
+    return [
+        index * 8 + bit for index, byte in enumerate(keymap) for bit in range(8) if byte >> bit & 1
+    ]
+
+
 def release_held_keys(display: Any) -> list[int]:
     """Release every key down on the X server; return their keycodes.
 
@@ -203,10 +211,7 @@ def release_held_keys(display: Any) -> list[int]:
     from Xlib import X
     from Xlib.ext import xtest
 
-    keymap = display.query_keymap()
-    held = [
-        index * 8 + bit for index, byte in enumerate(keymap) for bit in range(8) if byte >> bit & 1
-    ]
+    held = held_keys(display)
     for keycode in held:
         xtest.fake_input(display, X.KeyRelease, keycode)
     if held:

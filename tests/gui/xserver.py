@@ -144,16 +144,13 @@ def leave_key_down(display: str, keysym: str) -> int:
 
 
 def keys_down(display: str) -> list[int]:
-    from Xlib.display import Display
+    from swarmbus.agents.desktop import x11
 
-    screen = Display(display)
+    screen = x11.open_display(display)
     try:
-        keymap = screen.query_keymap()
+        return x11.held_keys(screen)
     finally:
         screen.close()
-    return [
-        index * 8 + bit for index, byte in enumerate(keymap) for bit in range(8) if byte >> bit & 1
-    ]
 
 
 def _read_line(fd: int) -> str:
