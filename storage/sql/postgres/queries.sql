@@ -76,7 +76,7 @@ SELECT pg_advisory_xact_lock(7355608) AS locked;
 -- Messages a sender already stored under any of the given keys, with what they asked for.
 SELECT message_id, idempotency_key, to_agent, content FROM agent_messages
 WHERE from_agent = :from_agent
-  AND idempotency_key IN (SELECT jsonb_array_elements_text(:keys::jsonb));
+  AND idempotency_key = ANY (ARRAY(SELECT jsonb_array_elements_text(:keys::jsonb)));
 
 -- name: insert_message
 -- Store one new message, ready at once (or already delivered, for a person who reads it
@@ -139,7 +139,7 @@ SELECT pg_notify('swarmbus_messages', '') AS announced;
 -- name: get_messages
 -- Several messages by id.
 SELECT * FROM agent_messages
-WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb));
+WHERE message_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:message_ids::jsonb)));
 
 -- ---------------------------------------------------------------- agent_messages: claiming and settling
 
@@ -170,7 +170,7 @@ UPDATE agent_messages
 SET delivery_status = 'claimed',
     lease_expires_at = now() + :lease_seconds::float8 * interval '1 second',
     claim_token = :claim_token, claimed_by = :claimed_by
-WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
+WHERE message_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:message_ids::jsonb)))
 RETURNING *;
 
 -- name: claim_runs
@@ -186,7 +186,8 @@ SELECT * FROM swarmbus_claim_runs(
 -- returns the ids still held (a missing one was taken over by another dispatcher).
 UPDATE agent_messages AS m SET lease_expires_at = now() + :lease_seconds::float8 * interval '1 second'
 FROM jsonb_array_elements(:holds::jsonb) AS h
-WHERE m.message_id = h.value ->> 0 AND m.claim_token = h.value ->> 1
+WHERE m.message_id = ANY (ARRAY(SELECT jsonb_array_elements(:holds::jsonb) ->> 0))
+  AND m.message_id = h.value ->> 0 AND m.claim_token = h.value ->> 1
 RETURNING m.message_id;
 
 -- name: begin_attempt
@@ -263,7 +264,8 @@ FROM (
     SELECT id, id IN (SELECT jsonb_array_elements_text(:touched::jsonb)) AS touched
     FROM jsonb_array_elements_text(:message_ids::jsonb) AS id
 ) AS r
-WHERE m.message_id = r.id AND m.claim_token = :claim_token;
+WHERE m.message_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:message_ids::jsonb)))
+  AND m.message_id = r.id AND m.claim_token = :claim_token;
 
 -- name: requeue_message
 -- Give a dead letter a fresh set of attempts, noting who asked (NULL: not said).
@@ -291,7 +293,7 @@ RETURNING message_id;
 -- Note the recipient's first opening of the given messages (a JSON list of ids); returns
 -- the ids read for the first time.
 UPDATE agent_messages SET read_at = now()
-WHERE message_id IN (SELECT jsonb_array_elements_text(:message_ids::jsonb))
+WHERE message_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:message_ids::jsonb)))
   AND to_agent = :agent AND read_at IS NULL
 RETURNING message_id, read_at;
 
@@ -512,7 +514,7 @@ RETURNING *;
 -- Extend live reservations, given as a JSON list of ids, to :ttl seconds from now.
 UPDATE file_reservations
 SET expires_at = now() + :ttl::float8 * interval '1 second'
-WHERE reservation_id IN (SELECT jsonb_array_elements_text(:reservation_ids::jsonb))
+WHERE reservation_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:reservation_ids::jsonb)))
   AND released_at IS NULL AND expires_at > now()
 RETURNING *;
 
@@ -521,7 +523,7 @@ RETURNING *;
 UPDATE file_reservations
 SET released_at = now(), released_by = :released_by::text,
     release_reason = :release_reason::text
-WHERE reservation_id IN (SELECT jsonb_array_elements_text(:reservation_ids::jsonb))
+WHERE reservation_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:reservation_ids::jsonb)))
   AND released_at IS NULL AND expires_at > now()
 RETURNING *;
 

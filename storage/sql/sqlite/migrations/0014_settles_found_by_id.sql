@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: its planner looks the ids of `IN (SELECT value FROM
+-- json_each(...))` up in the primary key (tests/integration/test_schema.py checks each
+-- by-id query's plan). PostgreSQL's 0014 makes its settle do the same.

@@ -1,0 +1,94 @@
+"""PostgreSQL finds the messages a by-id statement names through the primary key.
+
+The planner guesses 100 rows for any set-returning function, so ids given as a JSON
+list (`IN (SELECT jsonb_array_elements_text(...))`, or a join to
+`jsonb_array_elements`) made a sequential scan look cheaper than 100 index probes on
+a table of a few thousand rows, and a connection kept that plan as the table grew
+(migration 0014). These tests fill a table of that size and read the plans the
+server keeps: generic ones, as PL/pgSQL and a long-lived prepared statement use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from swarmbus.model.messages import NewMessage
+from swarmbus.storage.database import Database, open_database
+from swarmbus.storage.postgres import compile_query
+from swarmbus.storage.queries import load
+
+pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+ROWS = 3_000  # where the sequential scan looked cheaper to the planner
+BY_ID_QUERIES = [
+    "renew_leases",
+    "release_claims",
+    "get_messages",
+    "claim_messages",
+    "find_idempotent",
+    "mark_read",
+]
+
+
+@pytest.fixture
+async def filled(backend: str) -> AsyncIterator[Database]:
+    db = await open_database(backend)
+    await db.connector.execute(
+        "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+        "VALUES ('Agent-1', 't', 's', 'c')"
+    )
+    await db.messages.insert(
+        [
+            NewMessage("person", "Agent-1", f"message {n} " + "x" * 190, idempotency_key=f"k{n}")
+            for n in range(ROWS)
+        ]
+    )
+    await db.connector.execute("ANALYZE agent_messages")
+    yield db
+    await db.close()
+
+
+@pytest.mark.parametrize("name", BY_ID_QUERIES)
+async def test_the_generic_plan_of_a_by_id_query_never_scans_the_messages(
+    filled: Database, name: str
+) -> None:
+    text, names = compile_query(load("postgres")[name])
+    nulls = ", ".join("NULL" for _ in names)
+    async with filled.connector.transaction() as tx:
+        await tx.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await tx.execute(f"PREPARE by_id AS {text}")
+        try:
+            plan = [
+                row["QUERY PLAN"] for row in await tx.fetch_all(f"EXPLAIN EXECUTE by_id({nulls})")
+            ]
+        finally:
+            await tx.execute("DEALLOCATE by_id")
+    assert not [line for line in plan if "Seq Scan on agent_messages" in line], plan
+    assert [line for line in plan if "agent_messages_pkey" in line or "idx_message_" in line], plan
+
+
+async def test_a_settle_reads_a_few_pages_however_many_rows_the_table_holds(
+    filled: Database,
+) -> None:
+    """`swarmbus_mark_delivered` is PL/pgSQL: its plan is not shown by EXPLAIN, but the
+    pages it reads are. A sequential scan of the table reads all of them (about 150)."""
+    newest = await filled.connector.fetch_one("SELECT max(message_id) AS id FROM agent_messages")
+    outcomes = json.dumps([{"id": newest["id"], "token": "not-held"}])  # type: ignore[index]
+    pages = []
+    async with filled.connector.transaction() as tx:
+        for _ in range(8):  # past the five custom plans, to the generic one PL/pgSQL keeps
+            plan = await tx.fetch_all(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
+                "SELECT swarmbus_mark_delivered(:outcomes::jsonb, true)",
+                {"outcomes": outcomes},
+            )
+            top = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]
+            pages.append(top["Shared Hit Blocks"] + top["Shared Read Blocks"])
+    table = await filled.connector.fetch_one(
+        "SELECT pg_relation_size('agent_messages') / current_setting('block_size')::int AS n"
+    )
+    assert table["n"] > 100  # type: ignore[index]
+    assert max(pages[1:]) < 20, (pages, table)
