@@ -4,7 +4,8 @@ Queries keep the `:name` parameters of the SQLite file and are bound as
 `$1, $2…` here. Times travel as text in swarmbus's one format and JSON as
 text (codecs on every pooled connection), so rows look the same whichever
 backend produced them. Wake-ups are LISTEN/NOTIFY. A dropped connection is
-replaced by the pool, and single statements are retried on a new one.
+replaced by the pool, and single statements are retried on a new one. Connections
+return to the pool through `ReusedConnections`, which keeps a few at hand.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import logging
 import os
 import re
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,8 @@ from swarmbus import errors
 from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row, Statements
+from swarmbus.storage.postgres_errors import driver, from_driver, translate
+from swarmbus.storage.postgres_reuse import ReusedConnections
 from swarmbus.storage.postgres_url import check_url, redacted
 from swarmbus.storage.retrying import retry_transient
 
@@ -52,50 +55,6 @@ def compile_query(query: str) -> tuple[str, tuple[str, ...]]:
         return f"${names.index(name) + 1}"
 
     return _PARAM.sub(bind, query), tuple(names)
-
-
-INSTALL_HINT = "pip install 'swarmbus[postgres]'"
-
-
-def driver(location: str) -> Any:
-    """asyncpg, or one line saying how to install it (it comes with the `postgres` extra)."""
-    try:
-        import asyncpg
-    except ImportError:
-        raise errors.DatabaseUnavailable(
-            f"database {location} is PostgreSQL, whose driver (asyncpg) is not installed; "
-            f"install it with: {INSTALL_HINT}"
-        ) from None
-    return asyncpg
-
-
-def translate(exc: BaseException, location: str) -> errors.StorageError:
-    """Map an asyncpg (or socket) error to the swarmbus error a caller can act on."""
-    import asyncpg
-
-    if isinstance(exc, asyncpg.UniqueViolationError):
-        return errors.DuplicateKey(f"{location}: {exc}", constraint=str(exc))
-    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-        return errors.ConstraintViolation(f"{location}: {exc}", constraint=str(exc))
-    if isinstance(exc, asyncpg.InvalidCatalogNameError):
-        return errors.DatabaseUnavailable(f"database {location} does not exist ({exc})")
-    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError):
-        return errors.DatabaseUnavailable(f"cannot log in to {location} ({exc})")
-    if isinstance(exc, (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)):
-        return errors.DatabaseBusy(f"{location}: {exc}")
-    if isinstance(
-        exc,
-        (
-            OSError,
-            asyncpg.PostgresConnectionError,
-            asyncpg.InterfaceError,
-            asyncpg.AdminShutdownError,
-            asyncpg.CannotConnectNowError,
-            asyncpg.InternalClientError,  # protocol state broken (backend killed mid-query)
-        ),
-    ):
-        return errors.ConnectionLost(f"lost the connection to {location} ({exc})")
-    return errors.StorageError(f"{location}: {exc}")
 
 
 def _time_in(value: Any) -> str:
@@ -144,17 +103,14 @@ async def _keep_session(conn: Any) -> None:
 
 
 class _PgStatements:
-    """Statements over one connection (a transaction) or the pool."""
+    """Statements over one connection (a transaction) or reused pooled connections."""
 
     dialect = "postgres"
     location: str
 
-    def _runner(self) -> Any:
-        raise NotImplementedError
-
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         text, args = _bind(query, params)
-        records = await self._call(lambda: self._runner().fetch(text, *args))
+        records = await self._call(lambda runner: runner.fetch(text, *args))
         return [dict(record) for record in records]
 
     async def fetch_one(self, query: str, params: Params | None = None) -> Row | None:
@@ -163,7 +119,7 @@ class _PgStatements:
 
     async def execute(self, query: str, params: Params | None = None) -> int:
         text, args = _bind(query, params)
-        status = await self._call(lambda: self._runner().execute(text, *args))
+        status = await self._call(lambda runner: runner.execute(text, *args))
         match = _STATUS_COUNT.search(status or "")
         return int(match.group(1)) if match else 0
 
@@ -171,17 +127,17 @@ class _PgStatements:
         rows = [_bind(query, row)[1] for row in params]
         if rows:
             text = compile_query(query)[0]
-            await self._call(lambda: self._runner().executemany(text, rows))
+            await self._call(lambda runner: runner.executemany(text, rows))
         return len(rows)  # asyncpg reports no row count for executemany
 
     async def execute_script(self, script: str) -> None:
-        await self._call(lambda: self._runner().execute(script))
+        await self._call(lambda runner: runner.execute(script))
 
     async def announce(self) -> None:
         await self.fetch_all(sql.load(self.dialect)["announce_messages"])
 
-    async def _call(self, operation: Callable[[], Any]) -> Any:
-        return await _translated(operation, self.location)
+    async def _call(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+        raise NotImplementedError
 
 
 async def _translated(operation: Callable[[], Any], location: str) -> Any:
@@ -189,7 +145,7 @@ async def _translated(operation: Callable[[], Any], location: str) -> Any:
     try:
         return await operation()
     except Exception as exc:
-        if not _from_driver(exc):
+        if not from_driver(exc):
             raise
         raise translate(exc, location) from exc
 
@@ -216,8 +172,29 @@ class _PgTransaction(_PgStatements):
         self._conn = conn
         self.location = location
 
-    def _runner(self) -> Any:
-        return self._conn
+    async def _call(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+        return await _translated(lambda: operation(self._conn), self.location)
+
+
+class _PgReused(_PgStatements):
+    """Single statements, each on a connection `ReusedConnections` hands out; not retried."""
+
+    def __init__(self, connections: ReusedConnections, location: str) -> None:
+        self._connections = connections
+        self.location = location
+
+    async def _call(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+        async def on_a_connection() -> Any:
+            conn = await self._connections.take()
+            clean = False
+            try:
+                result = await operation(conn)
+                clean = True
+                return result
+            finally:
+                await self._connections.give_back(conn, clean=clean)
+
+        return await _translated(on_a_connection, self.location)
 
 
 def _bind(query: str, params: Params | None) -> tuple[str, list[Any]]:
@@ -239,11 +216,8 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         self._pool: Any = pool
         self.url = url
         self.location = redacted(url)
-
-    def _runner(self) -> Any:
-        if self._pool is None:
-            raise ValueError(f"database {self.location} is not open")
-        return self._pool
+        self._connections = ReusedConnections(pool, self.location)
+        self._once = _PgReused(self._connections, self.location)
 
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         return await retry_transient(
@@ -253,21 +227,26 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
     async def execute(self, query: str, params: Params | None = None) -> int:
         return await retry_transient(lambda: super(PostgresConnector, self).execute(query, params))
 
+    async def _call(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+        return await self._once._call(operation)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[_PgTransaction]:
         """Run the block as one transaction on one pooled connection."""
-        conn = await retry_transient(lambda: self._call(self._runner().acquire))
+        taking = self._connections.take
+        conn = await retry_transient(lambda: _translated(taking, self.location))
+        clean = False
         try:
             async with _atomic(conn, self.location):
                 yield _PgTransaction(conn, self.location)
+            clean = True
         finally:
-            with anyio.CancelScope(shield=True):
-                await self._pool.release(conn)
+            await self._connections.give_back(conn, clean=clean)
 
     async def atomic(self, body: Callable[[Any], Any], *, first: Any = None) -> Any:
-        """`first` on the pool (never retried: a write's outcome may be unknown), else `body`."""
-        pool = _PgTransaction(self._runner(), self.location)
-        if first is not None and (early := await first(pool)) is not None:
+        """`first` as single statements (never retried: a write's outcome may be
+        unknown), else `body` in a transaction."""
+        if first is not None and (early := await first(self._once)) is not None:
             return early
         async with self.transaction() as tx:
             return await body(tx)
@@ -303,6 +282,7 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:
+            await self._connections.close()
             await pool.close()
 
 
@@ -316,7 +296,7 @@ async def _atomic(conn: Any, location: str) -> AsyncIterator[None]:
     except BaseException as exc:
         with anyio.CancelScope(shield=True):
             await _rollback(transaction, location)
-        if _from_driver(exc):
+        if from_driver(exc):
             raise translate(exc, location) from exc
         raise
     with anyio.CancelScope(shield=True):
@@ -324,10 +304,6 @@ async def _atomic(conn: Any, location: str) -> AsyncIterator[None]:
             await transaction.commit()
         except Exception as exc:
             raise translate(exc, location) from exc
-
-
-def _from_driver(exc: BaseException) -> bool:
-    return isinstance(exc, OSError) or type(exc).__module__.startswith("asyncpg")
 
 
 async def _rollback(transaction: Any, location: str) -> None:
