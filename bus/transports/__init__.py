@@ -6,6 +6,8 @@ machine without a display never loads PyAutoGUI.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from swarmbus.agents.config import Swarm
 from swarmbus.bus.transports.base import Transport
 from swarmbus.bus.transports.inbox import InboxTransport
@@ -26,3 +28,14 @@ def build(swarm: Swarm) -> dict[str, Transport]:
         # deliveries together (idempotent) can duplicate nothing anyone sees
         transports["memory"] = MemoryTransport(idempotent=True)
     return transports
+
+
+async def prepare(transports: Mapping[str, Transport]) -> None:
+    """Before a dispatcher's first claim: the GUI transport releases the keys a dispatcher
+    killed mid-keystroke left held down (X11 repeats a held key into the focused window)."""
+    if "gui" in transports:
+        from swarmbus.bus.transports.gui import GuiTransport
+
+        gui = transports["gui"]
+        if isinstance(gui, GuiTransport):
+            await gui.release_left_keys()

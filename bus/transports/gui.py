@@ -17,6 +17,7 @@ is counted.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import ClassVar
 
@@ -28,9 +29,11 @@ from swarmbus.bus.transports import gui_desk
 from swarmbus.bus.transports.base import DeliveryRequest, DeliveryResult
 from swarmbus.bus.transports.clipboard import find_tool
 from swarmbus.bus.transports.gui_thread import GuiThread, SharedThread
-from swarmbus.bus.transports.screen_state import PauseMarker, screen_key
+from swarmbus.bus.transports.screen_state import PauseMarker, ScreenBusy, screen_key
 from swarmbus.model import ids, render, timefmt
 from swarmbus.model.messages import Message
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 4  # messages of one lane per claim; small, since one mouse serves all lanes
 PROBE_TTL = 5.0  # seconds a display check is trusted before it is made again
@@ -85,6 +88,21 @@ class GuiTransport:
             self._thread = self._shared.acquire()
         with anyio.CancelScope(shield=True):
             return await self._thread.call(lambda desk: gui_desk.deliver(desk, job))
+
+    async def release_left_keys(self) -> list[int]:
+        """Release the keys a killed dispatcher left held down (`gui_desk.release_left_keys`);
+        the key codes released. Nothing to do without a usable screen; a screen held by
+        another dispatcher past the lock's wait is left to the next delivery, which
+        releases them too."""
+        if self.unavailable_reason() is not None:
+            return []
+        if self._thread is None:
+            self._thread = self._shared.acquire()
+        try:
+            return await self._thread.call(gui_desk.release_left_keys)
+        except ScreenBusy as busy:
+            logger.info("held keys not checked at start: %s", busy, extra={"action": "gui_keys"})
+            return []
 
     async def aclose(self) -> None:
         if self._thread is not None:

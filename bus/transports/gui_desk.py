@@ -178,14 +178,9 @@ class _Attempt:
     def _release_held_keys(self) -> None:
         """No key may be down when ours go in: with the screen lock held, none of our
         dispatchers is mid-keystroke, so a key down now was left by a killed one."""
-        held = self.desk.desktop.release_held_keys()
+        held = _release_and_report(self.desk)
         if held:
             self.details["released_keys"] = held
-            logger.warning(
-                "released key codes %s left held down by a killed process",
-                held,
-                extra={"action": "gui_keys"},
-            )
 
     def _paste_and_submit(self) -> None:
         clipboard = self.desk.clipboard
@@ -227,3 +222,22 @@ class _Attempt:
             coordinate_status=self.check.status,
             details=self.details,
         )
+
+
+def release_left_keys(desk: Desk) -> list[int]:
+    """At a dispatcher's start: release the keys a killed one left held down, under the
+    screen lock, so that a held Enter stops repeating into whatever window has the
+    keyboard now instead of at the next GUI delivery, which may be hours away."""
+    with desk.lock.held():
+        return _release_and_report(desk)
+
+
+def _release_and_report(desk: Desk) -> list[int]:
+    held = desk.desktop.release_held_keys()
+    if held:
+        logger.warning(
+            "released key codes %s left held down by a killed process",
+            held,
+            extra={"action": "gui_keys"},
+        )
+    return held

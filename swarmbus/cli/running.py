@@ -96,7 +96,9 @@ async def _dispatch(
     async with await Bus.open(swarm) as bus:
         chosen = await dispatcher_name(bus, name)
         options = DispatcherOptions(name=chosen, handle_signals=True)
-        dispatcher = Dispatcher(bus, transports.build(swarm), options)
+        built = transports.build(swarm)
+        await transports.prepare(built)
+        dispatcher = Dispatcher(bus, built, options)
         gave_up = anyio.Event()
         async with anyio.create_task_group() as watch:
             if once:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +13,9 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.transports.selection import INCR_CHUNK
 from swarmbus.model import render
 from tests.gui.conftest import drain
-from tests.gui.samples import twenty_kb, two_kb
+from tests.gui.samples import twenty_kb, two_kb, write_gui_swarm
 from tests.gui.xserver import Receiver, keys_down, leave_key_down
+from tests.processes import swarmbus
 
 BODIES = {
     "short ascii": "hello agent, please pull main",
@@ -92,3 +94,19 @@ async def test_a_key_a_killed_process_left_down_is_released_before_the_click(
     assert keys_down(display) == []
     assert f"released key codes [{shift}]" in caplog.text
     assert receiver.submissions() == [render.gui_text(await gui_bus.get(message_id))]
+
+
+async def test_a_dispatcher_starting_releases_a_key_left_down_before_any_message(
+    tmp_path: Path, receiver: Receiver, display: str, keys_released: None
+) -> None:
+    """A held Enter repeats into whatever window has the keyboard until something
+    releases it: `swarmbus run` does at its start, with nothing to deliver."""
+    shift = leave_key_down(display, "Shift_L")
+    x, y = receiver.point
+    config = write_gui_swarm(tmp_path, {"Agent-1": {"x": x, "y": y}})
+    process = swarmbus("--config", str(config), "run", "--once")
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert keys_down(display) == []
+    assert f"released key codes [{shift}]" in err
+    assert receiver.submissions() == []  # nothing clicked, nothing typed
