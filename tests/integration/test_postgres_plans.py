@@ -92,3 +92,74 @@ async def test_a_settle_reads_a_few_pages_however_many_rows_the_table_holds(
     )
     assert table["n"] > 100  # type: ignore[index]
     assert max(pages[1:]) < 20, (pages, table)
+
+
+AGENTS = [f"Agent-{n}" for n in range(1, 9)]
+
+
+@pytest.fixture
+async def with_history(backend: str) -> AsyncIterator[Database]:
+    """8 lanes, each with 375 delivered messages below 220 waiting ones: where the planner
+    guessed a lane's head lay a few rows into the primary key."""
+    db = await open_database(backend)
+    for agent in AGENTS:
+        await db.connector.execute(
+            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+            "VALUES (:agent, 't', 's', 'c')",
+            {"agent": agent},
+        )
+    # delivered history stored in id order (as it accrues, and as a restore or `db copy`
+    # writes it), with ids below every new one
+    await db.connector.execute(
+        "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, tags, "
+        "content, status, delivery_method, delivery_status, processed_at, thread_id) "
+        "SELECT lpad(n::text, 26, '0'), 'person', 'Agent-' || (n % 8 + 1), 'normal', '[]', "
+        "repeat('x', 200), 'delivered', 'inbox', 'delivered', now(), lpad(n::text, 26, '0') "
+        "FROM generate_series(1, :rows) AS n",
+        {"rows": ROWS},
+    )
+    await db.messages.insert([NewMessage("person", AGENTS[n % 8], "y" * 200) for n in range(1760)])
+    await db.connector.execute("VACUUM ANALYZE agent_messages")
+    yield db
+    await db.close()
+
+
+async def test_the_lane_heads_come_from_the_lane_index_past_any_history(
+    with_history: Database,
+) -> None:
+    """Asked for whole rows in id order, the planner walked the primary key past every
+    delivered row below a lane's head (migration 0015). The custom plan, which knows the
+    limit, is the one that did."""
+    text, _ = compile_query(load("postgres")["lane_heads"])
+    async with with_history.connector.transaction() as tx:
+        await tx.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        await tx.execute(f"PREPARE heads AS {text}")
+        try:
+            lanes = json.dumps([["Agent-1", 2]])
+            plan = await tx.fetch_all(
+                f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE heads('{lanes}', 4)"
+            )
+        finally:
+            await tx.execute("DEALLOCATE heads")
+    top = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]
+    assert "idx_message_lane" in plan[0]["QUERY PLAN"], top
+    assert top["Actual Rows"] == 4
+    assert top["Shared Hit Blocks"] + top["Shared Read Blocks"] < 30, top
+
+
+async def test_a_claim_reads_a_few_pages_past_any_history(with_history: Database) -> None:
+    """The claim function's locking read of a lane's head, through the lane index: a run
+    that is not the head is checked and left, 8 times (past the five custom plans)."""
+    runs = json.dumps([["Agent-1", 2, ["not-the-head"]]])
+    pages = []
+    async with with_history.connector.transaction() as tx:
+        for _ in range(8):
+            plan = await tx.fetch_all(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
+                "SELECT * FROM swarmbus_claim_runs(:runs::jsonb, 30, 'token', 'test')",
+                {"runs": runs},
+            )
+            top = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]
+            assert top["Actual Rows"] == 0
+            pages.append(top["Shared Hit Blocks"] + top["Shared Read Blocks"])
+    assert max(pages[1:]) < 30, pages

@@ -149,17 +149,20 @@ WHERE message_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:message_ids::jso
 -- row locks: locking rows writes them (and so a commit that waits for the disk), which
 -- a claim that finds nothing ready does not need. A row another dispatcher holds shows
 -- here as it was last committed; `claim_runs` then locks the runs and leaves such a
--- lane alone.
+-- lane alone. A lane's first ids come from the lane index alone (only rows in play are
+-- in it), then each row by primary key: asked for whole rows in id order, the planner
+-- walked the primary key past every delivered row below the lane's head (migration 0015).
 SELECT a.message_id, a.to_agent, a.priority_rank, a.delivery_status, a.available_at,
        a.lease_expires_at, now() AS db_now
 FROM jsonb_array_elements(:lanes::jsonb) AS lane
 CROSS JOIN LATERAL (
-    SELECT * FROM agent_messages AS h
+    SELECT h.message_id FROM agent_messages AS h
     WHERE h.to_agent = lane ->> 0 AND h.priority_rank = (lane ->> 1)::smallint
       AND h.delivery_status IN ('pending', 'claimed', 'retrying')
     ORDER BY h.message_id
     LIMIT :per_lane
-) AS a;
+) AS head
+JOIN agent_messages AS a ON a.message_id = head.message_id;
 
 -- name: claim_messages
 -- Take the chosen messages under a lease; the token makes later updates conditional.

@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: its claim reads a lane's head through the lane index
+-- (tests/integration/test_schema.py checks the plan of `lane_heads`) and updates every
+-- run it takes in one statement. PostgreSQL's 0015 makes its claim function do the same.
