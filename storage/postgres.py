@@ -185,14 +185,8 @@ class _PgReused(_PgStatements):
 
     async def _call(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
         async def on_a_connection() -> Any:
-            conn = await self._connections.take()
-            clean = False
-            try:
-                result = await operation(conn)
-                clean = True
-                return result
-            finally:
-                await self._connections.give_back(conn, clean=clean)
+            async with self._connections.lent(await self._connections.take()) as conn:
+                return await operation(conn)
 
         return await _translated(on_a_connection, self.location)
 
@@ -235,13 +229,8 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         """Run the block as one transaction on one pooled connection."""
         taking = self._connections.take
         conn = await retry_transient(lambda: _translated(taking, self.location))
-        clean = False
-        try:
-            async with _atomic(conn, self.location):
-                yield _PgTransaction(conn, self.location)
-            clean = True
-        finally:
-            await self._connections.give_back(conn, clean=clean)
+        async with self._connections.lent(conn), _atomic(conn, self.location):
+            yield _PgTransaction(conn, self.location)
 
     async def atomic(self, body: Callable[[Any], Any], *, first: Any = None) -> Any:
         """`first` as single statements (never retried: a write's outcome may be

@@ -17,6 +17,8 @@ kept already.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -54,6 +56,16 @@ class ReusedConnections:
             return await self._pool.acquire()
         finally:
             self._waiting -= 1
+
+    @asynccontextmanager
+    async def lent(self, conn: Any) -> AsyncIterator[Any]:
+        """`conn` for the block, given back when it ends: clean only if the block completed."""
+        try:
+            yield conn
+        except BaseException:
+            await self.give_back(conn, clean=False)
+            raise
+        await self.give_back(conn, clean=True)
 
     async def give_back(self, conn: Any, *, clean: bool) -> None:
         """Keep `conn` for the next caller, or release it to the pool. `clean`: its last

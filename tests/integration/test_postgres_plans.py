@@ -33,13 +33,20 @@ BY_ID_QUERIES = [
 ]
 
 
+async def register(db: Database, agents: list[str]) -> None:
+    """Workspace rows for the recipients (their messages' foreign key)."""
+    for agent in agents:
+        await db.connector.execute(
+            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+            "VALUES (:agent, 't', 's', 'c')",
+            {"agent": agent},
+        )
+
+
 @pytest.fixture
 async def filled(backend: str) -> AsyncIterator[Database]:
     db = await open_database(backend)
-    await db.connector.execute(
-        "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
-        "VALUES ('Agent-1', 't', 's', 'c')"
-    )
+    await register(db, ["Agent-1"])
     await db.messages.insert(
         [
             NewMessage("person", "Agent-1", f"message {n} " + "x" * 190, idempotency_key=f"k{n}")
@@ -102,12 +109,7 @@ async def with_history(backend: str) -> AsyncIterator[Database]:
     """8 lanes, each with 375 delivered messages below 220 waiting ones: where the planner
     guessed a lane's head lay a few rows into the primary key."""
     db = await open_database(backend)
-    for agent in AGENTS:
-        await db.connector.execute(
-            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
-            "VALUES (:agent, 't', 's', 'c')",
-            {"agent": agent},
-        )
+    await register(db, AGENTS)
     # delivered history stored in id order (as it accrues, and as a restore or `db copy`
     # writes it), with ids below every new one
     await db.connector.execute(
