@@ -20,6 +20,15 @@ def print_side(results: dict[str, float]) -> None:
             f"(target 0), every message delivered once: {once}; write-ahead log file at the end "
             f"{results['writers|log MiB']:,.0f} MiB"
         )
+    if "paced|swarmbus p50 ms" in results:
+        print_table(
+            f"paced senders: {writers.PACED_PROCESSES} processes each sending every "
+            f"{writers.PACED_GAP * 1000:g} ms while a dispatcher delivers; how long a send took",
+            ["sender", "p50 ms", "p90 ms", "p99 ms"],
+            [[label, *(f"{results[f'paced|{key} p{p} ms']:.2f}" for p in ("50", "90", "99"))]
+             for key, label in (("swarmbus", "swarmbus send()"),
+                                ("raw", "raw sqlite3 insert, SQLite's busy handler"))],
+        )  # fmt: skip
     for backend in ("SQLite", "PostgreSQL"):
         points = {
             k.split("|")[2]: v for k, v in results.items() if k.startswith(f"history|{backend}|")

@@ -16,7 +16,8 @@ tables show medians. Targets are printed, never asserted.
   three-column table with one index (the floor of what SQLite can do).
 - huey: `SqliteHuey` enqueue of N tasks, then dequeue+execute of all of them;
   as shipped (synchronous=FULL) and with fsync=False (synchronous=OFF).
-- many writers (bench/writers.py): 8 producer processes, 2,000 sends each.
+- many writers (bench/writers.py): 8 producer processes, 2,000 sends each; and 4
+  processes sending every 2 ms, how long each send took, beside plain sqlite3 inserts.
 - history and backlog (bench/history.py): claim+settle cost per message with
   100 / 10,000 / 100,000 pending and 1,000,000 delivered rows, vs empty.
 - memory (bench/memory.py): dispatcher RSS after 1,000 and after 1,000,000.
@@ -294,6 +295,8 @@ def side_round(args: argparse.Namespace) -> dict[str, float]:
     if "writers" not in args.skip:
         for key, value in anyio.run(writers.run, writers.PROCESSES, args.writer_sends).items():
             results[f"writers|{key}"] = value
+        for key, value in anyio.run(writers.paced).items():
+            results[f"paced|{key}"] = value
     backends = [("SQLite", None)] + ([("PostgreSQL", "pg")] if args.postgres else [])
     for backend, pg in backends:
         if "history" not in args.skip:
