@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,11 @@ from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
 T = TypeVar("T")
 CHECKPOINT_COMMITS = 500  # ~10,000 log pages of single-message transactions
 CHECKPOINT_ROWS = 5_000  # rows written: big batches fill the log faster
+# After the event loop found the write lock taken (`OneHop._here`), the hop looks again
+# after each of these pauses (seconds, 6.5 ms in all) before SQLite's own busy handler
+# takes over, which sleeps 1, 2, 5, 10 ms... (18 ms by its fourth look) while a send,
+# claim or settle holds the lock for a tenth of a millisecond (`bench/writers.py`).
+PROMPT_PAUSES = (0.0001, 0.0002, 0.0004, 0.0008) + (0.001,) * 5
 logger = logging.getLogger(__name__)
 Body = Callable[[Statements], Awaitable[T]]
 Translate = Callable[[sqlite3.Error], errors.StorageError]
@@ -139,12 +145,21 @@ def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _transaction(
-    conn: sqlite3.Connection, body: Body[T], first: Body[T | None] | None, tx: DirectStatements
+    conn: sqlite3.Connection,
+    body: Body[T],
+    first: Body[T | None] | None,
+    tx: DirectStatements,
+    prompt_ms: int | None = None,
 ) -> T:
-    """On the connection's thread: `first`, else BEGIN IMMEDIATE, `body`, COMMIT."""
+    """On the connection's thread: `first`, else BEGIN IMMEDIATE, `body`, COMMIT.
+
+    `prompt_ms`: the lock was just found taken; look for it again promptly
+    (`_begin_promptly`), then wait the busy timeout, `prompt_ms`, as before.
+    """
     if first is not None and (early := run_to_end(first(tx))) is not None:  # type: ignore[arg-type]
         return early
-    _statement(conn, "BEGIN IMMEDIATE", tx)
+    if prompt_ms is None or not _begin_promptly(conn, tx, prompt_ms):
+        _statement(conn, "BEGIN IMMEDIATE", tx)
     try:
         result = run_to_end(body(tx))  # type: ignore[arg-type]
         _statement(conn, "COMMIT", tx)
@@ -154,6 +169,22 @@ def _transaction(
         tx.announced = False
         raise
     return result
+
+
+def _begin_promptly(conn: sqlite3.Connection, tx: DirectStatements, busy_timeout_ms: int) -> bool:
+    """BEGIN IMMEDIATE, looked for after each of PROMPT_PAUSES without SQLite's busy
+    handler; False: still taken (the connection's busy timeout is back in force)."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        for pause in PROMPT_PAUSES:
+            try:
+                _statement(conn, "BEGIN IMMEDIATE", tx)
+                return True
+            except errors.DatabaseBusy:
+                time.sleep(pause)
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
 
 
 def _statement(conn: sqlite3.Connection, statement: str, tx: DirectStatements) -> None:
@@ -167,17 +198,17 @@ async def one_hop(
     conn: aiosqlite.Connection,
     body: Body[T],
     first: Body[T | None] | None,
-    location: str,
-    error: Translate,
+    tx: DirectStatements,
+    prompt_ms: int | None = None,
 ) -> tuple[T, bool]:
-    """Run the transaction on `conn`'s thread; (its result, whether it announced).
+    """Run the transaction on `conn`'s thread through `tx`, its statements there; (its
+    result, whether it announced). `prompt_ms`: see `_transaction`.
 
     aiosqlite has no public call for running a function on its thread, so this
     uses the one every aiosqlite method goes through (`_execute`; the version
     is pinned below 0.23 in pyproject.toml).
     """
-    tx = DirectStatements(conn._conn, location, error)
-    result = await conn._execute(_transaction, conn._conn, body, first, tx)
+    result = await conn._execute(_transaction, conn._conn, body, first, tx, prompt_ms)
     return result, tx.announced
 
 
@@ -211,7 +242,8 @@ class OneHop:
         async with self._lock:
             done = self._here(body, first) if self.run_here else None
             if done is None:
-                done = await retry_transient(lambda: self._hop(body, first))
+                prompt = self.busy_timeout_ms if self.run_here else None  # (`_transaction`)
+                done = await retry_transient(lambda: self._hop(body, first, prompt))
             self.checkpoint_when_due()
         result, announced = done
         if announced:
@@ -256,7 +288,10 @@ class OneHop:
         if self._checkpoints is not None:
             self._checkpoints.request()
 
-    async def _hop(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bool]:
+    async def _hop(
+        self, body: Body[T], first: Body[T | None] | None, prompt_ms: int | None = None
+    ) -> tuple[T, bool]:
         conn = self._conn
+        tx = DirectStatements(conn._conn, self.location, self._error)
         with anyio.CancelScope(shield=True):  # once queued, the hop runs to its end anyway
-            return await one_hop(conn, body, first, self.location, self._error)
+            return await one_hop(conn, body, first, tx, prompt_ms)

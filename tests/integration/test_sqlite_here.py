@@ -6,10 +6,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import anyio
+import pytest
 
 from swarmbus.bus.api import Bus
+from swarmbus.storage import sqlite_hop
 from swarmbus.storage.database import open_database
 from swarmbus.storage.sqlite import connect
 
@@ -109,3 +112,58 @@ async def test_a_close_in_a_cancelled_scope_waits_for_the_connection_thread(
             await connector.close()
     thread.join(0.05)
     assert not thread.is_alive()
+
+
+def _holder(location: str) -> sqlite3.Connection:
+    """Another connection holding the write lock, releasable from any thread."""
+    other = sqlite3.connect(location, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+async def test_a_write_that_found_the_lock_taken_looks_again_within_a_millisecond(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hop after a busy `_here` tries BEGIN again after 0.1 ms, not after SQLite's
+    busy handler's first sleep of 1 ms: the holder commits during that first pause."""
+    db = await open_database(tmp_path / "prompt.db", busy_timeout_ms=1234)
+    other = _holder(db.location)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if other.in_transaction:
+            other.execute("COMMIT")
+
+    monkeypatch.setattr(sqlite_hop, "time", SimpleNamespace(sleep=pause))
+    try:
+        changed = await db.connector.atomic(
+            lambda tx: tx.execute("UPDATE agent_workspaces SET team = 'x'")
+        )
+        assert changed == 0  # it ran, behind the other connection's lock
+        assert pauses == [sqlite_hop.PROMPT_PAUSES[0]]
+        assert await db.connector.fetch_one("PRAGMA busy_timeout") == {"timeout": 1234}
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_a_lock_held_past_the_prompt_looks_is_waited_for_with_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held through every prompt look, the lock is then waited for by SQLite's own busy
+    handler, with the connection's busy timeout back in force, until the holder commits."""
+    db = await open_database(tmp_path / "patient.db", busy_timeout_ms=3000)
+    other = _holder(db.location)
+    pauses: list[float] = []
+    monkeypatch.setattr(sqlite_hop, "time", SimpleNamespace(sleep=pauses.append))
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(anyio.to_thread.run_sync, _commit_later, other)
+            await db.connector.atomic(lambda tx: tx.execute("DELETE FROM agent_messages"))
+        assert pauses == list(sqlite_hop.PROMPT_PAUSES)
+        assert not other.in_transaction  # it waited for the commit, 0.4 s after the start
+        assert await db.connector.fetch_one("PRAGMA busy_timeout") == {"timeout": 3000}
+    finally:
+        other.close()
+        await db.close()
