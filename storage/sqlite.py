@@ -27,7 +27,7 @@ from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
 from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES, BackgroundCheckpoint
-from swarmbus.storage.sqlite_hop import OneHop, SqliteStatements
+from swarmbus.storage.sqlite_hop import DirectStatements, OneHop, SqliteStatements, begin_immediate
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +242,8 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         async with self._lock:
             conn = self._conn
             try:
-                await retry_busy(lambda: _run(conn, "BEGIN IMMEDIATE", self._error))
+                direct = DirectStatements(conn._conn, self.location, self._error)
+                await retry_busy(lambda: _begin(conn, direct, self.busy_timeout_ms))
                 transaction = _Transaction(conn, self.location, self.busy_timeout_ms)
                 yield transaction
             except BaseException:
@@ -360,11 +361,9 @@ def _check_location(path: Path, location: str) -> None:
         raise errors.DatabaseUnavailable(f"cannot open database {location}: it is a directory")
 
 
-async def _run(conn: aiosqlite.Connection, statement: str, error: _Translate) -> None:
-    try:
-        await conn.execute(statement)
-    except sqlite3.Error as exc:
-        raise error(exc) from exc
+async def _begin(conn: aiosqlite.Connection, tx: DirectStatements, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE on the connection's thread, looked for promptly (`sqlite_hop`)."""
+    await conn._execute(begin_immediate, conn._conn, tx, busy_timeout_ms)
 
 
 async def _commit(conn: aiosqlite.Connection, error: _Translate) -> None:

@@ -158,8 +158,10 @@ def _transaction(
     """
     if first is not None and (early := run_to_end(first(tx))) is not None:  # type: ignore[arg-type]
         return early
-    if prompt_ms is None or not _begin_promptly(conn, tx, prompt_ms):
+    if prompt_ms is None:
         _statement(conn, "BEGIN IMMEDIATE", tx)
+    else:
+        begin_immediate(conn, tx, prompt_ms)
     try:
         result = run_to_end(body(tx))  # type: ignore[arg-type]
         _statement(conn, "COMMIT", tx)
@@ -169,6 +171,13 @@ def _transaction(
         tx.announced = False
         raise
     return result
+
+
+def begin_immediate(conn: sqlite3.Connection, tx: DirectStatements, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE on `conn`'s thread: looked for promptly, then with the busy timeout
+    (a hop after `_here` found the lock taken, and `SqliteConnector.transaction`)."""
+    if not _begin_promptly(conn, tx, busy_timeout_ms):
+        _statement(conn, "BEGIN IMMEDIATE", tx)
 
 
 def _begin_promptly(conn: sqlite3.Connection, tx: DirectStatements, busy_timeout_ms: int) -> bool:

@@ -148,6 +148,31 @@ async def test_a_write_that_found_the_lock_taken_looks_again_within_a_millisecon
         await db.close()
 
 
+async def test_a_transaction_of_single_statements_looks_for_the_lock_promptly_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`transaction()` (statements sent one by one: acks, reservations, the command
+    ledger) begins the same way: a lock freed during the first 0.1 ms pause is taken."""
+    db = await open_database(tmp_path / "statements.db", busy_timeout_ms=1234)
+    other = _holder(db.location)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if other.in_transaction:
+            other.execute("COMMIT")
+
+    monkeypatch.setattr(sqlite_hop, "time", SimpleNamespace(sleep=pause))
+    try:
+        async with db.connector.transaction() as tx:
+            await tx.execute("UPDATE agent_workspaces SET team = 'x'")
+        assert pauses == [sqlite_hop.PROMPT_PAUSES[0]]
+        assert await db.connector.fetch_one("PRAGMA busy_timeout") == {"timeout": 1234}
+    finally:
+        other.close()
+        await db.close()
+
+
 async def test_a_lock_held_past_the_prompt_looks_is_waited_for_with_the_busy_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
