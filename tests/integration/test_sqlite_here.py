@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ import pytest
 
 from swarmbus.bus.api import Bus
 from swarmbus.storage import sqlite_hop
-from swarmbus.storage.database import open_database
+from swarmbus.storage.database import Database, open_database
 from swarmbus.storage.sqlite import connect
 
 
@@ -121,10 +122,20 @@ def _holder(location: str) -> sqlite3.Connection:
     return other
 
 
+async def _in_one_hop(db: Database) -> None:
+    await db.connector.atomic(lambda tx: tx.execute("UPDATE agent_workspaces SET team = 'x'"))
+
+
+async def _statement_by_statement(db: Database) -> None:
+    async with db.connector.transaction() as tx:  # (acks, reservations, the command ledger)
+        await tx.execute("UPDATE agent_workspaces SET team = 'x'")
+
+
+@pytest.mark.parametrize("write", [_in_one_hop, _statement_by_statement])
 async def test_a_write_that_found_the_lock_taken_looks_again_within_a_millisecond(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: Callable[[Database], Awaitable[None]]
 ) -> None:
-    """The hop after a busy `_here` tries BEGIN again after 0.1 ms, not after SQLite's
+    """A write that finds the lock taken tries BEGIN again after 0.1 ms, not after SQLite's
     busy handler's first sleep of 1 ms: the holder commits during that first pause."""
     db = await open_database(tmp_path / "prompt.db", busy_timeout_ms=1234)
     other = _holder(db.location)
@@ -137,35 +148,7 @@ async def test_a_write_that_found_the_lock_taken_looks_again_within_a_millisecon
 
     monkeypatch.setattr(sqlite_hop, "time", SimpleNamespace(sleep=pause))
     try:
-        changed = await db.connector.atomic(
-            lambda tx: tx.execute("UPDATE agent_workspaces SET team = 'x'")
-        )
-        assert changed == 0  # it ran, behind the other connection's lock
-        assert pauses == [sqlite_hop.PROMPT_PAUSES[0]]
-        assert await db.connector.fetch_one("PRAGMA busy_timeout") == {"timeout": 1234}
-    finally:
-        other.close()
-        await db.close()
-
-
-async def test_a_transaction_of_single_statements_looks_for_the_lock_promptly_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`transaction()` (statements sent one by one: acks, reservations, the command
-    ledger) begins the same way: a lock freed during the first 0.1 ms pause is taken."""
-    db = await open_database(tmp_path / "statements.db", busy_timeout_ms=1234)
-    other = _holder(db.location)
-    pauses: list[float] = []
-
-    def pause(seconds: float) -> None:
-        pauses.append(seconds)
-        if other.in_transaction:
-            other.execute("COMMIT")
-
-    monkeypatch.setattr(sqlite_hop, "time", SimpleNamespace(sleep=pause))
-    try:
-        async with db.connector.transaction() as tx:
-            await tx.execute("UPDATE agent_workspaces SET team = 'x'")
+        await write(db)
         assert pauses == [sqlite_hop.PROMPT_PAUSES[0]]
         assert await db.connector.fetch_one("PRAGMA busy_timeout") == {"timeout": 1234}
     finally:
