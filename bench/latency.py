@@ -69,7 +69,7 @@ anyio.run(main, sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
 
 
 FLOOR_SENDER = """
-import os, socket, sqlite3, sys, time
+import socket, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
 db.execute("PRAGMA synchronous = NORMAL")
 wake = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

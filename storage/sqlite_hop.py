@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -183,8 +184,7 @@ def begin_immediate(conn: sqlite3.Connection, tx: DirectStatements, busy_timeout
 def _begin_promptly(conn: sqlite3.Connection, tx: DirectStatements, busy_timeout_ms: int) -> bool:
     """BEGIN IMMEDIATE, looked for after each of PROMPT_PAUSES without SQLite's busy
     handler; False: still taken (the connection's busy timeout is back in force)."""
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
+    with _no_busy_wait(conn, busy_timeout_ms):
         for pause in PROMPT_PAUSES:
             try:
                 _statement(conn, "BEGIN IMMEDIATE", tx)
@@ -192,6 +192,15 @@ def _begin_promptly(conn: sqlite3.Connection, tx: DirectStatements, busy_timeout
             except errors.DatabaseBusy:
                 time.sleep(pause)
         return False
+
+
+@contextmanager
+def _no_busy_wait(conn: sqlite3.Connection, busy_timeout_ms: int) -> Iterator[None]:
+    """The block with the busy timeout at zero (a taken lock fails at once), then
+    `busy_timeout_ms` again, however the block ends."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
     finally:
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
 
@@ -269,13 +278,11 @@ class OneHop:
         """
         raw = self._conn._conn
         tx = DirectStatements(raw, self.location, self._error)
-        raw.execute("PRAGMA busy_timeout = 0")
-        try:
-            return _transaction(raw, body, first, tx), tx.announced
-        except errors.DatabaseBusy:
-            return None
-        finally:
-            raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+        with _no_busy_wait(raw, self.busy_timeout_ms):
+            try:
+                return _transaction(raw, body, first, tx), tx.announced
+            except errors.DatabaseBusy:
+                return None
 
     def checkpoint_when_due(self) -> None:
         """After a write (the caller holds the lock): every CHECKPOINT_COMMITS commits
