@@ -165,3 +165,22 @@ async def test_a_claim_reads_a_few_pages_past_any_history(with_history: Database
             assert top["Actual Rows"] == 0
             pages.append(top["Shared Hit Blocks"] + top["Shared Read Blocks"])
     assert max(pages[1:]) < 30, pages
+
+
+@pytest.mark.parametrize("function", ["swarmbus_claim_runs", "swarmbus_mark_delivered"])
+async def test_the_claim_and_settle_functions_keep_their_generic_plans(
+    backend: str, function: str
+) -> None:
+    """With a deep backlog the planner costs a generic plan above the custom ones (it
+    cannot see the limit of one run), and PL/pgSQL then planned every statement on
+    every call (migration 0016). A later `CREATE OR REPLACE FUNCTION` without the
+    setting would drop it silently."""
+    db = await open_database(backend)
+    try:
+        row = await db.connector.fetch_one(
+            "SELECT proconfig FROM pg_proc WHERE proname = :name", {"name": function}
+        )
+    finally:
+        await db.close()
+    assert row is not None
+    assert "plan_cache_mode=force_generic_plan" in (row["proconfig"] or []), row

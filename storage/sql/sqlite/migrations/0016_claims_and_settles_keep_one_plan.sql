@@ -1,0 +1,2 @@
+-- Nothing to change in SQLite: a prepared statement there has one plan, made when it is
+-- prepared. PostgreSQL's 0016 makes its claim and settle functions keep theirs.
