@@ -74,6 +74,32 @@ async def test_a_run_another_claim_is_taking_is_left_alone(bus: Bus) -> None:
     assert await claim_runs(bus, sent) == sent
 
 
+async def test_one_claim_takes_the_ready_lanes_and_leaves_the_others(bus: Bus) -> None:
+    """All runs are checked in one statement (migration 0016): a lane whose head another
+    claim holds, a run that skips a row and a run given under the wrong lane are left,
+    the rest taken."""
+    one = [await bus.send("p", "Agent-1", f"a{n}") for n in range(2)]
+    two = [await bus.send("p", "Agent-2", f"b{n}") for n in range(3)]
+    three = [await bus.send("p", "Agent-3", f"c{n}") for n in range(2)]
+    runs = [
+        ["Agent-1", 2, one[1:]],  # its head is held by the claim in progress below
+        ["Agent-2", 2, two[:2]],  # the lane's first two: taken
+        ["Agent-3", 2, [three[0], three[1]]],
+        ["Agent-1", 1, one[:1]],  # the right ids under another priority's lane
+    ]
+    async with bus.db.connector.transaction() as other:
+        await other.fetch_all(
+            "SELECT 1 FROM agent_messages WHERE message_id = :id FOR UPDATE", {"id": one[0]}
+        )
+        rows = await bus.db.connector.fetch_all(
+            "SELECT message_id FROM swarmbus_claim_runs(:runs::jsonb, 30, 't', 'me')",
+            {"runs": json.dumps(runs)},
+        )
+    assert sorted(row["message_id"] for row in rows) == sorted(two[:2] + three)
+    claimed = {k for k, token in (await held(bus)).items() if token == "t"}
+    assert claimed == set(two[:2] + three)
+
+
 async def test_a_run_no_longer_due_is_left_alone(bus: Bus) -> None:
     """Read as ready, then claimed by another dispatcher before this claim ran."""
     sent = [await bus.send("p", "Agent-1", f"m{n}") for n in range(2)]

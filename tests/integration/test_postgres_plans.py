@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from swarmbus.model.messages import NewMessage
+from swarmbus.storage.connector import Statements
 from swarmbus.storage.database import Database, open_database
 from swarmbus.storage.postgres import compile_query
 from swarmbus.storage.queries import load
@@ -167,20 +168,52 @@ async def test_a_claim_reads_a_few_pages_past_any_history(with_history: Database
     assert max(pages[1:]) < 30, pages
 
 
-@pytest.mark.parametrize("function", ["swarmbus_claim_runs", "swarmbus_mark_delivered"])
-async def test_the_claim_and_settle_functions_keep_their_generic_plans(
-    backend: str, function: str
+async def _pages(tx: Statements, call: str, params: dict[str, str]) -> int:
+    """Pages a function call read (its statements' plans are not shown, their reads are)."""
+    plan = await tx.fetch_all(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {call}", params)
+    top = json.loads(plan[0]["QUERY PLAN"])[0]["Plan"]
+    return top["Shared Hit Blocks"] + top["Shared Read Blocks"]
+
+
+async def test_plans_made_on_a_new_table_still_use_the_indexes_once_it_fills(
+    backend: str,
 ) -> None:
-    """With a deep backlog the planner costs a generic plan above the custom ones (it
-    cannot see the limit of one run), and PL/pgSQL then planned every statement on
-    every call (migration 0016). A later `CREATE OR REPLACE FUNCTION` without the
-    setting would drop it silently."""
+    """A connection keeps the generic plans of the claim and the settle from their sixth
+    call on, made with the statistics of that moment. On a new table, never analyzed, a
+    plan could read the whole lane index or the whole table on every call until
+    autovacuum analyzed it (migration 0016): at 10,000 rows, hundreds of pages a call."""
     db = await open_database(backend)
+    await register(db, ["Agent-1"])
+    insert = (
+        "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, tags, "
+        "content, status, delivery_method, delivery_status, thread_id) "
+        "SELECT lpad(n::text, 26, '0'), 'person', 'Agent-1', 'normal', '[]', "
+        "repeat('x', 200), 'pending', 'inbox', 'pending', lpad(n::text, 26, '0') "
+        "FROM generate_series(:first::int, :last::int) AS n"
+    )
+    claim = "SELECT * FROM swarmbus_claim_runs(:runs::jsonb, 30, 'token', 'test')"
+    settle = "SELECT swarmbus_mark_delivered(:outcomes::jsonb, true)"
+    pages = []
     try:
-        row = await db.connector.fetch_one(
-            "SELECT proconfig FROM pg_proc WHERE proname = :name", {"name": function}
-        )
+        async with db.connector.transaction() as tx:  # one connection: one plan cache
+            await tx.execute(insert, {"first": 1, "last": 8})
+            for first in range(1, 9):
+                if first == 8:  # the plans are kept; now the table fills, unanalyzed
+                    await tx.execute(insert, {"first": 9, "last": 10_000})
+                head = lpad(first)
+                runs = json.dumps([["Agent-1", 2, [head]]])
+                outcomes = json.dumps([{"id": head, "token": "token", "ms": 1}])
+                pages.append(await _pages(tx, claim, {"runs": runs}))
+                pages.append(await _pages(tx, settle, {"outcomes": outcomes}))
+            delivered = await tx.fetch_one(
+                "SELECT count(*) AS n FROM agent_messages WHERE delivery_status = 'delivered'"
+            )
     finally:
         await db.close()
-    assert row is not None
-    assert "plan_cache_mode=force_generic_plan" in (row["proconfig"] or []), row
+    assert delivered is not None
+    assert delivered["n"] == 8
+    assert max(pages[-2:]) < 60, pages
+
+
+def lpad(n: int) -> str:
+    return str(n).rjust(26, "0")

@@ -180,6 +180,7 @@ RETURNING *;
 -- The claim in one statement (migration 0008): each lane's run, given as a JSON list of
 -- [recipient, priority rank, [ids]] read by `lane_heads`, taken under a lease if
 -- it is still the lane's ready head; a lane that changed in between is left alone.
+-- All runs are checked and taken by one query, with one plan kept (migration 0016).
 SELECT * FROM swarmbus_claim_runs(
     :runs::jsonb, :lease_seconds::float8, :claim_token, :claimed_by
 );
