@@ -313,18 +313,21 @@ def side_round(args: argparse.Namespace) -> dict[str, float]:
 
 
 def history_round(args: argparse.Namespace, backend: str, pg: str | None) -> dict[str, float]:
-    """history|backend|point -> µs per message. A throw-away empty-table point comes
-    first: the first point in a process pays for cold imports and caches, which made
-    every later point look cheaper than the empty table."""
-    results: dict[str, float] = {}
-    for label, (pending, delivered) in ({"": (0, 0)} | history.points(args.quick)).items():
-        results[f"history|{backend}|{label}"] = (
-            _on_scratch(history.point, pending, delivered, args.rounds)
-            if pg
-            else anyio.run(history.point, pending, delivered, args.rounds, None)
+    """history|backend|point -> µs per message, every point measured side by side in
+    one process (`history.side_by_side`), each on a database of its own."""
+    points = history.points(args.quick)
+    databases = {label: temp_postgres() if pg else None for label in points}
+    try:
+        measured = anyio.run(
+            history.side_by_side,
+            {label: (*points[label], databases[label]) for label in points},
+            args.rounds,
         )
-    results.pop(f"history|{backend}|")
-    return results
+    finally:
+        for url in databases.values():
+            if url is not None:
+                drop_postgres(url)
+    return {f"history|{backend}|{label}": value for label, value in measured.items()}
 
 
 def _on_scratch_pair(count: int) -> tuple[float, float]:
