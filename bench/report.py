@@ -7,6 +7,9 @@ import argparse
 import writers
 from common import print_table
 
+RAW_POSTGRES = "raw asyncpg cycle, minimal table"
+ONE_SENDER = "swarmbus, 1 dispatcher process(es)"
+
 
 def print_side(results: dict[str, float]) -> None:
     if "writers|sends/s" in results:
@@ -54,6 +57,19 @@ def print_side(results: dict[str, float]) -> None:
 
 def print_postgres(results: dict[str, float], args: argparse.Namespace) -> None:
     cases = list(dict.fromkeys(k.split("|")[0] for k in results if k.endswith(("|one", "|many"))))
+    _print_peers(results, args, cases)
+    one, raw, peer = (
+        results[f"{ONE_SENDER}|one"], results[RAW_POSTGRES], results["pgqueuer, defaults|one"]
+    )  # fmt: skip
+    print(
+        f"target 4, PostgreSQL: one sequential sender, {ONE_SENDER} {one:,.0f} msgs/s: "
+        f"{one / raw:.0%} of the {RAW_POSTGRES} ({raw:,.0f}/s, insert durable, claim and "
+        f"deliver not waiting for the disk), {one / peer:.2f}x pgqueuer's defaults "
+        f"({peer:,.0f}/s; target: ahead)"
+    )
+
+
+def _print_peers(results: dict[str, float], args: argparse.Namespace, cases: list[str]) -> None:
     print_table(
         f"PostgreSQL, end to end, jobs/s ({args.sequential:,} jobs for one sequential sender, "
         f"{args.messages:,} for many concurrent senders), median of {args.runs}",

@@ -25,9 +25,10 @@ tables show medians. Targets are printed, never asserted.
   each case on a scratch database it creates and drops): swarmbus in process
   and with 1 and 2 `swarmbus run` dispatcher processes, procrastinate 3.x and
   pgqueuer 1.x (bench/peers.py) with defaults and fastest documented settings,
-  each with one sequential sender and with many concurrent senders; history
-  and memory on PostgreSQL too. Every message is 200 B of one repeated letter,
-  as in the peers' own measurements, except the "200 B of words" row: agent
+  each with one sequential sender and with many concurrent senders, the raw
+  asyncpg cycle (bench/raw_postgres.py); history and memory on PostgreSQL too.
+  Every message is 200 B of one repeated letter, as in the peers' own
+  measurements, except the "200 B of words" row: agent
   chatter with paths and code, text with many distinct trigrams for the search
   index to hold (the peers index no text).
 
@@ -56,6 +57,7 @@ import history
 import memory
 import peers
 import processes
+import raw_postgres
 import report
 import search
 import writers
@@ -286,6 +288,7 @@ def postgres_round(args: argparse.Namespace) -> dict[str, float]:
             for fastest in (False, True):
                 label = f"{peer}, {'fastest documented' if fastest else 'defaults'}|{shape}"
                 results[label] = peers.measure(peer, count, shape, fastest)
+    results[report.RAW_POSTGRES] = _on_scratch(raw_postgres.cycle, args.sequential)
     return results
 
 
