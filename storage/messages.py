@@ -22,6 +22,16 @@ from swarmbus.storage.rows import dump_json
 SEND_TRIES = 3  # one-statement sends whose ids another host's clock put below the newest
 
 
+@dataclass(slots=True)
+class _Newest:
+    """The largest message id this repository stored or was told of. A one-statement
+    send draws its ids above it: two ids drawn in the same millisecond are otherwise in
+    random order, and the second was below the newest, stored nothing and went again
+    (224 of 1,000 sequential sends from one process took a second round trip)."""
+
+    id: str | None = None
+
+
 class Paging(TypedDict, total=False):
     """Which page of a listing: at most `limit` rows, stored before message `before`."""
 
@@ -48,6 +58,7 @@ class MessageRepository:
     def __init__(self, connector: Connector) -> None:
         self._db = connector
         self._q = sql.load(connector.dialect)
+        self._newest = _Newest()
 
     # ------------------------------------------------------------ storing
 
@@ -61,7 +72,7 @@ class MessageRepository:
         """
         return await self._db.atomic(
             lambda tx: self.insert_within(tx, messages),
-            first=lambda db: _send_at_once(db, self._q, messages),
+            first=lambda db: _send_at_once(db, self._q, messages, self._newest),
         )
 
     async def insert_within(self, tx: Statements, messages: Sequence[NewMessage]) -> list[Stored]:
@@ -155,7 +166,7 @@ async def _known_keys(
 
 
 async def _send_at_once(
-    db: Statements, q: Mapping[str, str], messages: Sequence[NewMessage]
+    db: Statements, q: Mapping[str, str], messages: Sequence[NewMessage], newest: _Newest
 ) -> list[Stored] | None:
     """Where the dialect has `send_messages` (PostgreSQL): the send as one statement
     in its own transaction, one round trip instead of six. None: `insert_within`
@@ -164,15 +175,15 @@ async def _send_at_once(
         return None
     if any(message.idempotency_key is not None for message in messages):
         return None
-    after = None
     for _ in range(SEND_TRIES):
-        fresh = ids.new_ids(len(messages), after=after)
+        fresh = ids.new_ids(len(messages), after=newest.id)
         results, params = _rows(messages, fresh, {})
         rows = json.dumps(params, separators=(",", ":"))
         answer = await db.fetch_one(q["send_messages"], {"rows": rows, "first_id": fresh[0]})
         if answer is not None and answer["stored"]:
+            newest.id = fresh[-1]
             return results
-        after = answer["newest"] if answer else None
+        newest.id = answer["newest"] if answer else newest.id
     return None
 
 

@@ -48,3 +48,39 @@ async def test_a_send_with_an_idempotency_key_takes_the_transaction_path(bus: Bu
     first = await bus.send("p", "Agent-1", "once", idempotency_key="k")
     assert await bus.send("p", "Agent-1", "once", idempotency_key="k") == first
     assert len(await bus.db.messages.list(agent="Agent-1")) == 1
+
+
+class _Descending:
+    """`secrets` for `ids` whose random bits fall with every draw."""
+
+    def __init__(self) -> None:
+        self.bits = 1 << 70
+
+    def randbits(self, _bits: int) -> int:
+        self.bits //= 2
+        return self.bits
+
+    def token_bytes(self, count: int) -> bytes:
+        return bytes(count)
+
+
+async def test_sends_within_one_millisecond_store_on_the_first_round_trip(
+    bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids drawn in the same millisecond come in random order: drawn below the last one,
+    a send stored nothing and went again. The repository draws above the newest id it
+    stored (here the clock stands still and each draw is lower than the one before)."""
+    monkeypatch.setattr(ids.time, "time_ns", lambda: 1_800_000_000_000_000_000)
+    monkeypatch.setattr(ids, "secrets", _Descending())
+    tries: list[str | None] = []
+    draw = ids.new_ids
+
+    def counted(count: int, *, after: str | None = None) -> list[str]:
+        tries.append(after)
+        return draw(count, after=after)
+
+    monkeypatch.setattr(ids, "new_ids", counted)
+    sent = [await bus.send("p", "Agent-1", f"m{n}") for n in range(3)]
+    assert len(tries) == 3  # one statement each
+    assert sent == sorted(sent)
+    assert tries[1:] == sent[:2]
