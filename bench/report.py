@@ -8,6 +8,7 @@ import writers
 from common import print_table
 
 RAW_POSTGRES = "raw asyncpg cycle, minimal table"
+RAW_POSTGRES_KEY = f"postgres|{RAW_POSTGRES}"  # a "|": not a row of the SQLite table
 ONE_SENDER = "swarmbus, 1 dispatcher process(es)"
 
 
@@ -59,7 +60,7 @@ def print_postgres(results: dict[str, float], args: argparse.Namespace) -> None:
     cases = list(dict.fromkeys(k.split("|")[0] for k in results if k.endswith(("|one", "|many"))))
     _print_peers(results, args, cases)
     one, raw, peer = (
-        results[f"{ONE_SENDER}|one"], results[RAW_POSTGRES], results["pgqueuer, defaults|one"]
+        results[f"{ONE_SENDER}|one"], results[RAW_POSTGRES_KEY], results["pgqueuer, defaults|one"]
     )  # fmt: skip
     print(
         f"target 4, PostgreSQL: one sequential sender, {ONE_SENDER} {one:,.0f} msgs/s: "

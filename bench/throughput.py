@@ -288,7 +288,7 @@ def postgres_round(args: argparse.Namespace) -> dict[str, float]:
             for fastest in (False, True):
                 label = f"{peer}, {'fastest documented' if fastest else 'defaults'}|{shape}"
                 results[label] = peers.measure(peer, count, shape, fastest)
-    results[report.RAW_POSTGRES] = _on_scratch(raw_postgres.cycle, args.sequential)
+    results[report.RAW_POSTGRES_KEY] = _on_scratch(raw_postgres.cycle, args.sequential)
     return results
 
 
