@@ -9,7 +9,14 @@ from common import print_table
 
 RAW_POSTGRES = "raw asyncpg cycle, minimal table"
 RAW_POSTGRES_KEY = f"postgres|{RAW_POSTGRES}"  # a "|": not a row of the SQLite table
-ONE_SENDER = "swarmbus, 1 dispatcher process(es)"
+
+
+def dispatchers_case(count: int) -> str:
+    """The row of swarmbus with `count` dispatcher processes (throughput.py measures it)."""
+    return f"swarmbus, {count} dispatcher process(es)"
+
+
+ONE_SENDER = dispatchers_case(1)
 
 
 def print_side(results: dict[str, float]) -> None:

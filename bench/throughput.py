@@ -281,7 +281,7 @@ def postgres_round(args: argparse.Namespace) -> dict[str, float]:
         results[f"swarmbus in process|{shape}"] = _on_scratch(_in_process, count, producers)
         results[f"{WORDS}|{shape}"] = _on_scratch(_in_process_words, count, producers)
         for dispatchers in (1, 2):
-            results[f"swarmbus, {dispatchers} dispatcher process(es)|{shape}"] = _on_scratch(
+            results[f"{report.dispatchers_case(dispatchers)}|{shape}"] = _on_scratch(
                 processes.process_run, count, producers, dispatchers
             )
         for peer in peers.PEERS:

@@ -180,10 +180,12 @@ async def _send_at_once(
         results, params = _rows(messages, fresh, {})
         rows = json.dumps(params, separators=(",", ":"))
         answer = await db.fetch_one(q["send_messages"], {"rows": rows, "first_id": fresh[0]})
-        if answer is not None and answer["stored"]:
+        if answer is None:
+            continue
+        if answer["stored"]:
             newest.id = fresh[-1]
             return results
-        newest.id = answer["newest"] if answer else newest.id
+        newest.id = answer["newest"]
     return None
 
 
