@@ -4,9 +4,9 @@ Migrations stay per dialect (their DDL differs), so a fresh database of each
 (an SQLite file; a PostgreSQL clone of the migrated template) is compared:
 tables, the columns of each, and the value lists of the CHECK constraints
 (`col IN ('a', 'b')` in SQLite's DDL, `col = ANY (ARRAY['a'::text, …])` as
-PostgreSQL shows it). Then each dialect's queries, shared ones included, are
-compiled by the engine itself: SQLite's EXPLAIN, PostgreSQL's prepare, which
-also settles every parameter's type.
+PostgreSQL shows it, a column's domain's CHECK included). Then each dialect's
+queries, shared ones included, are compiled by the engine itself: SQLite's
+EXPLAIN, PostgreSQL's prepare, which also settles every parameter's type.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from swarmbus.storage.queries import load
 
 _QUOTED = r"'(?:[^']|'')*'"
 SQLITE_IN = re.compile(rf"\b(\w+)\s+IN\s*\(\s*({_QUOTED}(?:\s*,\s*{_QUOTED})*)\s*\)", re.I)
-POSTGRES_ANY = re.compile(r"\(?(\w+)\)?\s*=\s*ANY\s*\(\s*\(?ARRAY\[(.*?)\]", re.S)
+# `(col)::text = ANY (…)` where the column's type is a domain (migration 0017)
+POSTGRES_ANY = re.compile(r"\(?(\w+)\)?(?:::\w+)?\s*=\s*ANY\s*\(\s*\(?ARRAY\[(.*?)\]", re.S)
 
 CheckList = tuple[str, str, tuple[str, ...]]  # (table, column, allowed values)
 

@@ -18,13 +18,23 @@ SELECT
 SELECT pg_advisory_xact_lock(7355609) AS locked;
 
 -- name: list_tables
--- Every table with its CHECK constraints (PostgreSQL keeps no CREATE text). The search
--- index's tables are machinery beside the contract, as SQLite's FTS5 tables are there.
-SELECT c.relname AS name,
-       coalesce(string_agg(pg_get_constraintdef(con.oid), ' ' ORDER BY con.conname), '') AS sql
+-- Every table with its CHECK constraints (PostgreSQL keeps no CREATE text). A column whose
+-- type is a domain (agent_messages, migration 0017) has its CHECK there, shown as the
+-- column's own. The search index's tables are machinery beside the contract, as SQLite's
+-- FTS5 tables are there.
+SELECT c.relname AS name, coalesce(string_agg(k.def, ' ' ORDER BY k.name, k.def), '') AS sql
 FROM pg_class AS c
 JOIN pg_namespace AS n ON n.oid = c.relnamespace AND n.nspname = current_schema()
-LEFT JOIN pg_constraint AS con ON con.conrelid = c.oid AND con.contype = 'c'
+LEFT JOIN LATERAL (
+    SELECT con.conname AS name, pg_get_constraintdef(con.oid) AS def
+    FROM pg_constraint AS con
+    WHERE con.conrelid = c.oid AND con.contype = 'c'
+    UNION ALL
+    SELECT con.conname, regexp_replace(pg_get_constraintdef(con.oid), '\mVALUE\M', a.attname, 'g')
+    FROM pg_attribute AS a
+    JOIN pg_constraint AS con ON con.contypid = a.atttypid AND con.contype = 'c'
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+) AS k ON true
 WHERE c.relkind = 'r' AND c.relname NOT IN ('agent_messages_search', 'agent_messages_search_queue')
 GROUP BY c.relname
 ORDER BY c.relname;

@@ -1,0 +1,3 @@
+-- Nothing to change in SQLite: a prepared statement there holds its table's CHECKs,
+-- compiled once. PostgreSQL's 0017 moves the one-column CHECKs of agent_messages onto
+-- domains, which it reads once per connection instead of once per statement.
