@@ -15,7 +15,7 @@ from pathlib import Path
 import anyio
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import temp_swarm
+from common import drop_postgres, temp_postgres, temp_swarm
 
 from swarmbus.bus import requests
 from swarmbus.bus.api import Bus
@@ -91,3 +91,12 @@ async def measure(count: int, database: str | None = None) -> tuple[float, float
 if __name__ == "__main__":
     target = int(sys.argv[1])
     print(json.dumps(anyio.run(child, target, sys.argv[2] if len(sys.argv) > 2 else None)))
+
+
+def on_scratch_postgres(count: int) -> tuple[float, float]:
+    """`measure` on a new PostgreSQL database, dropped afterwards."""
+    url = temp_postgres()
+    try:
+        return anyio.run(measure, count, url)
+    finally:
+        drop_postgres(url)

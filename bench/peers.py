@@ -16,9 +16,9 @@ concurrent senders. Two settings each:
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
+import server_cpu
 from common import drop_postgres, temp_postgres
 
 PAYLOAD = "x" * 200
@@ -62,7 +62,7 @@ async def procrastinate_run(url: str, count: int, shape: str, fastest: bool) -> 
     async with app.open_async():
         await app.schema_manager.apply_schema_async()
         options = {"concurrency": 16} if fastest else {}
-        start = time.perf_counter()
+        start = server_cpu.begin()
         worker = asyncio.create_task(app.run_worker_async(**options))
         many = None
         if fastest and shape == "many":
@@ -72,7 +72,7 @@ async def procrastinate_run(url: str, count: int, shape: str, fastest: bool) -> 
 
         await _produce(count, shape, lambda: noop.defer_async(body=PAYLOAD), many)
         await _wait_for(done, count)
-        elapsed = time.perf_counter() - start
+        elapsed = server_cpu.end(start)
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
     return count / elapsed
@@ -102,11 +102,11 @@ async def pgqueuer_run(url: str, count: int, shape: str, fastest: bool) -> float
     async def many(n: int) -> None:
         await queries.enqueue(["noop"] * n, [PAYLOAD.encode()] * n, [0] * n)
 
-    start = time.perf_counter()
+    start = server_cpu.begin()
     worker = asyncio.create_task(pgq.run(batch_size=100 if fastest else 10))
     await _produce(count, shape, one, many if fastest and shape == "many" else None)
     await _wait_for(done, count)
-    elapsed = time.perf_counter() - start
+    elapsed = server_cpu.end(start)
     pgq.shutdown.set()
     await asyncio.gather(worker, return_exceptions=True)
     await send_conn.close()

@@ -72,18 +72,26 @@ def print_postgres(results: dict[str, float], args: argparse.Namespace) -> None:
     print(
         f"target 4, PostgreSQL: one sequential sender, {ONE_SENDER} {one:,.0f} msgs/s: "
         f"{one / raw:.0%} of the {RAW_POSTGRES} ({raw:,.0f}/s, insert durable, claim and "
-        f"deliver not waiting for the disk), {one / peer:.2f}x pgqueuer's defaults "
-        f"({peer:,.0f}/s; target: ahead)"
+        f"deliver not waiting for the disk; server CPU {_server(results, RAW_POSTGRES_KEY)} "
+        f"µs a message), {one / peer:.2f}x pgqueuer's defaults ({peer:,.0f}/s; target: ahead)"
     )
+
+
+def _server(results: dict[str, float], key: str) -> str:
+    value = results.get(f"{key}|server")
+    return "n/a" if value is None else f"{value:,.0f}"
 
 
 def _print_peers(results: dict[str, float], args: argparse.Namespace, cases: list[str]) -> None:
     print_table(
         f"PostgreSQL, end to end, jobs/s ({args.sequential:,} jobs for one sequential sender, "
-        f"{args.messages:,} for many concurrent senders), median of {args.runs}",
-        ["producer", "one sequential sender", "many concurrent senders"],
-        [[c, f"{results[c + '|one']:,.0f}", f"{results[c + '|many']:,.0f}"] for c in cases],
-    )
+        f"{args.messages:,} for many concurrent senders), median of {args.runs}; the server's "
+        f"CPU per job (all its processes, bench/server_cpu.py)",
+        ["producer", "one sequential sender", "many concurrent senders", "server CPU µs, one",
+         "server CPU µs, many"],
+        [[c, f"{results[c + '|one']:,.0f}", f"{results[c + '|many']:,.0f}",
+          _server(results, c + "|one"), _server(results, c + "|many")] for c in cases],
+    )  # fmt: skip
     for shape in ("one", "many"):
         best = max(
             (v, c) for c in cases if not c.startswith("swarmbus") for v in [results[f"{c}|{shape}"]]

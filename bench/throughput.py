@@ -26,7 +26,8 @@ tables show medians. Targets are printed, never asserted.
   and with 1 and 2 `swarmbus run` dispatcher processes, procrastinate 3.x and
   pgqueuer 1.x (bench/peers.py) with defaults and fastest documented settings,
   each with one sequential sender and with many concurrent senders, the raw
-  asyncpg cycle (bench/raw_postgres.py); history and memory on PostgreSQL too.
+  asyncpg cycle (bench/raw_postgres.py), each with the server's CPU per message
+  (bench/server_cpu.py); history and memory on PostgreSQL too.
   Every message is 200 B of one repeated letter, as in the peers' own
   measurements, except the "200 B of words" row: agent
   chatter with paths and code, text with many distinct trigrams for the search
@@ -60,6 +61,7 @@ import processes
 import raw_postgres
 import report
 import search
+import server_cpu
 import writers
 from common import drop_postgres, median, print_table, temp_postgres, temp_swarm
 
@@ -105,7 +107,7 @@ async def swarmbus_run(count: int, producers: int, setup: Setup = Setup()) -> tu
             for n in range(offset, count, producers):
                 await bus.send("bench", agents[n % len(agents)], texts[n])
 
-        start = time.perf_counter()
+        start = server_cpu.begin()
         async with anyio.create_task_group() as tg:
             tg.start_soon(dispatcher.run)
             async with anyio.create_task_group() as senders:
@@ -114,7 +116,7 @@ async def swarmbus_run(count: int, producers: int, setup: Setup = Setup()) -> tu
             sent_at = time.perf_counter()
             while dispatcher.stats.delivered < count:
                 await anyio.sleep(0.001)
-            elapsed = time.perf_counter() - start
+            elapsed = server_cpu.end(start)
             dispatcher.stop()
     return count / elapsed, count / (sent_at - start)
 
@@ -272,23 +274,30 @@ async def _in_process_words(count: int, producers: int, url: str) -> float:
 
 
 def postgres_round(args: argparse.Namespace) -> dict[str, float]:
-    """(case, shape) -> msgs/s: swarmbus and the peers, one sender and many."""
+    """(case, shape) -> msgs/s: swarmbus and the peers, one sender and many; beside each,
+    (case, shape, "server") -> µs of the server's CPU per message (`server_cpu`)."""
     results: dict[str, float] = {}
+
+    def record(key: str, rate: float, count: int) -> None:
+        results[key] = rate
+        if (server := server_cpu.per_message_us(count)) is not None:
+            results[f"{key}|server"] = server
+
     for shape, count, producers in (
         ("one", args.sequential, 1),
         ("many", args.messages, args.producers),
     ):
-        results[f"swarmbus in process|{shape}"] = _on_scratch(_in_process, count, producers)
-        results[f"{WORDS}|{shape}"] = _on_scratch(_in_process_words, count, producers)
+        record(f"swarmbus in process|{shape}", _on_scratch(_in_process, count, producers), count)
+        record(f"{WORDS}|{shape}", _on_scratch(_in_process_words, count, producers), count)
         for dispatchers in (1, 2):
-            results[f"{report.dispatchers_case(dispatchers)}|{shape}"] = _on_scratch(
-                processes.process_run, count, producers, dispatchers
-            )
+            rate = _on_scratch(processes.process_run, count, producers, dispatchers)
+            record(f"{report.dispatchers_case(dispatchers)}|{shape}", rate, count)
         for peer in peers.PEERS:
             for fastest in (False, True):
                 label = f"{peer}, {'fastest documented' if fastest else 'defaults'}|{shape}"
-                results[label] = peers.measure(peer, count, shape, fastest)
-    results[report.RAW_POSTGRES_KEY] = _on_scratch(raw_postgres.cycle, args.sequential)
+                record(label, peers.measure(peer, count, shape, fastest), count)
+    raw = _on_scratch(raw_postgres.cycle, args.sequential)
+    record(report.RAW_POSTGRES_KEY, raw, args.sequential)
     return results
 
 
@@ -306,7 +315,7 @@ def side_round(args: argparse.Namespace) -> dict[str, float]:
             results.update(history_round(args, backend, pg))
         if "memory" not in args.skip:
             first, last = (
-                _on_scratch_pair(args.rss_messages)
+                memory.on_scratch_postgres(args.rss_messages)
                 if pg
                 else anyio.run(memory.measure, args.rss_messages)
             )
@@ -331,14 +340,6 @@ def history_round(args: argparse.Namespace, backend: str, pg: str | None) -> dic
             if url is not None:
                 drop_postgres(url)
     return {f"history|{backend}|{label}": value for label, value in measured.items()}
-
-
-def _on_scratch_pair(count: int) -> tuple[float, float]:
-    url = temp_postgres()
-    try:
-        return anyio.run(memory.measure, count, url)
-    finally:
-        drop_postgres(url)
 
 
 def print_sqlite(results: dict[str, float], args: argparse.Namespace) -> None:
