@@ -53,6 +53,9 @@ class DispatchContext:
     idle: anyio.Event = field(default_factory=anyio.Event)
     db_error: bool = False
     started_at: datetime = field(default_factory=timefmt.utcnow)
+    # the wake-up count up to which every wake-up named messages this dispatcher then
+    # claimed, none of a lane it was delivering (bus/claiming.py)
+    accounted: int = -1
 
     def __post_init__(self) -> None:
         self.idle.set()
@@ -117,12 +120,13 @@ class DispatchContext:
 
         Unless the lane left nothing behind: it was delivered whole, its claim saw
         nothing else in play (`quiet_since`, the wake-up count then), and nothing woke
-        the loop since, so a claim would find nothing. Anything sent after the
-        claim's read woke the loop (its reading is older than the read).
+        the loop since, or only sends of messages claimed since, all for other lanes
+        (`accounted`), so a claim would find nothing. Anything sent after the claim's
+        read woke the loop (its reading is older than the read).
         """
         self.busy.discard(lane)
         self.in_flight -= size
         if self.in_flight == 0:
             self.idle.set()
-        if quiet_since != self.wake.sets:  # None never equals a count
+        if quiet_since is None or self.wake.sets not in (quiet_since, self.accounted):
             self.wake.set()

@@ -24,6 +24,7 @@ import anyio.abc
 from swarmbus import errors
 from swarmbus.agents.registry import this_host
 from swarmbus.bus.api import Bus
+from swarmbus.bus.claiming import ClaimSource
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.heartbeat import Heartbeat
@@ -83,6 +84,7 @@ class Dispatcher:
         self.last_claim_error: str | None = None
         self.lanes = LaneRunner(self.ctx)
         self.monitor = Monitor(self.ctx) if self.options.monitor else None
+        self._claims = ClaimSource(self.ctx, self.ctx.name, announced=self.options.listen)
 
     @property
     def name(self) -> str:
@@ -129,6 +131,8 @@ class Dispatcher:
         return self.stats
 
     async def _deliver(self, once: bool, poll: float) -> None:
+        if once:  # every claim in full: its `lanes` count tells when nothing is left
+            self._claims = ClaimSource(self.ctx, self.ctx.name, announced=False)
         async with anyio.create_task_group() as lanes:
             await self._claim_loop(lanes, once=once, poll=poll)
             with anyio.move_on_after(self.options.stop_grace):
@@ -157,12 +161,7 @@ class Dispatcher:
     async def _claim(self, room: int, routes: dict[Lane, int]) -> Claim | None:
         """Claim, or after a database failure wait a little and return None."""
         try:
-            claim = await self.ctx.bus.db.claims.claim(
-                routes,
-                limit=room,
-                lease_seconds=self.ctx.bus.settings.lease_seconds,
-                claimed_by=self.name,
-            )
+            claim = await self._claims.claim(room, routes)
         except errors.StorageError as exc:
             self.ctx.db_error = True
             self.stats.errors += 1

@@ -126,6 +126,29 @@ class ClaimRepository:
         )
         return Claim(token, []) if ready is None else _claim_of(token, rows, ready, limit)
 
+    async def claim_announced(
+        self, runs: Mapping[Lane, list[str]], *, lease_seconds: float, claimed_by: str
+    ) -> Claim:
+        """Take runs of announced messages without reading the lanes first: each run only
+        if it is still exactly its lane's first messages in play, due and unlocked
+        (`swarmbus_claim_runs`; PostgreSQL, where sends name their messages). The Claim
+        says nothing of other lanes: `next_due_in` None, `lanes` the runs taken."""
+        token = ids.new_id()
+        listed = [[agent, rank, list(run)] for (agent, rank), run in runs.items()]
+        params = {
+            "runs": json.dumps(listed),
+            "lease_seconds": float(lease_seconds),
+            "claim_token": token,
+            "claimed_by": claimed_by,
+        }
+        rows = await self._db.atomic(
+            lambda tx: _take_runs(tx, self._q, params),
+            first=lambda db: _take_runs(db, self._q, params),
+        )
+        messages = sorted(_MESSAGES.validate_python(rows), key=lambda m: m.delivery_order)
+        taken = {(m.to_agent, m.priority_rank) for m in messages}
+        return Claim(token, messages, lanes=len(taken))
+
     async def _claim_within(
         self, tx: Statements, request: _Request
     ) -> tuple[list[Row], _ReadyRuns | None]:
@@ -254,6 +277,10 @@ async def _claim_first(
     listed = [[agent, rank, message_ids] for (agent, rank), message_ids in runs.items()]
     params = request.take | {"runs": json.dumps(listed)}
     return await db.fetch_all(q["claim_runs"], params), ready
+
+
+async def _take_runs(db: Statements, q: Mapping[str, str], params: dict[str, Any]) -> list[Row]:
+    return await db.fetch_all(q["claim_runs"], params)
 
 
 def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Claim:

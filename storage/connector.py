@@ -17,6 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
 from swarmbus.lifecycle import AsyncResource
+from swarmbus.storage.announcements import Announcements
 
 Params = Mapping[str, Any]
 Row = dict[str, Any]
@@ -50,6 +51,8 @@ class Connector(Statements, Protocol):
     """An open database: statements, write transactions, wake-ups, lifecycle."""
 
     idle_poll: float  # seconds an idle dispatcher may sleep before it looks anyway
+    # the messages its LISTEN named (PostgreSQL); None where wake-ups name nothing
+    announcements: Announcements | None
 
     def transaction(self) -> AbstractAsyncContextManager[Statements]: ...
 

@@ -24,6 +24,7 @@ import anyio
 from swarmbus import errors
 from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
+from swarmbus.storage.announcements import Announcements
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row, Statements
 from swarmbus.storage.postgres_errors import driver, from_driver, translate
 from swarmbus.storage.postgres_reuse import ReusedConnections
@@ -150,21 +151,33 @@ async def _translated(operation: Callable[[], Any], location: str) -> Any:
         raise translate(exc, location) from exc
 
 
-async def _listen_once(url: str, location: str, wake: Callable[[], None]) -> None:
-    """LISTEN until the connection closes (then raise ConnectionLost)."""
+async def _listen_once(url: str, location: str, woken: Callable[[str], None]) -> None:
+    """LISTEN until the connection closes (then raise ConnectionLost); `woken` gets each
+    notification's payload."""
     import asyncpg
 
     conn = await _translated(lambda: asyncpg.connect(url, server_settings=_settings()), location)
     closed = anyio.Event()
     conn.add_termination_listener(lambda _conn: closed.set())
     try:
-        await _translated(lambda: conn.add_listener(CHANNEL, lambda *_: wake()), location)
-        wake()  # whatever was announced while we were not listening
+        heard = lambda _conn, _pid, _channel, payload: woken(payload)  # noqa: E731
+        await _translated(lambda: conn.add_listener(CHANNEL, heard), location)
+        woken("")  # whatever was announced while we were not listening
         await closed.wait()
     finally:
         with anyio.CancelScope(shield=True):
             await conn.close(timeout=2)
     raise errors.ConnectionLost(f"the LISTEN connection to {location} closed")
+
+
+def _hearing(announcements: Announcements, wake: Callable[[], None]) -> Callable[[str], None]:
+    """What a notification does: note the message it names, then wake the dispatcher."""
+
+    def woken(payload: str) -> None:
+        announcements.hear(payload)
+        wake()
+
+    return woken
 
 
 class _PgTransaction(_PgStatements):
@@ -212,6 +225,7 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         self.location = redacted(url)
         self._connections = ReusedConnections(pool, self.location)
         self._once = _PgReused(self._connections, self.location)
+        self.announcements = Announcements()
 
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         return await retry_transient(
@@ -245,7 +259,7 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         delay = 0.25
         while True:
             try:
-                await _listen_once(self.url, self.location, wake)
+                await _listen_once(self.url, self.location, _hearing(self.announcements, wake))
                 delay = 0.25
             except errors.StorageError as exc:
                 logger.warning(

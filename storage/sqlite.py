@@ -160,6 +160,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
 
     idle_poll = IDLE_POLL
     _handle_attribute = "_conn_or_none"
+    announcements = None  # its wake-up datagrams name no message (storage.announcements)
 
     def __init__(
         self, conn: aiosqlite.Connection, location: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS

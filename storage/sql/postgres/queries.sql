@@ -110,8 +110,9 @@ INSERT INTO agent_messages (
 -- A send without idempotency keys in one statement, its own transaction and one round
 -- trip: the message-id lock and the newest id read after it (migration 0006), the rows
 -- (a JSON list of `insert_message`'s parameters) when the first new id is above the
--- newest, and the wake-up, delivered at commit. When it is not (another host's clock
--- runs ahead), nothing is stored and `newest` tells the caller which id to go above.
+-- newest, and the wake-up, delivered at commit: naming the message's lane and id when it
+-- is the only one. When it is not (another host's clock runs ahead), nothing is stored
+-- and `newest` tells the caller which id to go above.
 WITH newest AS MATERIALIZED (SELECT swarmbus_newest_message_id() AS message_id),
 stored AS (
     INSERT INTO agent_messages (
@@ -134,10 +135,13 @@ stored AS (
         thread_id text, reply_to text, subject text, ack_required boolean, ack_within float8
     )
     WHERE :first_id::text > coalesce((SELECT message_id FROM newest), '')
-    RETURNING 1
+    RETURNING to_agent, priority_rank, message_id
 ),
-announced AS (
-    SELECT pg_notify('swarmbus_messages', '') FROM (SELECT 1 FROM stored LIMIT 1) AS any_row
+announced AS (  -- one message alone is named, lane and id (storage/announcements.py)
+    SELECT pg_notify('swarmbus_messages', CASE WHEN count(*) = 1 THEN json_build_array(
+               min(s.to_agent), min(s.priority_rank), min(s.message_id))::text ELSE '' END)
+    FROM stored AS s
+    HAVING count(*) > 0
 )
 SELECT (SELECT message_id FROM newest) AS newest, (SELECT count(*) FROM stored) AS stored,
        (SELECT count(*) FROM announced) AS announced;
