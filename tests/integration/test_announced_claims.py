@@ -14,6 +14,7 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
+from tests.integration.test_wakeup import count_claims
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 
@@ -56,15 +57,7 @@ async def test_an_announced_message_behind_an_older_one_waits_its_turn(
     """An older message no NOTIFY named (stored by another writer) heads the lane: the
     claim of the named one refuses it, and the full claim after it takes both, in order."""
     transport = MemoryTransport(idempotent=True)
-    calls: list[str] = []
-    for kind in ("claim", "claim_announced"):
-        claim = getattr(bus.db.claims, kind)
-
-        async def counted(*args: Any, _claim: Any = claim, _kind: str = kind, **kw: Any) -> Any:
-            calls.append(_kind)
-            return await _claim(*args, **kw)
-
-        setattr(bus.db.claims, kind, counted)
+    calls = await count_claims(bus)
     dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(idle_poll=60))
     async with await Bus.open(swarm) as sender, anyio.create_task_group() as tg:
         tg.start_soon(dispatcher.run)

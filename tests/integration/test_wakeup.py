@@ -120,7 +120,7 @@ async def test_a_writer_skips_its_own_listener_and_wakes_the_others(bus: Bus) ->
     assert connector.own_socket is None  # the listener closed with its task
 
 
-async def _count_claims(bus: Bus) -> list[str]:
+async def count_claims(bus: Bus) -> list[str]:
     """Wrap the bus's claims, full and of announced messages: the returned list names
     each claim made, in order."""
     calls: list[str] = []
@@ -155,7 +155,7 @@ async def test_a_lane_that_left_nothing_behind_ends_without_another_claim(
     On PostgreSQL the send named its message, and that one claim took it without
     reading the lanes (bus/claiming.py)."""
     transport = MemoryTransport(idempotent=True)
-    calls = await _count_claims(bus)
+    calls = await count_claims(bus)
     dispatcher = Dispatcher(bus, {"memory": transport}, DispatcherOptions(idle_poll=60))
     async with await Bus.open(swarm) as sender, anyio.create_task_group() as tg:
         tg.start_soon(dispatcher.run)
