@@ -26,15 +26,15 @@ from dataclasses import replace
 
 from swarmbus import errors
 from swarmbus.bus.context import DispatchContext
+from swarmbus.storage.announcements import Named
 from swarmbus.storage.claims import Claim, Lane
 
 
 class ClaimSource:
     """The claims of one dispatcher's loop, and what it knows between two full claims."""
 
-    def __init__(self, ctx: DispatchContext, name: str, *, announced: bool) -> None:
+    def __init__(self, ctx: DispatchContext, *, announced: bool) -> None:
         self.ctx = ctx
-        self.name = name
         self._announced = announced  # False: every claim is full (`run --once`, no LISTEN)
         self._sets = 0  # the wake-up count when announcements were last taken
         self._settled = False  # the last claim left nothing ready behind
@@ -49,7 +49,7 @@ class ClaimSource:
             routes,
             limit=room,
             lease_seconds=self.ctx.bus.settings.lease_seconds,
-            claimed_by=self.name,
+            claimed_by=self.ctx.name,
         )
         self._settled = not claim.more
         due_in = claim.next_due_in
@@ -80,7 +80,7 @@ class ClaimSource:
     async def _take_runs(self, runs: dict[Lane, list[str]], whole: bool) -> Claim | None:
         try:
             claim = await self.ctx.bus.db.claims.claim_announced(
-                runs, lease_seconds=self.ctx.bus.settings.lease_seconds, claimed_by=self.name
+                runs, lease_seconds=self.ctx.bus.settings.lease_seconds, claimed_by=self.ctx.name
             )
         except errors.StorageError:
             return None  # the full claim that follows says what failed
@@ -97,7 +97,7 @@ class ClaimSource:
         if whole:
             self.ctx.accounted = self._sets
 
-    def _take(self) -> tuple[int, list[tuple[str, int, str]]]:
+    def _take(self) -> tuple[int, list[Named]]:
         """What was announced since the last take, and the wake-up count now."""
         self._sets = self.ctx.wake.sets
         announcements = self.ctx.bus.db.connector.announcements

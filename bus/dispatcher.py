@@ -84,7 +84,7 @@ class Dispatcher:
         self.last_claim_error: str | None = None
         self.lanes = LaneRunner(self.ctx)
         self.monitor = Monitor(self.ctx) if self.options.monitor else None
-        self._claims = ClaimSource(self.ctx, self.ctx.name, announced=self.options.listen)
+        self._claims = ClaimSource(self.ctx, announced=self.options.listen)
 
     @property
     def name(self) -> str:
@@ -132,7 +132,7 @@ class Dispatcher:
 
     async def _deliver(self, once: bool, poll: float) -> None:
         if once:  # every claim in full: its `lanes` count tells when nothing is left
-            self._claims = ClaimSource(self.ctx, self.ctx.name, announced=False)
+            self._claims = ClaimSource(self.ctx, announced=False)
         async with anyio.create_task_group() as lanes:
             await self._claim_loop(lanes, once=once, poll=poll)
             with anyio.move_on_after(self.options.stop_grace):

@@ -118,7 +118,7 @@ class ClaimRepository:
             lanes,
             limit,
             {"lanes": json.dumps(sorted(lanes)), "per_lane": max(lanes.values())},
-            {"lease_seconds": float(lease_seconds), "claim_token": token, "claimed_by": claimed_by},
+            _taking(token, lease_seconds, claimed_by),
         )
         rows, ready = await self._db.atomic(
             lambda tx: self._claim_within(tx, request),
@@ -134,16 +134,11 @@ class ClaimRepository:
         (`swarmbus_claim_runs`; PostgreSQL, where sends name their messages). The Claim
         says nothing of other lanes: `next_due_in` None, `lanes` the runs taken."""
         token = ids.new_id()
-        listed = [[agent, rank, list(run)] for (agent, rank), run in runs.items()]
-        params = {
-            "runs": json.dumps(listed),
-            "lease_seconds": float(lease_seconds),
-            "claim_token": token,
-            "claimed_by": claimed_by,
-        }
+        taking = _taking(token, lease_seconds, claimed_by)
+        # `first`: one statement, never retried (a claim's outcome may be unknown)
         rows = await self._db.atomic(
-            lambda tx: _take_runs(tx, self._q, params),
-            first=lambda db: _take_runs(db, self._q, params),
+            lambda tx: _take_runs(tx, self._q, runs, taking),
+            first=lambda db: _take_runs(db, self._q, runs, taking),
         )
         messages = sorted(_MESSAGES.validate_python(rows), key=lambda m: m.delivery_order)
         taken = {(m.to_agent, m.priority_rank) for m in messages}
@@ -274,13 +269,20 @@ async def _claim_first(
     runs: dict[Lane, list[str]] = {}
     for row in ready.rows[: request.limit]:
         runs.setdefault((row["to_agent"], row["priority_rank"]), []).append(row["message_id"])
-    listed = [[agent, rank, message_ids] for (agent, rank), message_ids in runs.items()]
-    params = request.take | {"runs": json.dumps(listed)}
-    return await db.fetch_all(q["claim_runs"], params), ready
+    return await _take_runs(db, q, runs, request.take), ready
 
 
-async def _take_runs(db: Statements, q: Mapping[str, str], params: dict[str, Any]) -> list[Row]:
-    return await db.fetch_all(q["claim_runs"], params)
+async def _take_runs(
+    db: Statements, q: Mapping[str, str], runs: Mapping[Lane, list[str]], taking: dict[str, Any]
+) -> list[Row]:
+    """`claim_runs`: each lane's run taken if it is still the lane's ready head."""
+    listed = [[agent, rank, list(run)] for (agent, rank), run in runs.items()]
+    return await db.fetch_all(q["claim_runs"], taking | {"runs": json.dumps(listed)})
+
+
+def _taking(token: str, lease_seconds: float, claimed_by: str) -> dict[str, Any]:
+    """The parameters every statement that takes messages under a lease shares."""
+    return {"lease_seconds": float(lease_seconds), "claim_token": token, "claimed_by": claimed_by}
 
 
 def _claim_of(token: str, rows: list[Row], ready: _ReadyRuns, limit: int) -> Claim:
