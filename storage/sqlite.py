@@ -168,6 +168,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         self._conn_or_none: aiosqlite.Connection | None = conn
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
+        self._busy_timeout_now = busy_timeout_ms  # the first of `connect`'s settings
         self._lock = anyio.Lock()
         if location != ":memory:":
             self._checkpoints = BackgroundCheckpoint(location)
@@ -221,10 +222,12 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
 
     async def fetch_all(self, query: str, params: Params | None = None) -> list[Row]:
         async with self._lock:
+            self._wait_for_locks(self.busy_timeout_ms)
             return await retry_busy(lambda: super(SqliteConnector, self).fetch_all(query, params))
 
     async def execute(self, query: str, params: Params | None = None) -> int:
         async with self._lock:
+            self._wait_for_locks(self.busy_timeout_ms)
             changed = await retry_busy(lambda: super(SqliteConnector, self).execute(query, params))
             self.checkpoint_when_due()
             return changed
@@ -242,6 +245,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         """
         async with self._lock:
             conn = self._conn
+            self._wait_for_locks(self.busy_timeout_ms)
             try:
                 direct = DirectStatements(conn._conn, self.location, self._error)
                 await retry_busy(lambda: _begin(conn, direct, self.busy_timeout_ms))

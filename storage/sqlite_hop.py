@@ -241,6 +241,7 @@ class OneHop:
     _rows_at_checkpoint: int = 0
     _rows_seen: int = 0
     run_here: bool = False  # short transactions may run on the event loop's thread (`_here`)
+    _busy_timeout_now: int  # the connection's busy timeout now (`_wait_for_locks`)
     # The wake-up socket of a `listen(woken_in_process=True)` on this connector: a
     # dispatcher, which shares the writer's Bus and so its in-process signal, set by
     # every announced write as well (`Outbox`, `Bus.retry`). Writes here skip it.
@@ -260,6 +261,7 @@ class OneHop:
         async with self._lock:
             done = self._here(body, first) if self.run_here else None
             if done is None:
+                self._wait_for_locks(self.busy_timeout_ms)
                 prompt = self.busy_timeout_ms if self.run_here else None  # (`_transaction`)
                 done = await retry_transient(lambda: self._hop(body, first, prompt))
             self.checkpoint_when_due()
@@ -278,11 +280,20 @@ class OneHop:
         """
         raw = self._conn._conn
         tx = DirectStatements(raw, self.location, self._error)
-        with _no_busy_wait(raw, self.busy_timeout_ms):
-            try:
-                return _transaction(raw, body, first, tx), tx.announced
-            except errors.DatabaseBusy:
-                return None
+        self._wait_for_locks(0)
+        try:
+            return _transaction(raw, body, first, tx), tx.announced
+        except errors.DatabaseBusy:
+            return None
+
+    def _wait_for_locks(self, milliseconds: int) -> None:
+        """Set the connection's busy timeout, unless it is set so already (the caller
+        holds the lock). `_here` leaves it at zero for the next write on the loop; any
+        other use of the connection puts the configured one back first. Setting it
+        around every write was two of a send's seven statements."""
+        if self._busy_timeout_now != milliseconds:
+            self._conn._conn.execute(f"PRAGMA busy_timeout = {milliseconds}")
+            self._busy_timeout_now = milliseconds
 
     def checkpoint_when_due(self) -> None:
         """After a write (the caller holds the lock): every CHECKPOINT_COMMITS commits

@@ -55,16 +55,29 @@ def _commit_later(conn: sqlite3.Connection) -> None:
     conn.execute("COMMIT")
 
 
-async def test_sends_here_leave_the_busy_timeout_as_configured(tmp_path: Path) -> None:
-    """The zero busy timeout of a write on the loop's thread is put back afterwards."""
+async def test_writes_here_set_the_busy_timeout_once_and_others_get_it_back(
+    tmp_path: Path,
+) -> None:
+    """Writes on the loop's thread run with a zero busy timeout, set by the first of them
+    and not again; a statement sent to the connection's thread gets the configured one."""
     db = await open_database(tmp_path / "here.db", busy_timeout_ms=1234)
+    statements: list[str] = []
     try:
         assert db.connector.run_here
-        await db.connector.atomic(lambda tx: tx.execute("DELETE FROM agent_messages"))
+        db.connector._conn._conn.set_trace_callback(statements.append)
+        for _ in range(3):
+            await db.connector.atomic(lambda tx: tx.execute("DELETE FROM agent_messages"))
         row = await db.connector.fetch_one("PRAGMA busy_timeout")
-        assert row == {"timeout": 1234}
+        await db.connector.atomic(lambda tx: tx.execute("DELETE FROM agent_messages"))
     finally:
         await db.close()
+    assert row == {"timeout": 1234}
+    pragmas = [s for s in statements if s.startswith("PRAGMA busy_timeout =")]
+    assert pragmas == [
+        "PRAGMA busy_timeout = 0",
+        "PRAGMA busy_timeout = 1234",
+        "PRAGMA busy_timeout = 0",
+    ]
 
 
 async def test_synchronous_full_commits_on_the_connection_thread(tmp_path: Path) -> None:
