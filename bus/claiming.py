@@ -1,12 +1,13 @@
 """Where a dispatcher's next claim comes from: what was announced, or every lane's head.
 
 A full claim reads the head of every lane this dispatcher serves, then takes the ready
-runs: two round trips on PostgreSQL. After a full claim that left nothing ready behind,
-each wake-up that came from a send naming its message (PostgreSQL's NOTIFY carries the
-lane and id of a message sent alone: `storage.announcements`) brings that message and
-nothing else. Taking the named messages then is all a full claim would find, and takes
-one round trip: each run is taken only if it is still its lane's ready head
-(`ClaimRepository.claim_announced`), so per-lane order holds as before.
+runs: two round trips on PostgreSQL, two reads and a write on SQLite. After a full claim
+that left nothing ready behind, each wake-up that came from a send naming its message
+(PostgreSQL's NOTIFY and SQLite's datagram carry the lane and id of a message sent alone:
+`storage.announcements`) brings that message and nothing else. Taking the named
+messages then is all a full claim would find, and takes one statement: each run is
+taken only if it is still its lane's ready head (`ClaimRepository.claim_announced`), so
+per-lane order holds as before.
 
 Anything else calls for a full claim: a wake-up that named nothing (a batch, a requeue,
 a send in this process, a lane that finished, the first claim), more named than were

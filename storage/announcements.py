@@ -1,10 +1,10 @@
-"""What a dispatcher's LISTEN connection heard: the lane and id of each message sent alone.
+"""What a dispatcher's wake-ups said: the lane and id of each message sent alone.
 
-PostgreSQL's one-statement send names the message it stored in its NOTIFY when it
-stored only one (`send_messages`); anything else announced (a batch, a requeue) names
-nothing. A dispatcher that was woken only by such named sends since its last claim can
-take them without reading the lanes first (`ClaimRepository.claim_announced`).
-SQLite's wake-up datagrams name nothing, so its connector has no announcements.
+A send that stored one message names it: in its NOTIFY on PostgreSQL (`send_messages`),
+in its wake-up datagram on SQLite (`sqlite_wakeup`). Anything else announced (a batch,
+a requeue) names nothing. A dispatcher that was woken only by such named sends since its
+last claim can take them without reading the lanes first
+(`ClaimRepository.claim_announced`).
 """
 
 from __future__ import annotations

@@ -131,8 +131,8 @@ class ClaimRepository:
     ) -> Claim:
         """Take runs of announced messages without reading the lanes first: each run only
         if it is still exactly its lane's first messages in play, due and unlocked
-        (`swarmbus_claim_runs`; PostgreSQL, where sends name their messages). The Claim
-        says nothing of other lanes: `next_due_in` None, `lanes` the runs taken."""
+        (`claim_runs`), for a dispatcher told of them (`storage.announcements`). The
+        Claim says nothing of other lanes: `next_due_in` None, `lanes` the runs taken."""
         token = ids.new_id()
         taking = _taking(token, lease_seconds, claimed_by)
         # `first`: one statement, never retried (a claim's outcome may be unknown)

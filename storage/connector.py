@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
 from swarmbus.lifecycle import AsyncResource
-from swarmbus.storage.announcements import Announcements
+from swarmbus.storage.announcements import Announcements, Named
 
 Params = Mapping[str, Any]
 Row = dict[str, Any]
@@ -42,8 +42,13 @@ class Statements(Protocol):
         """Run several statements (a migration) in the current transaction."""
         ...
 
-    async def announce(self) -> None:
-        """Tell listening dispatchers, once this transaction commits, that messages wait."""
+    async def announce(self, named: Named | None = None) -> None:
+        """Tell listening dispatchers, once this transaction commits, that messages wait.
+
+        `named`: the lane and id of the one message it stored, which a dispatcher may then
+        take without reading the lanes (`storage.announcements`); SQLite's datagram
+        carries it. PostgreSQL names a message in its one-statement send instead.
+        """
         ...
 
 

@@ -14,8 +14,9 @@ from typing import Any, TypedDict, Unpack
 
 from swarmbus import errors
 from swarmbus.model import ids, timefmt
-from swarmbus.model.messages import Message, NewMessage, Stored
+from swarmbus.model.messages import PRIORITIES, Message, NewMessage, Stored
 from swarmbus.storage import queries as sql
+from swarmbus.storage.announcements import Named
 from swarmbus.storage.connector import Connector, Statements
 from swarmbus.storage.rows import dump_json
 
@@ -84,7 +85,7 @@ class MessageRepository:
         results, params = _rows(messages, fresh, known)
         if params:
             await tx.execute_many(self._q["insert_message"], params)
-            await tx.announce()
+            await tx.announce(_named(params))
         return results
 
     # ------------------------------------------------------------ reading
@@ -207,6 +208,14 @@ def _rows(
         thread = message.thread_id or _thread_of(threads, message, message_id)
         params.append(_insert_params(message, message_id, thread))
     return results, params
+
+
+def _named(params: list[dict[str, Any]]) -> Named | None:
+    """The lane and id of the one message stored (`storage.announcements`), else None."""
+    if len(params) != 1:
+        return None
+    row = params[0]
+    return (row["to_agent"], PRIORITIES.index(row["priority"]), row["message_id"])
 
 
 def _repeat_of(first: Keyed, message: NewMessage) -> str:

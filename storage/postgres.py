@@ -24,7 +24,7 @@ import anyio
 from swarmbus import errors
 from swarmbus.model import timefmt
 from swarmbus.storage import queries as sql
-from swarmbus.storage.announcements import Announcements
+from swarmbus.storage.announcements import Announcements, Named
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row, Statements
 from swarmbus.storage.postgres_errors import driver, from_driver, translate
 from swarmbus.storage.postgres_reuse import ReusedConnections
@@ -134,7 +134,8 @@ class _PgStatements:
     async def execute_script(self, script: str) -> None:
         await self._call(lambda runner: runner.execute(script))
 
-    async def announce(self) -> None:
+    async def announce(self, named: Named | None = None) -> None:
+        """A notification that names nothing: sends name theirs in `send_messages`."""
         await self.fetch_all(sql.load(self.dialect)["announce_messages"])
 
     async def _call(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:

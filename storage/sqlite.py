@@ -23,11 +23,18 @@ import anyio
 
 from swarmbus import errors
 from swarmbus.storage import sqlite_wakeup
+from swarmbus.storage.announcements import Announcements, Named
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
 from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
 from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES, BackgroundCheckpoint
-from swarmbus.storage.sqlite_hop import DirectStatements, OneHop, SqliteStatements, begin_immediate
+from swarmbus.storage.sqlite_hop import (
+    DirectStatements,
+    OneHop,
+    SqliteStatements,
+    announced,
+    begin_immediate,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,8 +123,8 @@ class _Statements(SqliteStatements):
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
-    async def announce(self) -> None:
-        sqlite_wakeup.notify(self.location)
+    async def announce(self, named: Named | None = None) -> None:
+        sqlite_wakeup.notify(self.location, payload=sqlite_wakeup.datagram(named))
 
     def _error(self, exc: sqlite3.Error) -> errors.StorageError:
         return translate(exc, self.location, self.busy_timeout_ms)
@@ -144,10 +151,10 @@ class _Transaction(_Statements):
         self._conn = conn
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
-        self.announced = False
+        self.announced: bytes | None = None  # the wake-up to send after COMMIT
 
-    async def announce(self) -> None:
-        self.announced = True  # the datagrams go out after COMMIT
+    async def announce(self, named: Named | None = None) -> None:
+        self.announced = announced(self.announced, named)
 
 
 class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
@@ -160,7 +167,6 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
 
     idle_poll = IDLE_POLL
     _handle_attribute = "_conn_or_none"
-    announcements = None  # its wake-up datagrams name no message (storage.announcements)
 
     def __init__(
         self, conn: aiosqlite.Connection, location: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
@@ -170,6 +176,8 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         self.busy_timeout_ms = busy_timeout_ms
         self._busy_timeout_now = busy_timeout_ms  # the first of `connect`'s settings
         self._lock = anyio.Lock()
+        # what this connector's wake-up socket heard (`listen`): messages sent alone
+        self.announcements = Announcements()
         if location != ":memory:":
             self._checkpoints = BackgroundCheckpoint(location)
 
@@ -199,7 +207,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
             if woken_in_process:
                 self.own_socket = listener.path
             try:
-                await listener.serve(wake)
+                await listener.serve(wake, self.announcements.hear)
             finally:
                 if self.own_socket == listener.path:
                     self.own_socket = None
@@ -258,8 +266,10 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
             with anyio.CancelScope(shield=True):
                 await _commit(conn, self._error)
                 self.checkpoint_when_due()
-            if transaction.announced:
-                sqlite_wakeup.notify(self.location, skip=self.own_socket)
+            if transaction.announced is not None:
+                sqlite_wakeup.notify(
+                    self.location, skip=self.own_socket, payload=transaction.announced
+                )
 
 
 async def pragma(connector: SqliteConnector, name: str) -> Any:

@@ -33,6 +33,7 @@ import anyio
 
 from swarmbus import errors
 from swarmbus.storage import sqlite_wakeup
+from swarmbus.storage.announcements import Named
 from swarmbus.storage.connector import Params, Row, Statements
 from swarmbus.storage.retrying import retry_transient
 from swarmbus.storage.sqlite_checkpoint import BackgroundCheckpoint
@@ -96,7 +97,7 @@ class DirectStatements(SqliteStatements):
         self._conn = conn
         self.location = location
         self._error = error
-        self.announced = False
+        self.announced: bytes | None = None  # the wake-up to send after COMMIT
 
     async def _call(self, run: Callable[..., T], *args: Any) -> T:
         try:
@@ -104,8 +105,14 @@ class DirectStatements(SqliteStatements):
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
-    async def announce(self) -> None:
-        self.announced = True  # the datagrams go out after COMMIT
+    async def announce(self, named: Named | None = None) -> None:
+        self.announced = announced(self.announced, named)
+
+
+def announced(before: bytes | None, named: Named | None) -> bytes:
+    """The wake-up a transaction sends after COMMIT: a message named only if it is the
+    one thing the transaction announced."""
+    return sqlite_wakeup.datagram(named if before is None else None)
 
 
 def fetch_rows(conn: sqlite3.Connection, query: str, params: Params) -> list[Row]:
@@ -169,7 +176,7 @@ def _transaction(
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        tx.announced = False
+        tx.announced = None
         raise
     return result
 
@@ -218,9 +225,9 @@ async def one_hop(
     first: Body[T | None] | None,
     tx: DirectStatements,
     prompt_ms: int | None = None,
-) -> tuple[T, bool]:
+) -> tuple[T, bytes | None]:
     """Run the transaction on `conn`'s thread through `tx`, its statements there; (its
-    result, whether it announced). `prompt_ms`: see `_transaction`.
+    result, the wake-up it announced). `prompt_ms`: see `_transaction`.
 
     aiosqlite has no public call for running a function on its thread, so this
     uses the one every aiosqlite method goes through (`_execute`; the version
@@ -265,12 +272,12 @@ class OneHop:
                 prompt = self.busy_timeout_ms if self.run_here else None  # (`_transaction`)
                 done = await retry_transient(lambda: self._hop(body, first, prompt))
             self.checkpoint_when_due()
-        result, announced = done
-        if announced:
-            sqlite_wakeup.notify(self.location, skip=self.own_socket)
+        result, wakeup = done
+        if wakeup is not None:
+            sqlite_wakeup.notify(self.location, skip=self.own_socket, payload=wakeup)
         return result
 
-    def _here(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bool] | None:
+    def _here(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bytes | None] | None:
         """The transaction on the event loop's own thread, if the write lock is free now.
 
         A hop to the connection's thread and back costs more than the
@@ -317,7 +324,7 @@ class OneHop:
 
     async def _hop(
         self, body: Body[T], first: Body[T | None] | None, prompt_ms: int | None = None
-    ) -> tuple[T, bool]:
+    ) -> tuple[T, bytes | None]:
         conn = self._conn
         tx = DirectStatements(conn._conn, self.location, self._error)
         with anyio.CancelScope(shield=True):  # once queued, the hop runs to its end anyway

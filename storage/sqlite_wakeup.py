@@ -2,7 +2,8 @@
 
 PostgreSQL has LISTEN/NOTIFY for this; SQLite has nothing, so each dispatcher
 binds a Unix datagram socket in a folder named after the database, and after
-committing, a sender drops one byte into every socket there. The dispatcher
+committing, a sender drops a datagram into every socket there: the lane and id of
+a message it stored alone (`storage.announcements`), else one byte. The dispatcher
 sleeps in `wait_readable` (no polling, no CPU) and wakes within a fraction of a
 millisecond. Sockets of dispatchers that died are removed by the first sender
 that finds them refusing. Where Unix sockets are missing, the connector polls
@@ -15,6 +16,7 @@ import atexit
 import contextlib
 import functools
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -25,9 +27,16 @@ from pathlib import Path
 
 import anyio
 
+from swarmbus.storage.announcements import Named
+
 logger = logging.getLogger(__name__)
 
 SUFFIX = ".sock"
+UNNAMED = b"!"  # a wake-up that names no message
+PAYLOAD_BYTES = 1024  # read per datagram: a lane (an agent's name) and an id fit
+# Datagrams a socket queues before senders' next ones are dropped (Linux's
+# net.unix.max_dgram_qlen, 10 by default): a listener that read this many may have lost one.
+QUEUE_LENGTH = 10
 _sender: socket.socket | None = None
 
 
@@ -40,10 +49,18 @@ def channel_dir(db_location: str) -> Path:
     return Path(tempfile.gettempdir()) / f"swarmbus-{uid}" / digest
 
 
-def notify(db_location: str, skip: Path | None = None) -> int:
+def datagram(named: Named | None) -> bytes:
+    """What a wake-up says: the lane and id of a message sent alone, else nothing."""
+    if named is None:
+        return UNNAMED
+    return json.dumps(named, separators=(",", ":")).encode()
+
+
+def notify(db_location: str, skip: Path | None = None, payload: bytes = UNNAMED) -> int:
     """Wake every dispatcher of this database; return how many were reached.
 
     `skip`: a socket not to write to, the writer's own listener (see `OneHop.listen`).
+    `payload`: what the wake-up says (`datagram`).
     """
     global _sender
     if not hasattr(socket, "AF_UNIX"):
@@ -61,7 +78,7 @@ def notify(db_location: str, skip: Path | None = None) -> int:
         if not entry.name.endswith(SUFFIX) or (skip is not None and entry.path == str(skip)):
             continue
         try:
-            _sender.sendto(b"!", entry.path)
+            _sender.sendto(payload, entry.path)
             reached += 1
         except (ConnectionRefusedError, FileNotFoundError):
             with contextlib.suppress(OSError):
@@ -104,20 +121,30 @@ class Listener:
         self._socket, self.path = sock, path
         return True
 
-    async def serve(self, wake: Callable[[], None]) -> None:
-        """Call `wake` whenever a sender notifies; runs until cancelled."""
+    async def serve(
+        self, wake: Callable[[], None], hear: Callable[[str], None] | None = None
+    ) -> None:
+        """Call `wake` for each wake-up a sender sent, `hear` first with what it said;
+        runs until cancelled."""
         if self._socket is None:
             return
         while True:
             await anyio.wait_readable(self._socket)
-            self._drain()
-            wake()
+            said = self._drain()
+            for payload in said:
+                if hear is not None:
+                    hear(payload.decode(errors="replace"))
+                wake()
+            if len(said) >= QUEUE_LENGTH:
+                wake()  # the queue filled: a sender may have dropped one, which named nothing
 
-    def _drain(self) -> None:
+    def _drain(self) -> list[bytes]:
         assert self._socket is not None
+        said: list[bytes] = []
         with contextlib.suppress(BlockingIOError, InterruptedError):
-            while self._socket.recv(64):
-                pass
+            while payload := self._socket.recv(PAYLOAD_BYTES):
+                said.append(payload)
+        return said
 
     def close(self) -> None:
         sock, self._socket = self._socket, None

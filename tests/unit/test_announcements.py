@@ -1,9 +1,14 @@
-"""What a dispatcher keeps of the NOTIFY payloads its LISTEN connection hears."""
+"""What a dispatcher keeps of what its wake-ups say: PostgreSQL's NOTIFY payloads, and
+SQLite's datagrams."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import anyio
+
+from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.announcements import MOST, Announcements
 
 
@@ -17,3 +22,35 @@ def test_announcements_keep_named_messages_and_ignore_the_rest() -> None:
         heard.hear(json.dumps(["Agent-1", 2, f"{n:03}"]))
     count, named = heard.take()
     assert (count, len(named)) == (MOST + 1, MOST)  # more heard than kept: claim in full
+
+
+async def test_a_wakeup_socket_hears_each_datagram_and_wakes_for_each(tmp_path: Path) -> None:
+    """SQLite's datagrams: each is heard and wakes once, so a dispatcher can tell that
+    every wake-up named a message; a queue that filled wakes once more, for what a sender
+    may have dropped (it named nothing)."""
+    location = str(tmp_path / "swarm.db")
+    listener = sqlite_wakeup.Listener(location)
+    assert listener.open()
+    heard, wakes = Announcements(), []
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, lambda: wakes.append(1), heard.hear)
+            sqlite_wakeup.notify(location, payload=sqlite_wakeup.datagram(("Agent-1", 2, "01A")))
+            sqlite_wakeup.notify(location)
+            with anyio.fail_after(5):
+                while len(wakes) < 2:
+                    await anyio.sleep(0.005)
+            assert heard.take() == (1, [("Agent-1", 2, "01A")])
+            assert len(wakes) == 2
+            del wakes[:]
+            for n in range(sqlite_wakeup.QUEUE_LENGTH + 5):  # no turn of the loop between
+                sqlite_wakeup.notify(location, payload=sqlite_wakeup.datagram(("A", 0, f"{n}")))
+            with anyio.fail_after(5):
+                while len(wakes) < sqlite_wakeup.QUEUE_LENGTH + 1:
+                    await anyio.sleep(0.005)
+            await anyio.sleep(0.05)
+            tg.cancel_scope.cancel()
+    finally:
+        listener.close()
+    count, _ = heard.take()
+    assert len(wakes) == count + 1  # more wake-ups than named ones: a full claim follows

@@ -121,9 +121,8 @@ def test_query_files_parse_and_reject_duplicates() -> None:
 # its file size).
 DIALECT_ONLY = {
     "sqlite": {"begin_snapshot", "end_snapshot", "journal_mode_delete"},
-    # send_messages, claim_runs: PostgreSQL's one-statement send and claim (SQLite's
-    # are one hop already)
-    "postgres": {"announce_messages", "claim_runs", "database_size", "send_messages"},
+    # send_messages: PostgreSQL's one-statement send (SQLite's is one hop already)
+    "postgres": {"announce_messages", "database_size", "send_messages"},
 }
 
 

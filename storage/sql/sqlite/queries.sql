@@ -125,6 +125,38 @@ SET delivery_status = 'claimed',
 WHERE message_id IN (SELECT value FROM json_each(:message_ids))
 RETURNING *;
 
+-- name: claim_runs
+-- Take runs of announced messages, given as a JSON list of [recipient, priority rank,
+-- [ids]], without reading the lanes first (`ClaimRepository.claim_announced`): a run only
+-- if its ids are its lane's first messages in play, every one of them due (a backoff
+-- over, or a lease run out). An UPDATE takes the write lock before it reads anything, so
+-- no other writer changes a lane between the checks and the take, in a transaction or not.
+UPDATE agent_messages
+SET delivery_status = 'claimed',
+    lease_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('%+.3f seconds', :lease_seconds)),
+    claim_token = :claim_token, claimed_by = :claimed_by
+WHERE message_id IN (
+    SELECT i.value FROM json_each(:runs) AS run, json_each(run.value, '$[2]') AS i
+    WHERE (SELECT count(*) FROM json_each(run.value, '$[2]') AS k
+           CROSS JOIN agent_messages AS d ON d.message_id = k.value  -- each by its key
+           WHERE d.to_agent = json_extract(run.value, '$[0]')
+             AND d.priority_rank = json_extract(run.value, '$[1]')
+             AND d.delivery_status IN ('pending', 'claimed', 'retrying')
+             AND CASE WHEN d.delivery_status = 'claimed' THEN d.lease_expires_at
+                      ELSE d.available_at END <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+          ) = json_array_length(run.value, '$[2]')
+      -- and nothing else of the lane in play before the run's last: its first are the run
+      AND NOT EXISTS (
+          SELECT 1 FROM agent_messages AS h
+          WHERE h.to_agent = json_extract(run.value, '$[0]')
+            AND h.priority_rank = json_extract(run.value, '$[1]')
+            AND h.delivery_status IN ('pending', 'claimed', 'retrying')
+            AND h.message_id < (SELECT max(k.value) FROM json_each(run.value, '$[2]') AS k)
+            AND h.message_id NOT IN (SELECT k.value FROM json_each(run.value, '$[2]') AS k)
+      )
+)
+RETURNING *;
+
 -- name: renew_leases
 -- Extend the leases of held messages, given as a JSON list of [id, claim token];
 -- returns the ids still held (a missing one was taken over by another dispatcher).
