@@ -10,10 +10,10 @@ clears it, so a mark on a message in play means an attempt was cut off.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from swarmbus.storage import queries as sql
-from swarmbus.storage.connector import Connector
+from swarmbus.storage.connector import Connector, Row, Statements
 
 
 class LeaseRepository:
@@ -48,7 +48,14 @@ class LeaseRepository:
             "claimed_by": claimed_by,
             "lease_seconds": float(lease_seconds),
         }
-        row = await self._db.atomic(lambda tx: tx.fetch_one(self._q["begin_attempt"], params))
+
+        def mark(db: Statements) -> Awaitable[Row | None]:
+            return db.fetch_one(self._q["begin_attempt"], params)
+
+        # One statement in a transaction of its own (`first`): BEGIN and COMMIT were two
+        # more statements, on PostgreSQL two more round trips, before the screen is
+        # touched. A lease lost answers None there, and the transaction after it the same.
+        row = await self._db.atomic(mark, first=mark)
         return row is not None
 
     async def hold(self, message_id: str, token: str, reason: str) -> bool:

@@ -188,3 +188,20 @@ async def test_a_lock_held_past_the_prompt_looks_is_waited_for_with_the_busy_tim
     finally:
         other.close()
         await db.close()
+
+
+async def test_the_attempt_mark_commits_as_one_statement(bus: Bus) -> None:
+    """Before a paste touches the screen its mark is committed: one UPDATE in a transaction
+    of its own, without the BEGIN and COMMIT statements around it."""
+    message_id = await bus.send("p", "Agent-1", "paste me")
+    claim = await bus.db.claims.claim(
+        {("Agent-1", 2): 1}, limit=1, lease_seconds=30, claimed_by="here"
+    )
+    statements: list[str] = []
+    bus.db.connector._conn._conn.set_trace_callback(statements.append)
+    try:
+        assert await bus.db.leases.begin_attempt(message_id, claim.token, "here", 30)
+    finally:
+        bus.db.connector._conn._conn.set_trace_callback(None)
+    assert [s.split()[0] for s in statements] == ["UPDATE"]
+    assert (await bus.get(message_id)).attempt_by == "here"
