@@ -51,7 +51,10 @@ class DispatchContext:
     busy: set[Lane] = field(default_factory=set)  # lanes with a delivery task running here
     in_flight: int = 0
     idle: anyio.Event = field(default_factory=anyio.Event)
-    db_error: bool = False
+    db_error: bool = False  # the last write failed: a claim, a lane's record, a heartbeat
+    # what a lane's record that failed said, until a write succeeds (a claim that took
+    # messages, a heartbeat): a claim that took none wrote nothing (Dispatcher._claim)
+    failed_write: str | None = None
     started_at: datetime = field(default_factory=timefmt.utcnow)
     # the wake-up count up to which every wake-up named messages this dispatcher then
     # claimed, none of a lane it was delivering (bus/claiming.py)

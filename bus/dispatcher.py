@@ -177,9 +177,12 @@ class Dispatcher:
             )
             await self.ctx.wake.wait(delay)
             return None
-        self.ctx.db_error = False
-        self._failures = 0
-        self.failing_since = None
+        if claim.messages or self.ctx.failed_write is None:
+            self.ctx.db_error, self.ctx.failed_write = False, None
+            self._failures, self.failing_since = 0, None
+        else:  # it took nothing, so wrote nothing: a lane's record that failed still stands
+            self.failing_since = self.failing_since or time.monotonic()
+            self.last_claim_error = self.ctx.failed_write
         self.ctx.clock.sync(claim.db_now)
         return claim
 

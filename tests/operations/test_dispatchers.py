@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -153,6 +154,35 @@ async def test_claims_failing_in_a_row_are_timed_and_reset(swarm: Swarm) -> None
             running.stop()
 
 
+async def test_a_lanes_failed_record_stands_until_a_write_succeeds(swarm: Swarm) -> None:
+    """A full disk with reads still working: a lane cannot record its delivery, and the
+    claims after it take nothing, so write nothing. They must not report the database
+    well: it counts as failing, with the lane's error, until a write succeeds."""
+    async with await Bus.open(swarm) as bus:
+        real, disk = bus.db.claims.settle, {"full": True}
+
+        async def settle(*args: Any, **kwargs: Any) -> Any:
+            if disk["full"]:
+                raise errors.StorageError("cannot write database (disk full)")
+            return await real(*args, **kwargs)
+
+        bus.db.claims.settle = settle  # type: ignore[method-assign]
+        running = Dispatcher(bus, {"memory": MemoryTransport()}, DispatcherOptions(name="d"))
+        await bus.send("p", "Agent-1", "recorded nowhere")
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(running.run)
+            await wait_for(lambda: running.ctx.failed_write is not None)
+            running.ctx.wake.set()  # a claim that takes nothing
+            await wait_for(lambda: running.failing_since is not None)
+            assert running.last_claim_error == "cannot write database (disk full)"
+            disk["full"] = False
+            await running.heartbeat.beat("active")  # a write that succeeds
+            running.ctx.wake.set()
+            await wait_for(lambda: running.failing_since is None)
+            assert not running.ctx.db_error
+            running.stop()
+
+
 def full_disk_run(folder: Path, *args: str) -> subprocess.Popen[str]:
     """`swarmbus run ARGS` allowed to write files of at most 32 KiB: the log soon cannot grow."""
     command = f'ulimit -f 32 && exec "{sys.executable}" -m swarmbus run "$@"'
@@ -174,8 +204,8 @@ def cli_swarm(tmp_path: Path) -> Path:
         assert done.returncode == 0, done.stderr
 
     swarmbus("init", "--transport", "inbox")
-    for n in range(3):
-        swarmbus("send", "Agent-2", f"message {n}")
+    for n in range(3):  # 40 KB each: a record of one rewrites more log than 32 KiB holds
+        swarmbus("send", "Agent-2", f"message {n} " + "x" * 40_000)
     return tmp_path
 
 
