@@ -25,9 +25,9 @@ from swarmbus import errors
 from swarmbus.storage import sqlite_wakeup
 from swarmbus.storage.announcements import Announcements, Named
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
+from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
 from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES, BackgroundCheckpoint
-from swarmbus.storage.sqlite_errors import BUSY_TIMEOUT_MS, translate
 from swarmbus.storage.sqlite_hop import (
     DirectStatements,
     OneHop,
@@ -38,20 +38,13 @@ from swarmbus.storage.sqlite_hop import (
 
 logger = logging.getLogger(__name__)
 
+BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
 NO_SOCKET_POLL = 0.01  # seconds between data_version reads when no wake-up socket binds
 IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_version itself
 # Page cache per connection: SQLite's default. 16 MiB measured no faster (claim and
 # settle with 10,000 pending or 100,000 delivered, sends from 256 tasks) and was most of
 # a dispatcher's resident growth as history built up (+21.6 MiB by 100,000 messages).
 CACHE_KIB = 2_048
-# The page size of a new file (one made before: the size it was made with). A delivery
-# rewrites a page of the table and of each index its updates touch, and every commit
-# appends those pages to the log whole: at 1 KiB, a quarter of the bytes copied, summed
-# and written at 4 KiB, and a checkpoint has a quarter to sync. Cross-process pickup, four
-# runs each (bench/latency.py): GUI-like p99 2.02/1.86/2.43/2.23 ms against 2.49/3.11/
-# 4.20/3.80, p50 0.95-1.17 against 1.06-1.12; one sequential sender 1,780/1,652 msgs/s
-# against 1,445/1,451. Search scans of the newest 5,000 messages read 19% slower.
-PAGE_BYTES = 1_024
 # Temporary files in memory. A statement inside a transaction that may fail a constraint
 # half-way journals the pages it changes again (those earlier statements of the
 # transaction changed), so a failure undoes it alone; past 64 KiB SQLite keeps that
@@ -76,6 +69,44 @@ _Translate = Callable[[sqlite3.Error], errors.StorageError]
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and getattr(
+        exc, "sqlite_errorname", ""
+    ).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+def translate(
+    exc: sqlite3.Error, location: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> errors.StorageError:
+    """Map a driver error to the swarmbus error a caller can act on.
+
+    `busy_timeout_ms` is the connection's own setting, so a busy error says
+    how long each try really waited.
+    """
+    name = getattr(exc, "sqlite_errorname", "")
+    if isinstance(exc, sqlite3.IntegrityError):
+        kind = errors.DuplicateKey if "UNIQUE" in name or "PRIMARY" in name else None
+        kind = kind or errors.ConstraintViolation
+        return kind(f"{location}: {exc}", constraint=str(exc))
+    if _is_busy(exc):
+        return errors.DatabaseBusy(
+            f"database {location} stayed locked by another process; try again "
+            f"(tried {RETRIES + 1} times, waiting {_duration(busy_timeout_ms)} each time)"
+        )
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return errors.DatabaseUnavailable(f"{location} is not a readable SQLite database ({exc})")
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
+        return errors.DatabaseUnavailable(f"cannot write database {location} ({exc})")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return errors.StorageError(f"cannot write database {location} ({exc}; is the disk full?)")
+    return errors.StorageError(f"{location}: {exc}")
+
+
+def _duration(milliseconds: int) -> str:
+    """A busy timeout for people: 250 ms, 5 s, 2.5 s."""
+    return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:g} s"
 
 
 class _Statements(SqliteStatements):
@@ -322,10 +353,8 @@ async def connect(
 
 
 def _settings(synchronous: Synchronous, busy_timeout_ms: int) -> tuple[str, ...]:
-    """The pragmas every connection sets: connection settings only, none writes the file
-    (the page size is read when the first table is made)."""
+    """The pragmas every connection sets: connection settings only, none writes the file."""
     return (
-        f"page_size = {PAGE_BYTES}",  # (no effect on a file that has tables already)
         f"busy_timeout = {busy_timeout_ms}",
         f"synchronous = {synchronous.upper()}",
         "foreign_keys = ON",

@@ -29,7 +29,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 CACHE_KIB = 64
-LOG_LIMIT_FRAMES = 4_096  # 4 MiB of 1 KiB pages (16 MiB in a file made with 4 KiB ones)
+LOG_LIMIT_FRAMES = 4_096  # 16 MiB of 4 KiB pages
 # A log started over keeps its file at the longest it grew (a burst before the first
 # checkpoint: 149 MiB with 8 processes sending); the writer that starts it over cuts
 # the file back to this (`journal_size_limit`, set on every connection).

@@ -246,36 +246,6 @@ def test_sqlite_version_supports_returning() -> None:
     assert sqlite3.sqlite_version_info >= (3, 35, 0)
 
 
-async def test_a_new_file_gets_small_pages_and_an_old_one_keeps_its_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A commit appends every page it changed to the log whole: a new file is made with
-    1 KiB pages. A file made before with 4 KiB pages keeps them, and works as before."""
-    from swarmbus.storage import sqlite
-    from swarmbus.storage.database import open_database
-
-    new = await open_database(tmp_path / "new.db")
-    try:
-        assert await new.connector.fetch_one("PRAGMA page_size") == {"page_size": 1024}
-    finally:
-        await new.close()
-    with monkeypatch.context() as before:
-        before.setattr(sqlite, "PAGE_BYTES", 4096)  # what every file was made with before
-        await (await open_database(tmp_path / "old.db")).close()
-    old = await open_database(tmp_path / "old.db")
-    try:
-        assert await old.connector.fetch_one("PRAGMA page_size") == {"page_size": 4096}
-        await old.connector.execute(
-            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
-            "VALUES ('A-1', 't', 's', 'c')"
-        )
-        assert await old.connector.fetch_one("SELECT count(*) AS n FROM agent_workspaces") == {
-            "n": 1
-        }
-    finally:
-        await old.close()
-
-
 async def test_the_status_reports_counts_and_last_deliveries_walk_indexes(db: Database) -> None:
     """A dashboard refreshes these on every change: their cost must not grow with history."""
     from swarmbus.storage.queries import load
