@@ -3,6 +3,7 @@ the latest releases; on both backends, and never a read receipt on the way."""
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from swarmbus import errors
@@ -61,6 +62,7 @@ async def test_released_reservations_say_who_force_released_them_and_why(bus: Bu
     grant = await bus.reserve("Agent-1", ["storage/**"], PROJECT, reason="claim query")
     await bus.reserve("Agent-2", ["docs/*.md"], PROJECT, exclusive=False)
     await bus.release("Agent-2", PROJECT)
+    await anyio.sleep(0.01)  # newest first goes by the release's time, kept to the millisecond
     held = grant.granted[0].reservation_id
     await bus.force_release(held, "Agent-1 is offline", by="web:alice")
     released = await bus.released_reservations()
