@@ -159,14 +159,18 @@ async def test_a_lanes_failed_record_stands_until_a_write_succeeds(swarm: Swarm)
     claims after it take nothing, so write nothing. They must not report the database
     well: it counts as failing, with the lane's error, until a write succeeds."""
     async with await Bus.open(swarm) as bus:
-        real, disk = bus.db.claims.settle, {"full": True}
+        disk = {"full": True}
 
-        async def settle(*args: Any, **kwargs: Any) -> Any:
-            if disk["full"]:
-                raise errors.StorageError("cannot write database (disk full)")
-            return await real(*args, **kwargs)
+        def failing(write: Any) -> Any:  # every write fails while the disk is full
+            async def written(*args: Any, **kwargs: Any) -> Any:
+                if disk["full"]:
+                    raise errors.StorageError("cannot write database (disk full)")
+                return await write(*args, **kwargs)
 
-        bus.db.claims.settle = settle  # type: ignore[method-assign]
+            return written
+
+        bus.db.claims.settle = failing(bus.db.claims.settle)  # type: ignore[method-assign]
+        bus.db.systems.heartbeat = failing(bus.db.systems.heartbeat)  # type: ignore[method-assign]
         running = Dispatcher(bus, {"memory": MemoryTransport()}, DispatcherOptions(name="d"))
         await bus.send("p", "Agent-1", "recorded nowhere")
         async with anyio.create_task_group() as tg:
