@@ -77,8 +77,7 @@ def _raw_inserts(location: str, q: dict[str, str], message: object, count: int) 
     for _ in range(count):
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(q["lock_message_ids"]).fetchall()
-        newest = conn.execute(q["max_message_id"]).fetchone()[0]
+        newest = conn.execute(q["newest_message_id"]).fetchone()[0]
         _, params = _rows([message], ids.new_ids(1, after=newest), {})  # type: ignore[list-item]
         conn.executemany(q["insert_message"], params)
         conn.execute("COMMIT")

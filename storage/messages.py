@@ -79,8 +79,7 @@ class MessageRepository:
     async def insert_within(self, tx: Statements, messages: Sequence[NewMessage]) -> list[Stored]:
         """`insert` inside a transaction the caller holds (the messages commit with it)."""
         known = await _known_keys(tx, self._q["find_idempotent"], messages)
-        await tx.fetch_one(self._q["lock_message_ids"])
-        row = await tx.fetch_one(self._q["max_message_id"])
+        row = await tx.fetch_one(self._q["newest_message_id"])
         fresh = ids.new_ids(len(messages), after=row["message_id"] if row else None)
         results, params = _rows(messages, fresh, known)
         if params:

@@ -52,10 +52,6 @@ ON CONFLICT (agent_id) DO NOTHING;
 
 -- ---------------------------------------------------------------- agent_messages: sending and reading
 
--- name: max_message_id
--- The newest id; new ids are made greater, so id order is commit order.
-SELECT max(message_id) AS message_id FROM agent_messages;
-
 -- name: get_message
 -- One message by id.
 SELECT * FROM agent_messages WHERE message_id = :message_id;

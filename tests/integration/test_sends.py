@@ -26,7 +26,7 @@ async def test_a_send_waiting_for_the_id_lock_goes_above_the_id_committed_meanwh
         sent.append(await bus.send("p", "Agent-1", "after the lock"))
 
     async with anyio.create_task_group() as tg, bus.db.connector.transaction() as tx:
-        await tx.fetch_one(sql.load("postgres")["lock_message_ids"])
+        await tx.fetch_one(sql.load("postgres")["newest_message_id"])  # takes the id lock
         await tx.execute(
             "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, "
             "content, delivery_method, thread_id) VALUES (:id, 'p', 'Agent-1', 'normal', "

@@ -78,9 +78,11 @@ WHERE agent_id = :agent_id;
 
 -- ---------------------------------------------------------------- agent_messages: sending and reading
 
--- name: lock_message_ids
--- Serialise senders, so ids taken from the newest one increase in commit order.
-SELECT pg_advisory_xact_lock(7355608) AS locked;
+-- name: newest_message_id
+-- Serialise senders (the message-id lock, held until the commit), then the newest id read
+-- after it, in a snapshot of its own: new ids are made greater, so they increase in commit
+-- order (migration 0006; `send_messages` takes the same lock the same way).
+SELECT swarmbus_newest_message_id() AS message_id;
 
 -- name: find_idempotent
 -- Messages a sender already stored under any of the given keys, with what they asked for.

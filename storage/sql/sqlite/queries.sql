@@ -64,9 +64,10 @@ WHERE agent_id = :agent_id;
 
 -- ---------------------------------------------------------------- agent_messages: sending and reading
 
--- name: lock_message_ids
--- Serialise senders (BEGIN IMMEDIATE already did: nothing more to lock here).
-SELECT 1 AS locked;
+-- name: newest_message_id
+-- The newest id; new ids are made greater, so id order is commit order. BEGIN IMMEDIATE
+-- already serialised senders: nothing more to lock here.
+SELECT max(message_id) AS message_id FROM agent_messages;
 
 -- name: find_idempotent
 -- Messages a sender already stored under any of the given keys, with what they asked for.
