@@ -257,14 +257,16 @@ async def _claim_first(
     """A plain read first: when no lane is ready, the claim ends without taking the
     write lock (a lane finishing wakes the claim loop, mostly to find nothing).
 
-    Where the dialect has `claim_runs` (PostgreSQL), the runs it found are taken
-    in one more statement, each only if its lane did not change in between. None:
-    the claim runs as a transaction (`_claim_within`).
+    On PostgreSQL the runs it found are taken in one more statement, each only if its
+    lane did not change in between. None: the claim runs as a transaction
+    (`_claim_within`), as on SQLite, whose `claim_runs` checks a run id by id: right for
+    the few messages an announcement names, quadratic in a full claim's batch (512 ids
+    of one lane: 50 ms, against 7.6 for `claim_messages`).
     """
     ready = await _ready(db, q, request)
     if ready is None or not ready.rows:
         return [], ready
-    if "claim_runs" not in q:
+    if db.dialect != "postgres":
         return None
     runs: dict[Lane, list[str]] = {}
     for row in ready.rows[: request.limit]:

@@ -205,3 +205,21 @@ async def test_the_attempt_mark_commits_as_one_statement(bus: Bus) -> None:
         bus.db.connector._conn._conn.set_trace_callback(None)
     assert [s.split()[0] for s in statements] == ["UPDATE"]
     assert (await bus.get(message_id)).attempt_by == "here"
+
+
+async def test_a_full_claim_takes_its_batch_in_a_transaction(bus: Bus) -> None:
+    """SQLite's `claim_runs` checks a run id by id, which suits the few messages an
+    announcement names: a full claim's batch is taken by `claim_messages` inside
+    BEGIN IMMEDIATE, its heads read again under the lock."""
+    sent = [await bus.send("p", "Agent-1", f"message {n}") for n in range(3)]
+    statements: list[str] = []
+    bus.db.connector._conn._conn.set_trace_callback(statements.append)
+    try:
+        claim = await bus.db.claims.claim(
+            {("Agent-1", 2): 64}, limit=64, lease_seconds=30, claimed_by="here"
+        )
+    finally:
+        bus.db.connector._conn._conn.set_trace_callback(None)
+    assert [m.message_id for m in claim.messages] == sent
+    assert "BEGIN IMMEDIATE" in statements
+    assert not any("json_each(:runs)" in s or "AS run," in s for s in statements)
