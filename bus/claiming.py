@@ -101,8 +101,7 @@ class ClaimSource:
     def _take(self) -> tuple[int, list[Named]]:
         """What was announced since the last take, and the wake-up count now."""
         self._sets = self.ctx.wake.sets
-        announcements = self.ctx.bus.db.connector.announcements
-        return (0, []) if announcements is None else announcements.take()
+        return self.ctx.bus.db.connector.announcements.take()
 
     def _past_due(self) -> bool:
         return self._due_at is not None and self._due_at <= time.monotonic()

@@ -56,8 +56,8 @@ class Connector(Statements, Protocol):
     """An open database: statements, write transactions, wake-ups, lifecycle."""
 
     idle_poll: float  # seconds an idle dispatcher may sleep before it looks anyway
-    # the messages its LISTEN named (PostgreSQL); None where wake-ups name nothing
-    announcements: Announcements | None
+    # the messages its wake-ups named (PostgreSQL's NOTIFY, SQLite's datagram)
+    announcements: Announcements
 
     def transaction(self) -> AbstractAsyncContextManager[Statements]: ...
 

@@ -10,10 +10,10 @@ clears it, so a mark on a message in play means an attempt was cut off.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 
 from swarmbus.storage import queries as sql
-from swarmbus.storage.connector import Connector, Row, Statements
+from swarmbus.storage.connector import Connector, Statements
 
 
 class LeaseRepository:
@@ -49,14 +49,13 @@ class LeaseRepository:
             "lease_seconds": float(lease_seconds),
         }
 
-        def mark(db: Statements) -> Awaitable[Row | None]:
-            return db.fetch_one(self._q["begin_attempt"], params)
+        async def marked(db: Statements) -> bool:
+            return await db.fetch_one(self._q["begin_attempt"], params) is not None
 
-        # One statement in a transaction of its own (`first`): BEGIN and COMMIT were two
-        # more statements, on PostgreSQL two more round trips, before the screen is
-        # touched. A lease lost answers None there, and the transaction after it the same.
-        row = await self._db.atomic(mark, first=mark)
-        return row is not None
+        # One statement in a transaction of its own (`first`, which always answers): BEGIN
+        # and COMMIT were two more statements, on PostgreSQL two more round trips, before
+        # the screen is touched.
+        return await self._db.atomic(marked, first=marked)
 
     async def hold(self, message_id: str, token: str, reason: str) -> bool:
         """Dead-letter a claimed message with `reason`, keeping its attempt mark."""
