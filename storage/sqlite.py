@@ -22,12 +22,12 @@ import aiosqlite
 import anyio
 
 from swarmbus import errors
-from swarmbus.storage import sqlite_wakeup
+from swarmbus.storage import sqlite_checkpoint, sqlite_wakeup
 from swarmbus.storage.announcements import Announcements, Named
 from swarmbus.storage.connector import ConnectorLifecycle, Params, Row
-from swarmbus.storage.retrying import RETRIES
 from swarmbus.storage.retrying import retry_transient as retry_busy
-from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES, BackgroundCheckpoint
+from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES
+from swarmbus.storage.sqlite_errors import BUSY_TIMEOUT_MS, translate
 from swarmbus.storage.sqlite_hop import (
     DirectStatements,
     OneHop,
@@ -38,7 +38,6 @@ from swarmbus.storage.sqlite_hop import (
 
 logger = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5000  # how long SQLite itself waits for a lock
 NO_SOCKET_POLL = 0.01  # seconds between data_version reads when no wake-up socket binds
 IDLE_POLL = 0.25  # seconds an idle dispatcher sleeps before checking data_version itself
 # Page cache per connection: SQLite's default. 16 MiB measured no faster (claim and
@@ -69,44 +68,6 @@ _Translate = Callable[[sqlite3.Error], errors.StorageError]
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
-
-
-def _is_busy(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and getattr(
-        exc, "sqlite_errorname", ""
-    ).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
-
-
-def translate(
-    exc: sqlite3.Error, location: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS
-) -> errors.StorageError:
-    """Map a driver error to the swarmbus error a caller can act on.
-
-    `busy_timeout_ms` is the connection's own setting, so a busy error says
-    how long each try really waited.
-    """
-    name = getattr(exc, "sqlite_errorname", "")
-    if isinstance(exc, sqlite3.IntegrityError):
-        kind = errors.DuplicateKey if "UNIQUE" in name or "PRIMARY" in name else None
-        kind = kind or errors.ConstraintViolation
-        return kind(f"{location}: {exc}", constraint=str(exc))
-    if _is_busy(exc):
-        return errors.DatabaseBusy(
-            f"database {location} stayed locked by another process; try again "
-            f"(tried {RETRIES + 1} times, waiting {_duration(busy_timeout_ms)} each time)"
-        )
-    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
-        return errors.DatabaseUnavailable(f"{location} is not a readable SQLite database ({exc})")
-    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM")):
-        return errors.DatabaseUnavailable(f"cannot write database {location} ({exc})")
-    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
-        return errors.StorageError(f"cannot write database {location} ({exc}; is the disk full?)")
-    return errors.StorageError(f"{location}: {exc}")
-
-
-def _duration(milliseconds: int) -> str:
-    """A busy timeout for people: 250 ms, 5 s, 2.5 s."""
-    return f"{milliseconds} ms" if milliseconds < 1000 else f"{milliseconds / 1000:g} s"
 
 
 class _Statements(SqliteStatements):
@@ -179,7 +140,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         # what this connector's wake-up socket heard (`listen`): messages sent alone
         self.announcements = Announcements()
         if location != ":memory:":
-            self._checkpoints = BackgroundCheckpoint(location)
+            self._checkpoints = sqlite_checkpoint.shared(location)
 
     @property
     def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
@@ -194,11 +155,12 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
         thread finishing statements for an event loop that may be gone by then.
         """
         conn, self._conn_or_none = self._conn_or_none, None
+        checkpoints, self._checkpoints = self._checkpoints, None
         with anyio.CancelScope(shield=True):  # a statement waits at most the busy timeout
             if conn is not None:
                 await conn.close()
-            if self._checkpoints is not None:
-                await anyio.to_thread.run_sync(self._checkpoints.close)
+            if checkpoints is not None:
+                await anyio.to_thread.run_sync(sqlite_checkpoint.release, checkpoints)
 
     async def listen(self, wake: Callable[[], None], *, woken_in_process: bool = False) -> None:
         """Wake on other processes' datagrams; without a socket, poll `data_version`."""
@@ -288,7 +250,7 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
     (`sqlite_checkpoint.checkpoint`).
     """
     checkpointer = await connect(location)
-    checkpoints = BackgroundCheckpoint(location)  # (a failed one waits for the next round)
+    checkpoints = sqlite_checkpoint.shared(location)  # (a failed one waits for the next round)
     try:
         await checkpointer.execute(f"PRAGMA cache_size = -{UPKEEP_CACHE_KIB}")
         marker: object = None  # the first round checkpoints what earlier commits left
@@ -302,7 +264,7 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
     finally:
         with anyio.CancelScope(shield=True):  # cancelled is how it ends: close them still
             await checkpointer.close()
-            await anyio.to_thread.run_sync(checkpoints.close)
+            await anyio.to_thread.run_sync(sqlite_checkpoint.release, checkpoints)
 
 
 async def _index_new_messages(connector: SqliteConnector) -> None:

@@ -18,12 +18,19 @@ while it copies the rest and waits for readers to leave the log, a few
 milliseconds. A long read (a backup) would keep it waiting: it gives up after
 RESTART_WAIT_MS, and its connection tries no RESTART for RESTART_PAUSE, so a
 long read costs writers at most RESTART_WAIT_MS in every RESTART_PAUSE.
+
+Every connector of one file in a process shares one `BackgroundCheckpoint`
+(`shared`): a dispatcher opens two (its own and its upkeep's) and its upkeep
+ran a third, each with a connection and a thread of its own, and every
+thread that allocates gets a malloc arena of its own that keeps what it freed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -64,13 +71,17 @@ class BackgroundCheckpoint:
         """Start a checkpoint unless one is running; never waits."""
         if self._running is not None and not self._running.done():
             return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="swarmbus-checkpoint")
-        self._running = self._executor.submit(self._checkpoint)
+        self._running = self._submit()
 
     def now(self) -> None:
-        """A checkpoint on the calling thread (blocks: from async code, a worker thread)."""
-        self._checkpoint()
+        """A checkpoint, on its thread, waited for (blocks: from async code, a worker
+        thread). One already running is waited for first, then this one runs."""
+        self._submit().result()
+
+    def _submit(self) -> Future[None]:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="swarmbus-checkpoint")
+        return self._executor.submit(self._checkpoint)
 
     def _checkpoint(self) -> None:
         try:
@@ -97,3 +108,30 @@ class BackgroundCheckpoint:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+_shared: dict[str, tuple[BackgroundCheckpoint, int]] = {}  # real path -> (it, its users)
+_shared_lock = threading.Lock()
+
+
+def shared(location: str) -> BackgroundCheckpoint:
+    """The checkpoints of `location` for every connector of this process; `release` it."""
+    key = os.path.realpath(location)
+    with _shared_lock:
+        checkpoints, users = _shared.get(key, (None, 0))
+        checkpoints = checkpoints or BackgroundCheckpoint(location)
+        _shared[key] = (checkpoints, users + 1)
+        return checkpoints
+
+
+def release(checkpoints: BackgroundCheckpoint) -> None:
+    """One user of `shared` is done; the last closes it (blocks: run it on a worker
+    thread from async code)."""
+    key = os.path.realpath(checkpoints.location)
+    with _shared_lock:
+        _, users = _shared.get(key, (checkpoints, 1))
+        if users > 1:
+            _shared[key] = (checkpoints, users - 1)
+            return
+        _shared.pop(key, None)
+    checkpoints.close()

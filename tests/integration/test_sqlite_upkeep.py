@@ -225,3 +225,33 @@ async def test_a_connector_never_closed_is_reported(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         connector.__del__()  # closed: nothing to report
+
+
+async def test_every_connector_of_a_file_shares_one_checkpoint_thread(
+    bus: Bus, tmp_path: Path
+) -> None:
+    """A dispatcher opens two connectors (its own and its upkeep's), and its upkeep ran
+    checkpoints of its own: three connections and three threads, each thread with a
+    malloc arena of its own. One serves them all, and goes with the last of them."""
+    location = bus.db.connector.location
+    dispatcher = Dispatcher(bus, {"memory": MemoryTransport()}, DispatcherOptions())
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(dispatcher.run)
+        await bus.send("Agent-1", "Agent-2", "written back by the one checkpoint thread")
+        with anyio.fail_after(10):
+            while not _message_in_main_file(Path(location), tmp_path):
+                await anyio.sleep(0.1)
+        names = [t.name for t in threading.enumerate() if t.name.startswith("swarmbus-checkpoint")]
+        assert len(names) == 1, names
+        dispatcher.stop()
+    other = await sqlite.connect(location)
+    assert other._checkpoints is bus.db.connector._checkpoints
+    await other.close()
+    await other.close()  # a second close releases nothing twice
+    await bus.send("Agent-1", "Agent-2", "the bus's own connector checkpoints as before")
+    assert bus.db.connector._checkpoints is not None
+    await anyio.to_thread.run_sync(bus.db.connector._checkpoints.now)  # still open for bus
+    key = str(await anyio.Path(location).resolve())
+    assert key in sqlite_checkpoint._shared
+    await bus.db.close()
+    assert key not in sqlite_checkpoint._shared

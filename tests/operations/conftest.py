@@ -73,7 +73,8 @@ def execute(path: Path | str, *statements: str) -> None:
 
 
 def corrupt_index_page(path: Path | str, index: str = "idx_message_sent_at") -> int:
-    """Zero the second half of an index's root page: `integrity_check` finds it, reads still work.
+    """Zero the second half of a leaf page of an index (its root's rightmost, following
+    interior pages down): `integrity_check` finds it, reads still work.
 
     The log is checkpointed first, so the page is really in the file.
     """
@@ -86,6 +87,10 @@ def corrupt_index_page(path: Path | str, index: str = "idx_message_sent_at") -> 
     finally:
         conn.close()
     with open(path, "r+b") as stream:
+        stream.seek((page - 1) * size)
+        while (header := stream.read(12))[0] == 0x02:  # an interior index page
+            page = int.from_bytes(header[8:12], "big")  # its rightmost child
+            stream.seek((page - 1) * size)
         stream.seek((page - 1) * size + size // 2)
         stream.write(b"\x00" * (size // 2))
     return page
