@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -90,6 +92,51 @@ def test_notify_reaches_listeners_and_cleans_up_dead_ones(tmp_path: Path) -> Non
     assert not stale.exists()
     listener.close()
     assert wakeup.notify(location) == 0
+
+
+def test_a_settled_folder_is_listed_once_until_a_dispatcher_comes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Senders list the sockets' folder again only when it changed: one listing serves
+    many sends, and a dispatcher that binds later is reached by the next send."""
+    location = str(tmp_path / "x.db")
+    first, second = wakeup.Listener(location), wakeup.Listener(location)
+    assert first.open()
+    folder = wakeup.channel_dir(location)
+    os.utime(folder, (time.time() - 10, time.time() - 10))  # its socket was bound long ago
+    listed: list[Any] = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or scandir(path))
+    try:
+        assert [wakeup.notify(location) for _ in range(3)] == [1, 1, 1]
+        assert len(listed) == 1
+        assert second.open()  # the folder changes
+        assert wakeup.notify(location) == 2
+        assert len(listed) == 2
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_listing_taken_just_after_a_change_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's time moves in ticks of a coarse clock: a socket bound in the same tick
+    as the change a listing saw leaves the time as it was. So a listing taken within
+    SETTLED_NS of the change it saw is taken again at the next send."""
+    location = str(tmp_path / "x.db")
+    first, second = wakeup.Listener(location), wakeup.Listener(location)
+    assert first.open()
+    folder = wakeup.channel_dir(location)
+    changed = os.stat(folder).st_mtime_ns
+    assert wakeup.notify(location) == 1
+    try:
+        assert second.open()
+        os.utime(folder, ns=(changed, changed))  # bound in the same tick: the time stays
+        assert wakeup.notify(location) == 2
+    finally:
+        first.close()
+        second.close()
 
 
 async def test_a_writer_skips_its_own_listener_and_wakes_the_others(bus: Bus) -> None:
