@@ -112,6 +112,8 @@ class BackgroundCheckpoint:
 
 _shared: dict[str, tuple[BackgroundCheckpoint, int]] = {}  # real path -> (it, its users)
 _shared_lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked child has none of its parent's threads
+    os.register_at_fork(after_in_child=_shared.clear)
 
 
 def shared(location: str) -> BackgroundCheckpoint:

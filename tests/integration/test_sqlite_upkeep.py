@@ -7,6 +7,7 @@ every so many commits (never inside a COMMIT, which may run on the event loop).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import threading
@@ -255,3 +256,20 @@ async def test_every_connector_of_a_file_shares_one_checkpoint_thread(
     assert key in sqlite_checkpoint._shared
     await bus.db.close()
     assert key not in sqlite_checkpoint._shared
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
+def test_a_forked_child_gets_checkpoints_of_its_own(tmp_path: Path) -> None:
+    """A child forked from a process with a checkpoint thread has no such thread: it
+    must not be handed the parent's (its checkpoints would wait forever)."""
+    path = str(tmp_path / "forked.db")
+    parent = sqlite_checkpoint.shared(path)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: a checkpoint of its own runs, and returns
+            code = 0 if sqlite_checkpoint.shared(path) is not parent else 1
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        sqlite_checkpoint.release(parent)
