@@ -131,9 +131,10 @@ def release(checkpoints: BackgroundCheckpoint) -> None:
     thread from async code)."""
     key = os.path.realpath(checkpoints.location)
     with _shared_lock:
-        _, users = _shared.get(key, (checkpoints, 1))
-        if users > 1:
-            _shared[key] = (checkpoints, users - 1)
-            return
-        _shared.pop(key, None)
+        registered, users = _shared.get(key, (None, 0))
+        if registered is checkpoints:  # (not: one a forked child inherited)
+            if users > 1:
+                _shared[key] = (checkpoints, users - 1)
+                return
+            del _shared[key]
     checkpoints.close()

@@ -273,3 +273,19 @@ def test_a_forked_child_gets_checkpoints_of_its_own(tmp_path: Path) -> None:
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         sqlite_checkpoint.release(parent)
+
+
+def test_releasing_checkpoints_a_child_inherited_leaves_its_own_alone(tmp_path: Path) -> None:
+    """After a fork the child's registry is empty: the checkpoints it inherited are closed
+    when released, and never count down the ones it opened itself."""
+    path = str(tmp_path / "inherited.db")
+    inherited = sqlite_checkpoint.shared(path)
+    sqlite_checkpoint._shared.clear()  # what the fork hook does in the child
+    own = sqlite_checkpoint.shared(path)
+    try:
+        sqlite_checkpoint.release(inherited)
+        assert sqlite_checkpoint.shared(path) is own  # still registered, now twice
+        sqlite_checkpoint.release(own)
+    finally:
+        sqlite_checkpoint.release(own)
+    assert os.path.realpath(path) not in sqlite_checkpoint._shared
