@@ -29,10 +29,10 @@ from swarmbus.storage.retrying import retry_transient as retry_busy
 from swarmbus.storage.sqlite_checkpoint import LOG_FILE_BYTES
 from swarmbus.storage.sqlite_errors import BUSY_TIMEOUT_MS, translate
 from swarmbus.storage.sqlite_hop import (
+    AnnouncedAtCommit,
     DirectStatements,
     OneHop,
     SqliteStatements,
-    announced,
     begin_immediate,
 )
 
@@ -107,15 +107,11 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-class _Transaction(_Statements):
+class _Transaction(AnnouncedAtCommit, _Statements):
     def __init__(self, conn: aiosqlite.Connection, location: str, busy_timeout_ms: int) -> None:
         self._conn = conn
         self.location = location
         self.busy_timeout_ms = busy_timeout_ms
-        self.announced: bytes | None = None  # the wake-up to send after COMMIT
-
-    async def announce(self, named: Named | None = None) -> None:
-        self.announced = announced(self.announced, named)
 
 
 class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
@@ -229,9 +225,7 @@ class SqliteConnector(_Statements, OneHop, ConnectorLifecycle):
                 await _commit(conn, self._error)
                 self.checkpoint_when_due()
             if transaction.announced is not None:
-                sqlite_wakeup.notify(
-                    self.location, skip=self.own_socket, payload=transaction.announced
-                )
+                self.wake_others(transaction.announced)
 
 
 async def pragma(connector: SqliteConnector, name: str) -> Any:

@@ -86,7 +86,18 @@ class SqliteStatements:
             await self.execute(statement)
 
 
-class DirectStatements(SqliteStatements):
+class AnnouncedAtCommit:
+    """The statements of a transaction, which keep what it announced for after its
+    COMMIT (`announced`, None: nothing): a message named only if it is the one thing
+    the transaction announced."""
+
+    announced: bytes | None = None
+
+    async def announce(self, named: Named | None = None) -> None:
+        self.announced = sqlite_wakeup.datagram(named if self.announced is None else None)
+
+
+class DirectStatements(AnnouncedAtCommit, SqliteStatements):
     """Statements on the raw sqlite3 connection, for code already on its thread.
 
     The methods are coroutines only so that repository code runs unchanged;
@@ -97,22 +108,12 @@ class DirectStatements(SqliteStatements):
         self._conn = conn
         self.location = location
         self._error = error
-        self.announced: bytes | None = None  # the wake-up to send after COMMIT
 
     async def _call(self, run: Callable[..., T], *args: Any) -> T:
         try:
             return run(self._conn, *args)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
-
-    async def announce(self, named: Named | None = None) -> None:
-        self.announced = announced(self.announced, named)
-
-
-def announced(before: bytes | None, named: Named | None) -> bytes:
-    """The wake-up a transaction sends after COMMIT: a message named only if it is the
-    one thing the transaction announced."""
-    return sqlite_wakeup.datagram(named if before is None else None)
 
 
 def fetch_rows(conn: sqlite3.Connection, query: str, params: Params) -> list[Row]:
@@ -274,8 +275,13 @@ class OneHop:
             self.checkpoint_when_due()
         result, wakeup = done
         if wakeup is not None:
-            sqlite_wakeup.notify(self.location, skip=self.own_socket, payload=wakeup)
+            self.wake_others(wakeup)
         return result
+
+    def wake_others(self, wakeup: bytes) -> None:
+        """After a COMMIT: wake every dispatcher of the file but one listening on this
+        connector, which its Bus's own signal wakes."""
+        sqlite_wakeup.notify(self.location, skip=self.own_socket, payload=wakeup)
 
     def _here(self, body: Body[T], first: Body[T | None] | None) -> tuple[T, bytes | None] | None:
         """The transaction on the event loop's own thread, if the write lock is free now.
