@@ -112,6 +112,15 @@ class DispatchContext:
             states[name] = "available" if reason is None else f"unavailable: {reason}"
         return states
 
+    def write_failed(self, error: str) -> None:
+        """A lane could not record what it did: the dispatcher reports failing until a
+        write succeeds (a claim that takes nothing writes nothing)."""
+        self.db_error, self.failed_write = True, error
+
+    def write_succeeded(self) -> None:
+        """A write went through (a claim that took messages, a heartbeat): writes work."""
+        self.db_error, self.failed_write = False, None
+
     def lane_started(self, lane: Lane, size: int) -> None:
         self.busy.add(lane)
         self.in_flight += size

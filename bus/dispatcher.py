@@ -178,7 +178,7 @@ class Dispatcher:
             await self.ctx.wake.wait(delay)
             return None
         if claim.messages or self.ctx.failed_write is None:
-            self.ctx.db_error, self.ctx.failed_write = False, None
+            self.ctx.write_succeeded()
             self._failures, self.failing_since = 0, None
         else:  # it took nothing, so wrote nothing: a lane's record that failed still stands
             self.failing_since = self.failing_since or time.monotonic()

@@ -36,7 +36,7 @@ class Heartbeat:
         try:
             depth = await self.ctx.bus.db.messages.queue_depth()
             await self.ctx.bus.db.systems.heartbeat(self.status(state, depth))
-            self.ctx.db_error, self.ctx.failed_write = False, None  # it wrote: writes work
+            self.ctx.write_succeeded()
         except errors.StorageError as exc:
             self.ctx.stats.errors += 1
             logger.warning("heartbeat failed: %s", exc, extra={"action": "heartbeat_failed"})

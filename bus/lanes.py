@@ -84,7 +84,7 @@ class LaneRunner:
         except errors.StorageError as exc:
             # What this lane could not record stays claimed; its lease runs out
             # and the message is delivered again (at least once, never lost).
-            self.ctx.db_error, self.ctx.failed_write = True, str(exc)
+            self.ctx.write_failed(str(exc))
             self.ctx.stats.errors += 1
             logger.warning("lane %s/%s stopped: %s", *key, exc, extra={"action": "lane_failed"})
         finally:
