@@ -258,7 +258,6 @@ async def test_every_connector_of_a_file_shares_one_checkpoint_thread(
     assert key not in sqlite_checkpoint._shared
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX-only")
 def test_a_forked_child_gets_checkpoints_of_its_own(tmp_path: Path) -> None:
     """A child forked from a process with a checkpoint thread has no such thread: it
     must not be handed the parent's (its checkpoints would wait forever)."""
