@@ -138,6 +138,54 @@ async def test_the_upkeep_indexes_new_messages_for_search(bus: Bus) -> None:
     assert await search.catch_up() == 0
 
 
+async def test_the_upkeep_never_holds_the_write_lock_while_the_loop_is_busy(bus: Bus) -> None:
+    """Indexing is one hop to the upkeep connection's thread per batch: the write lock is
+    held for the statement only, not until a busy event loop gets back to a COMMIT (a
+    dispatcher's claims waited behind it). Another connection watches the lock while a
+    task keeps the loop busy 100 ms at a time."""
+    from swarmbus.storage.search import SearchRepository
+
+    for n in range(50):
+        await bus.send("Agent-1", "Agent-2", f"note {n}")
+    search = SearchRepository(bus.db.connector)
+    longest, watching = [0.0], threading.Event()
+
+    def watch() -> None:
+        probe = sqlite3.connect(bus.db.connector.location, timeout=0, isolation_level=None)
+        since = None
+        while watching.is_set():
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                since = None
+            except sqlite3.OperationalError:  # locked
+                since = since or time.monotonic()
+                longest[0] = max(longest[0], time.monotonic() - since)
+            time.sleep(0.0005)
+        probe.close()
+
+    async def hog() -> None:
+        while True:
+            time.sleep(0.1)
+            await anyio.sleep(0)
+
+    watching.set()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sqlite.keep_log_short, bus.db.connector.location, 0.01)
+            tg.start_soon(hog)
+            with anyio.fail_after(10):
+                while (await search.index_size())["documents"] < 50:
+                    await anyio.sleep(0.01)
+            tg.cancel_scope.cancel()
+    finally:
+        watching.clear()
+        watcher.join()
+    assert longest[0] < 0.05
+
+
 def _message_in_main_file(path: Path, scratch: Path) -> bool:
     copy = scratch / "main-file-only.db"
     shutil.copyfile(path, copy)
