@@ -22,7 +22,7 @@ inserting at the same pace, waiting in SQLite's own busy handler, which sleeps
 
 The write-ahead log file's size at the end: steady writers starve PASSIVE
 checkpoints, and a log that never starts over grew to 833 MB here; one started
-over is cut back to 16 MiB.
+over is cut back to 64 MiB.
 """
 
 from __future__ import annotations
