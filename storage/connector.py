@@ -66,12 +66,16 @@ class Connector(Statements, Protocol):
         body: Callable[[Statements], Awaitable[T]],
         *,
         first: Callable[[Statements], Awaitable[T | None]] | None = None,
+        brief: bool = True,
     ) -> T:
         """`body`'s result, run as one write transaction (the hot paths: send, claim, settle).
 
-        The body awaits nothing but its statements and is short (a few indexed
-        statements), so SQLite can run it whole in one call: on the event loop's
-        thread when the write lock is free, else on its connection's thread.
+        The body awaits nothing but its statements, so SQLite runs it whole in one
+        call on its connection's thread, which holds the write lock for the
+        statements alone. A `brief` body (a few indexed statements) runs on the
+        event loop's thread instead when the write lock is free: the hop to the
+        connection's thread and back cost more than it. A batch that takes
+        milliseconds (indexing messages for search) is not brief.
         `first` runs before it, on its own and never
         retried: a read that finds nothing to do, or a whole write in one
         statement (its own transaction). When it answers (not None), that is

@@ -247,9 +247,11 @@ class PostgresConnector(_PgStatements, ConnectorLifecycle):
         async with self._connections.lent(conn), _atomic(conn, self.location):
             yield _PgTransaction(conn, self.location)
 
-    async def atomic(self, body: Callable[[Any], Any], *, first: Any = None) -> Any:
+    async def atomic(
+        self, body: Callable[[Any], Any], *, first: Any = None, brief: bool = True
+    ) -> Any:
         """`first` as single statements (never retried: a write's outcome may be
-        unknown), else `body` in a transaction."""
+        unknown), else `body` in a transaction (`brief` says nothing here)."""
         if first is not None and (early := await first(self._once)) is not None:
             return early
         async with self.transaction() as tx:

@@ -70,15 +70,17 @@ class SearchRepository:
         """Index every message stored since the index last caught up, a batch per
         transaction; return how many. Neither dialect indexes at `send` (indexing cost
         more than storing): SQLite finds the new rows by rowid, PostgreSQL queues their
-        ids (migration 0013). Each batch is one `atomic` write: on SQLite one statement
-        on the connection's thread, so the write lock is not held across turns of the
-        event loop (a dispatcher's claims waited 2 to 9 ms behind the three hops of
-        BEGIN, INSERT and COMMIT)."""
+        ids (migration 0013). Each batch is one `atomic` write, not brief: on SQLite one
+        hop to the connection's thread, so the write lock is not held across turns of
+        the event loop (a dispatcher's claims waited 2 to 9 ms behind the three hops of
+        BEGIN, INSERT and COMMIT), and the loop is not held by the indexing."""
         total, params = 0, {"batch": batch}
         while True:
             if not await self.waiting():  # read first: no write lock when nothing waits
                 return total
-            indexed = await self._db.atomic(lambda tx: tx.execute(self._q["index_backlog"], params))
+            indexed = await self._db.atomic(
+                lambda tx: tx.execute(self._q["index_backlog"], params), brief=False
+            )
             total += indexed
             if indexed < batch:
                 return total

@@ -244,7 +244,6 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
     (`sqlite_checkpoint.checkpoint`).
     """
     checkpointer = await connect(location)
-    checkpointer.run_here = False  # index on its own thread, never on a dispatcher's loop
     checkpoints = sqlite_checkpoint.shared(location)  # (a failed one waits for the next round)
     try:
         await checkpointer.execute(f"PRAGMA cache_size = -{UPKEEP_CACHE_KIB}")

@@ -257,20 +257,23 @@ class OneHop:
     _checkpoints: BackgroundCheckpoint | None = None  # None: nothing to checkpoint (:memory:)
     _error: Translate
 
-    async def atomic(self, body: Body[T], *, first: Body[T | None] | None = None) -> T:
-        """Run `body` as one write transaction: here if the write lock is free, else in a
-        single hop to the connection's thread.
+    async def atomic(
+        self, body: Body[T], *, first: Body[T | None] | None = None, brief: bool = True
+    ) -> T:
+        """Run `body` as one write transaction: here if it is `brief` and the write lock
+        is free, else in a single hop to the connection's thread.
 
         `first` runs before it in the same hop, outside the write lock (a read
         that finds nothing takes no lock other processes wait for); when it
         answers (not None), no transaction runs. A busy error rolls everything
         back, so the whole hop is retried like a busy BEGIN.
         """
+        here = self.run_here and brief
         async with self._lock:
-            done = self._here(body, first) if self.run_here else None
+            done = self._here(body, first) if here else None
             if done is None:
                 self._wait_for_locks(self.busy_timeout_ms)
-                prompt = self.busy_timeout_ms if self.run_here else None  # (`_transaction`)
+                prompt = self.busy_timeout_ms if here else None  # (`_transaction`)
                 done = await retry_transient(lambda: self._hop(body, first, prompt))
             self.checkpoint_when_due()
         result, wakeup = done

@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from swarmbus.bus.api import Bus
@@ -138,6 +139,30 @@ async def test_the_upkeep_indexes_new_messages_for_search(bus: Bus) -> None:
     assert await search.catch_up() == 0
 
 
+async def test_indexing_for_search_never_runs_on_the_event_loop(bus: Bus) -> None:
+    """A batch of the search index takes milliseconds: it is not a brief write, so even
+    a connector that runs brief writes on the loop sends it to its own thread."""
+    from swarmbus.storage.search import SearchRepository
+
+    for n in range(3):
+        await bus.send("Agent-1", "Agent-2", f"note {n}")
+    threads: list[str] = []
+
+    def traced(statement: str) -> None:
+        if "INSERT INTO agent_messages_search" in statement:
+            threads.append(threading.current_thread().name)
+
+    raw = bus.db.connector._conn._conn  # type: ignore[attr-defined]
+    assert bus.db.connector.run_here  # type: ignore[attr-defined]
+    raw.set_trace_callback(traced)
+    try:
+        assert await SearchRepository(bus.db.connector).catch_up() == 3
+    finally:
+        raw.set_trace_callback(None)
+    assert threads
+    assert threading.main_thread().name not in threads
+
+
 async def test_the_upkeep_never_holds_the_write_lock_while_the_loop_is_busy(bus: Bus) -> None:
     """Indexing is one hop to the upkeep connection's thread per batch: the write lock is
     held for the statement only, not until a busy event loop gets back to a COMMIT (a
@@ -166,8 +191,8 @@ async def test_the_upkeep_never_holds_the_write_lock_while_the_loop_is_busy(bus:
 
     async def hog() -> None:
         while True:
-            time.sleep(0.1)
-            await anyio.sleep(0)
+            time.sleep(0.1)  # noqa: ASYNC251 (the point: a task that holds the loop)
+            await anyio.lowlevel.checkpoint()
 
     watching.set()
     watcher = threading.Thread(target=watch)
