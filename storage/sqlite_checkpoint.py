@@ -23,7 +23,7 @@ The first write after a RESTART waits for the disk too: SQLite syncs the header
 of a log started over. So the limit keeps restarts rare. A GUI-like stream of
 200 messages a second writes 28 log pages a message; at 16 MiB its log started
 over every 0.7 s, and each time the send that came next took 4 to 7 ms
-(`bench/latency.py`, GUI-like p99 over five runs: 3.3 ms at 16 MiB, 2.5 at 64).
+(`bench/latency.py`: the median of five runs' GUI-like p99 was 3.3 ms at 16 MiB, 2.5 at 64).
 
 Every connector of one file in a process shares one `BackgroundCheckpoint`
 (`shared`): a dispatcher opens two (its own and its upkeep's) and its upkeep
