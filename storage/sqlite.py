@@ -243,8 +243,7 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
     without waiting, except that a long log is started over
     (`sqlite_checkpoint.checkpoint`).
     """
-    checkpointer = await connect(location)
-    checkpoints = sqlite_checkpoint.shared(location)  # (a failed one waits for the next round)
+    checkpointer = await connect(location)  # its checkpoints: those of every connector here
     try:
         await checkpointer.execute(f"PRAGMA cache_size = -{UPKEEP_CACHE_KIB}")
         marker: object = None  # the first round checkpoints what earlier commits left
@@ -254,11 +253,10 @@ async def keep_log_short(location: str, every: float = CHECKPOINT_EVERY) -> None
                 continue
             marker = current  # (this connection's own commits do not change it)
             await _index_new_messages(checkpointer)
-            await anyio.to_thread.run_sync(checkpoints.now)
+            await checkpointer.checkpoint_now()  # (a failed one waits for the next round)
     finally:
-        with anyio.CancelScope(shield=True):  # cancelled is how it ends: close them still
+        with anyio.CancelScope(shield=True):  # cancelled is how it ends: close it still
             await checkpointer.close()
-            await anyio.to_thread.run_sync(sqlite_checkpoint.release, checkpoints)
 
 
 async def _index_new_messages(connector: SqliteConnector) -> None:

@@ -281,6 +281,11 @@ class OneHop:
             self.wake_others(wakeup)
         return result
 
+    async def checkpoint_now(self) -> None:
+        """A checkpoint of this connector's file, on the checkpoint thread, waited for."""
+        if self._checkpoints is not None:
+            await anyio.to_thread.run_sync(self._checkpoints.now)
+
     def wake_others(self, wakeup: bytes) -> None:
         """After a COMMIT: wake every dispatcher of the file but one listening on this
         connector, which its Bus's own signal wakes."""

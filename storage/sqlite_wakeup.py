@@ -86,6 +86,8 @@ def notify(db_location: str, skip: Path | None = None, payload: bytes = UNNAMED)
     if not hasattr(socket, "AF_UNIX"):
         return 0
     paths = _sockets(channel_dir(db_location))
+    if not paths:
+        return 0
     if _sender is None:
         _sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         _sender.setblocking(False)
