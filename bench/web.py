@@ -12,9 +12,12 @@ mostly delivered, some dead letters and waiting ones, spread over a day):
    read just before `send()`; latency is the clock when the update with that
    body arrives in the stream, minus the body;
 3. memory: the dashboard process's resident set (VmRSS, and its peak VmHWM)
-   with 20 streams open on the overview, after a few changes were pushed.
+   with 20 streams open on the overview, after a few changes were pushed;
+4. start-up: `swarmbus web` from process start to its first page answered, with
+   every agent's MCP endpoint at /mcp/AGENT/ (each built on its first request),
+   beside the same with --no-mcp.
 
-Usage: python bench/web.py [--renders 300] [--sends 40] [--clients 20]
+Usage: python bench/web.py [--renders 300] [--sends 40] [--clients 20] [--starts 5]
 """
 
 from __future__ import annotations
@@ -117,10 +120,10 @@ async def render_times(swarm: object, renders: int) -> list[float]:
     return times
 
 
-def start_dashboard(swarm: object) -> tuple[subprocess.Popen[str], str]:
+def start_dashboard(swarm: object, *options: str) -> tuple[subprocess.Popen[str], str]:
     config = str(swarm.path)  # type: ignore[attr-defined]
     process = subprocess.Popen(
-        [sys.executable, "-m", "swarmbus", "--config", config, "web", "--port", "0"],
+        [sys.executable, "-m", "swarmbus", "--config", config, "web", "--port", "0", *options],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -132,6 +135,22 @@ def start_dashboard(swarm: object) -> tuple[subprocess.Popen[str], str]:
         process.kill()
         raise SystemExit(f"swarmbus web did not start: {line!r}")
     return process, found[1]
+
+
+def start_ms(swarm: object, *options: str) -> float:
+    """Milliseconds from starting `swarmbus web` to its first page answered."""
+    started = time.perf_counter()
+    process, url = start_dashboard(swarm, *options)
+    try:
+        while True:
+            try:
+                if httpx.get(url, timeout=5).status_code == 200:
+                    return (time.perf_counter() - started) * 1000
+            except httpx.TransportError:
+                time.sleep(0.005)
+    finally:
+        process.terminate()
+        process.wait(15)
 
 
 def sender(swarm: object, sends: int) -> subprocess.Popen[bytes]:
@@ -202,6 +221,7 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=300)
     parser.add_argument("--sends", type=int, default=40)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--starts", type=int, default=5)
     args = parser.parse_args()
     swarm = temp_swarm(agents=AGENTS)
     anyio.run(_create, swarm)
@@ -214,6 +234,10 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(15)
+    starts: dict[str, list[float]] = {"": [], "--no-mcp": []}
+    for _ in range(args.starts):  # interleaved
+        for option, times_ms in starts.items():
+            times_ms.append(start_ms(swarm, *filter(None, [option])))
     rows = [
         ["overview render p50", f"{median(times):.1f} ms", "-"],
         ["overview render p99", f"{percentile(times, 0.99):.1f} ms", "≤ 50 ms"],
@@ -228,12 +252,17 @@ def main() -> None:
             f"{rss:.0f} MiB ({peak:.0f} MiB peak)",
             "≤ 120 MiB",
         ],
+        [
+            "start → first page, with MCP for every agent (median)",
+            f"{median(starts['']):.0f} ms",
+            f"with --no-mcp: {median(starts['--no-mcp']):.0f} ms",
+        ],
     ]
     title = (
         f"swarmbus web: {AGENTS} agents, {MESSAGES:,} messages, {args.renders} renders, "
         f"{len(latencies)} of {args.sends} sends seen, SQLite"
     )
-    print_table(title, ["measure", "result", "target"], rows)
+    print_table(title, ["measure", "result", "target or reference"], rows)
 
 
 async def _create(swarm: object) -> None:

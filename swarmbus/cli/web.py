@@ -106,21 +106,12 @@ def _wants_mcp(asked: bool | None) -> bool:
 
 
 def _mcp_mounts(host: str, allow_host: tuple[str, ...]) -> Callable[[Any], list[tuple[str, Any]]]:
-    """What mounts every configured agent's MCP server at /mcp/AGENT/ once the bus is open.
-    The dashboard's front door (Host, login, body size) comes first; the token is the
-    dashboard's own, so each endpoint gets none of its own."""
-    from swarmbus.mcp.http import streamable_http_app
-    from swarmbus.mcp.server import build_server
+    """What serves every configured agent's MCP server at /mcp/AGENT/ once the bus is open,
+    each built on its first request. The dashboard's front door (Host, login, body size)
+    comes first; the token is the dashboard's own, so each endpoint gets none of its own."""
+    from swarmbus.mcp.endpoints import swarm_endpoints
 
     def mounts(bus: Any) -> list[tuple[str, Any]]:
-        return [
-            (
-                f"/mcp/{name}",
-                streamable_http_app(
-                    build_server(bus, name), host=host, allowed_hosts=allow_host, path="/"
-                ),
-            )
-            for name in bus.configured
-        ]
+        return [("/mcp", swarm_endpoints(bus, host, allow_host))]
 
     return mounts

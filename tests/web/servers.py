@@ -25,6 +25,18 @@ from swarmbus.agents.config import Swarm
 from tests.processes import REPO
 
 STARTUP = 20.0  # seconds a dashboard may take to print its address
+# An MCP client's first request, as the SDK sends it over streamable HTTP.
+MCP_ACCEPT = "application/json, text/event-stream"
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
 
 
 @dataclass

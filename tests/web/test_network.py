@@ -23,7 +23,7 @@ from swarmbus.agents.config import Swarm
 from swarmbus.bus.api import Bus
 from swarmbus.storage.database import describe
 from tests.web.conftest import TOKEN
-from tests.web.servers import dashboard
+from tests.web.servers import INITIALIZE, MCP_ACCEPT, dashboard
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,6 @@ def link() -> Iterator[Link]:
     finally:
         subprocess.run(["ip", "netns", "del", namespace], capture_output=True, timeout=30)
         subprocess.run(["ip", "link", "del", outside], capture_output=True, timeout=30)
-
-
-MCP_ACCEPT = "application/json, text/event-stream"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
-}
 
 
 async def rows(bus: Bus) -> int:
