@@ -60,13 +60,35 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def configure_logging(verbose: bool) -> None:
+    """swarmbus's records at WARNING (DEBUG with --verbose), and the libraries' warnings
+    and errors, which reach no handler of theirs, through Python's handler of last
+    resort: in one format, and a warning's exception in one line. asyncpg's pool, for
+    one, logs every attempt to reconnect to a lost server with a whole traceback."""
     level = logging.DEBUG if verbose else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("swarmbus")
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_stderr_handler()]
     root.setLevel(level)
     root.propagate = False
+    logging.lastResort = _stderr_handler(logging.WARNING)
+
+
+def _stderr_handler(level: int = logging.NOTSET) -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_warning_in_one_line)
+    return handler
+
+
+def _warning_in_one_line(record: logging.LogRecord) -> bool:
+    """A warning is an expected condition (a server gone, a retry): its exception is
+    named in the line, not traced. Errors keep their traceback: they are bugs."""
+    if record.levelno < logging.ERROR and record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        named = visible(f"{type(exc).__name__}: {exc}")
+        record.msg, record.args = f"{record.getMessage()} ({named})", None
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
