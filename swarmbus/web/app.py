@@ -146,11 +146,15 @@ def _lifespan(context: WebContext, mounts: Sequence[tuple[str, SubApp]]) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with contextlib.AsyncExitStack() as stack, anyio.create_task_group() as group:
-            for _, sub in mounts:
-                await stack.enter_async_context(sub.router.lifespan_context(sub))
+        # The mounted apps' lifespans end before the watch's task group does: each may
+        # hold a task group of its own (the MCP endpoints' servers), and a task group
+        # must end inside the scopes it began in, or the stop is a traceback.
+        async with anyio.create_task_group() as group:
             group.start_soon(context.hub.run, name="database watch")
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                for _, sub in mounts:
+                    await stack.enter_async_context(sub.router.lifespan_context(sub))
+                yield
             group.cancel_scope.cancel()
 
     return lifespan

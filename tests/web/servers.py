@@ -75,7 +75,8 @@ def dashboard(
     prefix: Sequence[str] = (),
     env: dict[str, str] | None = None,
 ) -> Iterator[Served]:
-    """`swarmbus web --port 0 ARGS` until the block ends (then SIGINT, and it must exit 0)."""
+    """`swarmbus web --port 0 ARGS` until the block ends (then SIGINT: it must exit 0, and
+    print no traceback)."""
     command = [*prefix, sys.executable, "-m", "swarmbus", "--config", str(swarm.path), "web"]
     process = subprocess.Popen(
         [*command, "--port", "0", *args],
@@ -97,6 +98,8 @@ def dashboard(
         for pipe in (process.stdout, process.stderr):
             pipe.close()  # type: ignore[union-attr]
     assert process.returncode == 0, "".join(served.errors)
+    # uvicorn exits 0 even when the app's shutdown raised; it printed the traceback
+    assert not any("Traceback" in line for line in served.errors), "".join(served.errors)
 
 
 def _address(process: subprocess.Popen[str]) -> str:
