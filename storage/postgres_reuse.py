@@ -11,7 +11,8 @@ A connection goes back to the pool instead of being kept when anyone waits on
 the pool (so nobody starves while connections sit idle here), when its statement
 failed or was cancelled (the pool resets or discards it), when it sat idle here
 longer than `IDLE_LIMIT` (the server may have timed it out), and when enough are
-kept already.
+kept already. One the server closed meanwhile is dropped when next taken (asyncpg
+has put it back in the pool already).
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ class ReusedConnections:
         now = time.monotonic()
         while self._kept:
             since, conn = self._kept.pop()
-            if now - since < self._idle_limit and not conn.is_closed():
+            if now - since < self._idle_limit and _usable(conn):
                 return conn
-            await self._pool.release(conn)
+            await self._pool.release(conn)  # one the pool took back already: nothing
         self._waiting += 1
         try:
             return await self._pool.acquire()
@@ -70,7 +71,7 @@ class ReusedConnections:
     async def give_back(self, conn: Any, *, clean: bool) -> None:
         """Keep `conn` for the next caller, or release it to the pool. `clean`: its last
         statement completed (a failed or cancelled one leaves the pool to reset it)."""
-        reusable = clean and not conn.is_closed() and not conn.is_in_transaction()
+        reusable = clean and _usable(conn) and not conn.is_in_transaction()
         if reusable and not self.closed and not self._waiting and len(self._kept) < self._keep:
             self._kept.append((time.monotonic(), conn))
             return
@@ -85,3 +86,15 @@ class ReusedConnections:
         with anyio.CancelScope(shield=True):
             for _, conn in kept:
                 await self._pool.release(conn)
+
+
+def _usable(conn: Any) -> bool:
+    """Open and still lent to us. When the server closes a connection, asyncpg gives it
+    back to the pool itself, and every call on the proxy we hold then raises (so four
+    kept connections, all cut at once, failed the next four statements)."""
+    import asyncpg
+
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:  # "connection has been released back to the pool"
+        return False

@@ -107,6 +107,45 @@ async def test_a_connection_kept_too_long_or_closed_by_the_server_is_not_reused(
     await reused.close()
 
 
+async def test_connections_the_server_closed_while_kept_fail_no_statement(backend: str) -> None:
+    """asyncpg takes a connection the server closed back into its pool and detaches the
+    proxy we kept: asking that proxy anything raised, and failed the statement."""
+    import asyncpg
+
+    db = await open_database(backend)
+    try:
+
+        async def hold() -> None:
+            async with db.connector.transaction() as tx:
+                await tx.fetch_one(PID)
+                await anyio.sleep(0.05)  # so that the others need connections of their own
+
+        async with anyio.create_task_group() as group:
+            for _ in range(4):
+                group.start_soon(hold)
+        admin = await asyncpg.connect(backend)
+        try:
+            cut = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        await anyio.sleep(0.3)  # the client sees the server close the sockets
+        answers = [  # single statements, never retried (a claim's `first`)
+            await db.connector.atomic(_nothing, first=lambda once: once.fetch_one(PID))
+            for _ in range(4)
+        ]
+    finally:
+        await db.close()
+    assert cut >= 4
+    assert all(answer is not None for answer in answers)
+
+
+async def _nothing(tx: Any) -> None:
+    return None
+
+
 async def test_a_statement_cut_off_by_cancellation_leaves_the_next_one_a_working_connection(
     backend: str,
 ) -> None:
