@@ -21,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Router, get_route_path
 
+from swarmbus.bus.requests import shown
+
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup, TaskStatus
     from starlette.types import Receive, Scope, Send
@@ -46,7 +48,7 @@ class AgentEndpoints:
         name = get_route_path(scope).lstrip("/").partition("/")[0]
         if scope["type"] != "http" or name not in self._agents:
             agents = _listed(self._agents)
-            line = f"no MCP server for {name!r} here; use /mcp/AGENT/, AGENT one of {agents}"
+            line = f"no MCP server for {shown(name)} here; use /mcp/AGENT/, AGENT one of {agents}"
             await JSONResponse({"error": line}, status_code=404)(scope, receive, send)
             return
         if name not in self._built:

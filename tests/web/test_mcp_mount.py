@@ -94,9 +94,13 @@ async def test_an_unknown_agent_is_refused_in_one_line_and_builds_nothing(bus: B
         httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
     ):
         response = await http.post("/Agent-9/", json=INITIALIZE, headers=MCP_HEADERS)
+        long = await http.post(f"/{'A' * 5000}/", json=INITIALIZE, headers=MCP_HEADERS)
     assert response.status_code == 404
     assert response.json() == {
         "error": "no MCP server for 'Agent-9' here; use /mcp/AGENT/, AGENT one of "
         + ", ".join(sorted(bus.configured))
     }
+    assert long.status_code == 404
+    assert "(5,000 characters)" in long.json()["error"]
+    assert len(long.json()["error"]) < 200
     assert built == []
