@@ -86,10 +86,10 @@ async def _keep_running(app: Starlette, *, task_status: TaskStatus[None]) -> Non
         await anyio.sleep_forever()
 
 
-def _listed(agents: Collection[str], shown: int = 5) -> str:
+def _listed(agents: Collection[str], most: int = 5) -> str:
     names = sorted(agents)
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(names[:shown]) + more
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def agent_endpoints(build: Build, agents: Collection[str]) -> Starlette:
