@@ -1,7 +1,7 @@
-"""The person's methods of `Bus`: what a person is owed, and who has not read what.
+"""The person's methods of `Bus`: what a person is owed.
 
 A part of the one façade (`swarmbus.bus.api.Bus` inherits it), kept in its own
-module so the façade stays readable. Both only read: looking at what a person
+module so the façade stays readable. It only reads: looking at what a person
 or an agent was sent never records a read receipt (only the recipient opening
 it through `Bus.read` or `Bus.opened` does).
 """
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class PersonMethods:
-    """A person's messages and the swarm's unread counts, as `Bus` methods."""
+    """A person's messages, as `Bus` methods."""
 
     # What the façade provides (bus/api.py `Bus`):
     db: Database
@@ -43,10 +43,6 @@ class PersonMethods:
         other = name if alias is None else _checked(alias, self.configured, "alias")
         position = None if before is None else requests.check_position(before)
         return await PersonRepository(self.db.connector).for_person(name, other, position, limit)
-
-    async def unread_counts(self) -> dict[str, int]:
-        """{recipient: messages it has not opened through a face}, expired ones left out."""
-        return await PersonRepository(self.db.connector).unread_counts()
 
 
 def _checked(name: str, agents: dict[str, AgentConfig], label: str) -> str:

@@ -73,15 +73,15 @@ class StatusReport:
 async def status_report(bus: Bus) -> StatusReport:
     """Gather the report from the database (syncing the registry first)."""
     workspaces = await registry.listing(bus.db, bus.swarm)
-    totals, per_agent = _tally(await bus.db.messages.counts())
+    counts = await bus.db.messages.counts()
+    totals, per_agent = _tally(counts.by_status)
     overdue = await bus.receipts.overdue_counts()
-    unread = await bus.unread_counts()
     delivered = await DeliveryHistory(bus.db.connector).last_deliveries()
     agents = [
         replace(
             _agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered.get(ws.agent_id)),
             overdue_acks=overdue.get(ws.agent_id, 0),
-            unread=unread.get(ws.agent_id, 0),
+            unread=counts.unread.get(ws.agent_id, 0),
         )
         for ws in workspaces
     ]

@@ -23,6 +23,16 @@ from swarmbus.storage.rows import dump_json
 SEND_TRIES = 3  # one-statement sends whose ids another host's clock put below the newest
 
 
+@dataclass(frozen=True, slots=True)
+class RecipientCounts:
+    """The status report's counts: {(recipient, delivery_status): messages}, and
+    {recipient: messages it never opened through a face}, expired ones left out and
+    recipients with none left out."""
+
+    by_status: dict[tuple[str, str], int]
+    unread: dict[str, int]
+
+
 @dataclass(slots=True)
 class _Newest:
     """The largest message id this repository stored or was told of. A one-statement
@@ -128,10 +138,17 @@ class MessageRepository:
         rows = await self._db.fetch_all(self._q["queue_depth"])
         return {row["delivery_status"]: row["n"] for row in rows}
 
-    async def counts(self) -> dict[tuple[str, str], int]:
-        """{(recipient, delivery_status): number of messages}."""
+    async def counts(self) -> RecipientCounts:
+        """How many messages each recipient has in each delivery status, and how many it
+        never opened, in one walk of one index (a dashboard asks on every refresh)."""
         rows = await self._db.fetch_all(self._q["count_by_agent_and_status"])
-        return {(row["to_agent"], row["delivery_status"]): row["n"] for row in rows}
+        counts = RecipientCounts({}, {})
+        for row in rows:
+            agent, status, unread = row["to_agent"], row["delivery_status"], int(row["unread"])
+            counts.by_status[(agent, status)] = int(row["n"])
+            if unread and status != "expired":  # its sender withdrew it: nothing to read
+                counts.unread[agent] = counts.unread.get(agent, 0) + unread
+        return counts
 
     async def recent_deliveries(self, limit: int = 10) -> list[Message]:
         rows = await self._db.fetch_all(self._q["recent_deliveries"], {"limit": limit})

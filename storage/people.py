@@ -1,4 +1,4 @@
-"""What a person is owed, and who has not read what, over `agent_messages` (reads only).
+"""What a person is owed, over `agent_messages` (reads only).
 
 Kept apart from `conversations` (which writes receipts): nothing here records a
 read, so a face may show these to anyone without touching a recipient's receipts.
@@ -12,16 +12,11 @@ from swarmbus.storage.connector import Connector
 
 
 class PersonRepository:
-    """The SQL of a person's messages and of the unread counts."""
+    """The SQL of a person's messages."""
 
     def __init__(self, connector: Connector) -> None:
         self._db = connector
         self._q = sql.load(connector.dialect)
-
-    async def unread_counts(self) -> dict[str, int]:
-        """{recipient: messages it never opened}, expired ones left out."""
-        rows = await self._db.fetch_all(self._q["unread_counts"])
-        return {row["to_agent"]: int(row["n"]) for row in rows}
 
     async def for_person(
         self, name: str, alias: str, before: str | None, limit: int

@@ -71,8 +71,10 @@ ORDER BY message_id DESC
 LIMIT :limit;
 
 -- name: count_by_agent_and_status
--- Queue depth per recipient and delivery status.
-SELECT to_agent, delivery_status, count(*) AS n
+-- Per recipient and delivery status, how many messages stand there and how many of them
+-- the recipient never opened through a face (`swarmbus read --unread`): one walk of
+-- idx_message_recipient_counts, which covers the query.
+SELECT to_agent, delivery_status, count(*) AS n, count(*) - count(read_at) AS unread
 FROM agent_messages GROUP BY to_agent, delivery_status;
 
 -- name: last_delivery_by_recipient
@@ -166,13 +168,6 @@ WHERE to_agent = :agent AND delivery_status <> 'expired'
   AND (sent_at >= :since OR :since IS NULL)
 ORDER BY message_id DESC
 LIMIT :limit;
-
--- name: unread_counts
--- Per recipient, the messages it has not opened through a face (expired ones left out), as
--- `swarmbus read --unread` counts them; for the status report and the dashboard.
-SELECT to_agent, count(*) AS n FROM agent_messages
-WHERE read_at IS NULL AND delivery_status <> 'expired'
-GROUP BY to_agent;
 
 -- name: messages_for_person
 -- What a person is owed, newest first: messages addressed to either of their names, and

@@ -44,7 +44,7 @@ async def delivered_status(swarm: Swarm) -> dict[str, int]:
     async with await open_database(swarm.database) as db:
         counts = await db.messages.counts()
     totals: Counter[str] = Counter()
-    for (_agent, status), n in counts.items():
+    for (_agent, status), n in counts.by_status.items():
         totals[status] += n
     return dict(totals)
 

@@ -254,7 +254,7 @@ async def test_the_status_reports_counts_and_last_deliveries_walk_indexes(db: Da
     counts = await db.connector.fetch_all(
         "EXPLAIN QUERY PLAN " + queries["count_by_agent_and_status"]
     )
-    assert "COVERING INDEX idx_message_recipient_status" in counts[0]["detail"]
+    assert "COVERING INDEX idx_message_recipient_counts" in counts[0]["detail"]
     last = await db.connector.fetch_all(
         "EXPLAIN QUERY PLAN " + queries["last_delivery_by_recipient"]
     )
