@@ -12,8 +12,9 @@ tables show medians. Targets are printed, never asserted.
   committed before the next starts).
 - raw sqlite3: the physical reference, per message and each step committed:
   insert, claim (`UPDATE … RETURNING`), mark delivered. Once on swarmbus's own
-  `agent_messages` table (same columns, CHECKs and indexes), once on a
-  three-column table with one index (the floor of what SQLite can do).
+  `agent_messages` table with every migration applied (same columns, CHECKs,
+  indexes and triggers), once on a three-column table with one index (the floor
+  of what SQLite can do).
 - huey: `SqliteHuey` enqueue of N tasks, then dequeue+execute of all of them;
   as shipped (synchronous=FULL) and with fsync=False (synchronous=OFF).
 - many writers (bench/writers.py): 8 producer processes, 2,000 sends each; and 4
@@ -42,13 +43,14 @@ Usage: python bench/throughput.py [--quick] [--messages 20000] [--sequential 500
 from __future__ import annotations
 
 import argparse
+import atexit
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import anyio
@@ -69,6 +71,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.dispatcher import Dispatcher, DispatcherOptions
 from swarmbus.bus.transports.memory import MemoryTransport
 from swarmbus.model import ids
+from swarmbus.storage.database import open_database
 from swarmbus.storage.sqlite import split_statements
 
 PAYLOAD = "x" * 200  # bytes per message, as in the peers' measurements
@@ -121,15 +124,31 @@ async def swarmbus_run(count: int, producers: int, setup: Setup = Setup()) -> tu
     return count / elapsed, count / (sent_at - start)
 
 
-def _raw_db(schema: str) -> sqlite3.Connection:
-    folder = Path(tempfile.mkdtemp(prefix="swarmbus-bench-raw-"))
+def _raw_db(schema: str | None) -> sqlite3.Connection:
+    """A new database file in WAL mode holding `schema`, or (None) swarmbus's own schema
+    with every migration applied: the indexes and triggers the bus really writes through."""
+    folder = _scratch_folder("raw")
+    if schema is None:
+        anyio.run(_migrated, folder / "raw.db")
     db = sqlite3.connect(folder / "raw.db", isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
-    for statement in split_statements(schema):
+    for statement in split_statements(schema or ""):
         db.execute(statement)
     return db
+
+
+def _scratch_folder(kind: str) -> Path:
+    """A folder of the run's own, removed when the run ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"swarmbus-bench-{kind}-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+async def _migrated(path: Path) -> None:
+    async with await open_database(path):
+        pass
 
 
 def _committed(db: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> list[tuple]:
@@ -140,9 +159,8 @@ def _committed(db: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> 
 
 
 def raw_swarmbus_schema_run(count: int) -> float:
-    """The cycle on swarmbus's own table: the same rows, CHECKs and indexes."""
-    folder = resources.files("swarmbus.storage") / "sql" / "sqlite" / "migrations"
-    db = _raw_db((folder / "0001_initial_schema.sql").read_text())
+    """The cycle on swarmbus's own table: the same rows, CHECKs, indexes and triggers."""
+    db = _raw_db(None)
     for n in range(8):
         db.execute(
             "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
@@ -155,10 +173,10 @@ def raw_swarmbus_schema_run(count: int) -> float:
         agent = f"Agent-{n % 8}"
         _committed(
             db,
-            "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, "
-            "tags, content, sent_at, created_at, delivery_method, available_at) VALUES "
-            "(?, 'bench', ?, 'normal', '[]', ?, ?, ?, 'memory', ?)",
-            (message_id, agent, PAYLOAD, NOW, NOW, NOW),
+            "INSERT INTO agent_messages (message_id, thread_id, from_agent, to_agent, "
+            "priority, tags, content, sent_at, created_at, delivery_method, available_at) "
+            "VALUES (?, ?, 'bench', ?, 'normal', '[]', ?, ?, ?, 'memory', ?)",
+            (message_id, message_id, agent, PAYLOAD, NOW, NOW, NOW),
         )
         ((claimed,),) = _committed(
             db,
@@ -206,7 +224,7 @@ def huey_run(count: int, fsync: bool | None = None) -> float:
     """SqliteHuey: enqueue every task, then dequeue and execute every task."""
     from huey import SqliteHuey
 
-    folder = Path(tempfile.mkdtemp(prefix="swarmbus-bench-huey-"))
+    folder = _scratch_folder("huey")
     huey = SqliteHuey(filename=str(folder / "huey.db"), fsync=fsync)
     delivered = []
 
