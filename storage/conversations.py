@@ -46,11 +46,11 @@ class ConversationRepository:
         """Messages to `agent` (sent at or after `since`), newest first (expired ones left out)."""
         params = {
             "agent": agent,
-            "unread": int(unread),
             "limit": limit,
             "since": timefmt.to_text(since) if since else None,
         }
-        rows = await self._db.fetch_all(self._q["inbox_messages"], params)
+        query = self._q["inbox_unread"] if unread else self._q["inbox_messages"]
+        rows = await self._db.fetch_all(query, params)
         return [Message.model_validate(row) for row in rows]
 
     async def mark_read(self, agent: str, message_ids: Sequence[str]) -> dict[str, datetime]:

@@ -160,11 +160,11 @@ SELECT from_agent AS name FROM thread UNION SELECT to_agent FROM thread;
 
 -- name: inbox_messages
 -- The messages addressed to one recipient, newest first, any transport, expired ones left
--- out (their sender withdrew them); with :unread = 1 only those its recipient never opened,
--- with :since only those sent at or after it (compared first, as in list_messages).
+-- out (their sender withdrew them); with :since only those sent at or after it (compared
+-- first, as in list_messages). Read from the end of the recipient's range of
+-- idx_message_to_agent. `inbox_unread` is the same for those it never opened.
 SELECT * FROM agent_messages
 WHERE to_agent = :agent AND delivery_status <> 'expired'
-  AND (CAST(:unread AS INTEGER) = 0 OR read_at IS NULL)
   AND (sent_at >= :since OR :since IS NULL)
 ORDER BY message_id DESC
 LIMIT :limit;

@@ -217,3 +217,30 @@ async def test_plans_made_on_a_new_table_still_use_the_indexes_once_it_fills(
 
 def lpad(n: int) -> str:
     return str(n).rjust(26, "0")
+
+
+async def test_an_inbox_is_read_in_order_not_sorted(filled: Database) -> None:
+    """An index that keeps a recipient's messages in id order gives its newest first
+    (migration 0019): no sort of its whole history. Without it, for a recipient of few
+    messages among many, the planner sorted them all."""
+    others = [f"Agent-{n}" for n in range(2, 12)]  # Agent-11 is sent one message in 270
+    await register(filled, others)
+    await filled.connector.execute(
+        "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, content, "
+        "thread_id) SELECT lpad(n::text, 26, '0'), 'p', CASE WHEN n % 270 = 0 THEN "
+        "'Agent-11' ELSE (:others)::jsonb ->> (n % 9) END, 'normal', 'x', "
+        "lpad(n::text, 26, '0') FROM generate_series(1, 27000) AS n",
+        {"others": json.dumps(others)},
+    )
+    await filled.connector.execute("ANALYZE agent_messages")
+    text, names = compile_query(load("postgres")["inbox_messages"])
+    values = {"agent": "'Agent-11'", "limit": "20"}
+    arguments = ", ".join(values.get(n, "NULL") for n in names)
+    async with filled.connector.transaction() as tx:
+        await tx.execute(f"PREPARE newest AS {text}")
+        try:
+            rows = await tx.fetch_all(f"EXPLAIN EXECUTE newest({arguments})")
+        finally:
+            await tx.execute("DEALLOCATE newest")
+    plan = [row["QUERY PLAN"] for row in rows]
+    assert not [line for line in plan if "Sort" in line or "Seq Scan" in line], plan

@@ -49,8 +49,13 @@ async def test_every_seed_index_is_there(db: Database) -> None:
         "SELECT name, tbl_name FROM sqlite_master WHERE type='index'"
     )
     present = {(row["name"], row["tbl_name"]) for row in rows}
-    for name, table, _column in seed_indexes():
+    for name, table, column in seed_indexes():
         assert (name, table) in present
+        # still led by the seed's column (idx_message_to_agent now orders by id after it)
+        first = await db.connector.fetch_one(
+            f"SELECT name FROM pragma_index_info('{name}') ORDER BY seqno LIMIT 1"
+        )
+        assert first == {"name": column}, name
 
 
 async def _insert_message(db: Database, **overrides: object) -> None:
@@ -288,3 +293,64 @@ async def test_lane_heads_walk_the_lanes_even_when_statistics_say_the_table_is_s
     )
     details = [row["detail"] for row in plan]
     assert not any(d.startswith(("SCAN m", "SCAN agent_messages")) for d in details), details
+
+
+# One recipient's newest few messages, and the index entries each query must start from:
+# the end of the recipient's range, not its whole history sorted (migration 0019).
+NEWEST_FIRST = {
+    "inbox_messages": "USING INDEX idx_message_to_agent (to_agent=?)",
+    "finished_messages_to_agent": "USING INDEX idx_message_to_agent (to_agent=?)",
+    "mark_read": "USING INDEX idx_message_to_agent (to_agent=? AND message_id=?)",
+}
+
+
+@pytest.mark.parametrize("statistics", [False, True], ids=["no statistics", "analyzed"])
+@pytest.mark.parametrize("name", NEWEST_FIRST)
+async def test_a_recipients_newest_messages_are_read_from_the_end_of_its_range(
+    db: Database, name: str, statistics: bool
+) -> None:
+    """Without statistics an inbox of 12,500 messages took 21-43 ms (sorted), now 0.1 ms."""
+    await _history(db, statistics)
+    details = await _plan(db, name)
+    assert any(NEWEST_FIRST[name] in d for d in details), details
+    assert not any("TEMP B-TREE" in d or d.startswith("SCAN agent_messages") for d in details)
+
+
+@pytest.mark.parametrize("statistics", [False, True], ids=["no statistics", "analyzed"])
+async def test_unread_messages_are_told_from_the_recipient_index_alone(
+    db: Database, statistics: bool
+) -> None:
+    """An agent that keeps up has none unread: the newest-first walk would look up its
+    whole history in the table, where the recipient index answers `read_at IS NULL`."""
+    await _history(db, statistics)
+    details = await _plan(db, "inbox_unread")
+    assert any("USING INDEX idx_message_recipient_counts (to_agent=?)" in d for d in details)
+
+
+async def _history(db: Database, statistics: bool) -> None:
+    """300 messages to each of two recipients; with `statistics`, ANALYZE them."""
+    for agent in ("Agent-1", "Agent-2"):
+        await db.connector.execute(
+            "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
+            "VALUES (:agent, 't', 's', 'c')",
+            {"agent": agent},
+        )
+        await db.connector.execute(
+            "WITH RECURSIVE n(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM n WHERE v < 300) "
+            "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, content, "
+            "thread_id) SELECT printf('%s%022d', :agent, v), 'p', :agent, 'normal', 'x', "
+            "printf('%s%022d', :agent, v) FROM n",
+            {"agent": agent},
+        )
+    if statistics:
+        await db.connector.execute("ANALYZE")
+
+
+async def _plan(db: Database, name: str) -> list[str]:
+    from swarmbus.storage.queries import load
+
+    query = load("sqlite")[name]
+    params = dict.fromkeys(re.findall(r":(\w+)", query))
+    return [
+        row["detail"] for row in await db.connector.fetch_all("EXPLAIN QUERY PLAN " + query, params)
+    ]
