@@ -52,7 +52,11 @@ def _rows(count: int, agents: list[str], delivered: bool, when: object) -> list[
     return rows
 
 
-def _fill_sqlite(path: str, agents: list[str], delivered: int, pending: int) -> None:
+def fill_sqlite(
+    path: str, agents: list[str], delivered: int, pending: int, *, analyze: bool = True
+) -> None:
+    """Plain inserts of `delivered` finished rows, then `pending` waiting ones; with
+    `analyze`, the planner's statistics of them."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous=OFF")
     names = ", ".join(COLUMNS)
@@ -72,7 +76,8 @@ def _fill_sqlite(path: str, agents: list[str], delivered: int, pending: int) -> 
         "FROM agent_messages)"
     )
     db.execute("COMMIT")
-    db.execute("ANALYZE")
+    if analyze:
+        db.execute("ANALYZE")
     db.close()
 
 
@@ -118,7 +123,7 @@ async def _fill(bus: Bus, swarm: Swarm, pending: int, delivered: int, rounds: in
     agents = list(bus.configured)
     measured = (rounds + WARMUP) * len(agents)
     if bus.db.connector.dialect == "sqlite":
-        _fill_sqlite(swarm.database, agents, delivered, pending + measured)
+        fill_sqlite(swarm.database, agents, delivered, pending + measured)
     else:
         await _fill_postgres(swarm.database, agents, delivered, pending + measured)
 

@@ -1,0 +1,104 @@
+"""What an agent's reads cost as its history grows, on SQLite, with and without the
+planner's statistics (a swarm that never ran `swarmbus db analyze` has none).
+
+An agent reads far more often than it sends: the MCP `inbox` and `whoami` tools and
+`swarmbus read` list its newest messages or its unread ones, and a face that shows a
+message marks it read; a dashboard counts every recipient's messages on each refresh.
+Each point is a database of 8 recipients' delivered history (all of it read but the
+newest 5 of each), read through the storage's own calls; microseconds per read, the
+median of `REPEATS`, beside the smallest point (target: flat, within 20%, for every
+read but the dashboard's counts, which walk an index of the whole table).
+
+Usage: python bench/reads.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import print_table, temp_swarm
+from history import fill_sqlite
+
+from swarmbus.storage.conversations import ConversationRepository
+from swarmbus.storage.database import open_database
+
+REPEATS = 200
+UNREAD_EACH = 5  # the newest messages of each recipient left unread
+POINTS = (1_000, 100_000, 1_000_000)
+
+
+async def point(history: int, analyze: bool) -> dict[str, float]:
+    """µs per read, on a new database of `history` delivered messages."""
+    swarm = temp_swarm(agents=8)
+    async with await open_database(swarm.database):
+        pass  # the schema
+    agents = sorted(swarm.agents)
+    fill_sqlite(swarm.database, agents, history, 0, analyze=False)
+    _read_all_but_the_newest(swarm.database, analyze)
+    async with await open_database(swarm.database) as db:
+        reads = ConversationRepository(db.connector)
+        newest = [m.message_id for m in await reads.inbox(agents[0], unread=False, limit=2)]
+        cases: dict[str, Callable[[], Awaitable[object]]] = {
+            "inbox, newest 20": lambda: reads.inbox(agents[0], unread=False, limit=20),
+            "unread, newest 20": lambda: reads.inbox(agents[0], unread=True, limit=20),
+            "mark 2 read": lambda: reads.mark_read(agents[0], newest),
+            "status counts (dashboard)": lambda: db.messages.counts(),
+        }
+        return {name: await _timed(read) for name, read in cases.items()}
+
+
+def _read_all_but_the_newest(path: str, analyze: bool) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute(
+        "UPDATE agent_messages SET read_at = processed_at WHERE message_id NOT IN (SELECT "
+        "message_id FROM (SELECT message_id, row_number() OVER (PARTITION BY to_agent "
+        f"ORDER BY message_id DESC) AS n FROM agent_messages) WHERE n <= {UNREAD_EACH})"
+    )
+    if analyze:
+        db.execute("ANALYZE")
+    db.close()
+
+
+async def _timed(read: Callable[[], Awaitable[object]]) -> float:
+    await read()  # the statement prepared, the pages cached
+    taken = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        await read()
+        taken.append((time.perf_counter() - start) * 1e6)
+    return statistics.median(taken)
+
+
+async def main(quick: bool) -> None:
+    sizes = POINTS[:2] if quick else POINTS
+    for analyze in (False, True):
+        results = {size: await point(size, analyze) for size in sizes}
+        first = results[sizes[0]]
+        rows = [
+            [
+                name,
+                *(
+                    f"{results[s][name]:,.0f} ({results[s][name] / first[name]:.2f}x)"
+                    for s in sizes
+                ),
+            ]
+            for name in first
+        ]
+        state = "with statistics (ANALYZE)" if analyze else "without statistics"
+        header = ["read", *(f"{s:,} messages" for s in sizes)]
+        print_table(f"SQLite reads, µs, {state}", header, rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="up to 100,000 messages")
+    anyio.run(main, parser.parse_args().quick)
