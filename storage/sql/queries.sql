@@ -162,9 +162,18 @@ SELECT from_agent AS name FROM thread UNION SELECT to_agent FROM thread;
 -- The messages addressed to one recipient, newest first, any transport, expired ones left
 -- out (their sender withdrew them); with :since only those sent at or after it (compared
 -- first, as in list_messages). Read from the end of the recipient's range of
--- idx_message_to_agent. `inbox_unread` is the same for those it never opened.
+-- idx_message_to_agent.
 SELECT * FROM agent_messages
 WHERE to_agent = :agent AND delivery_status <> 'expired'
+  AND (sent_at >= :since OR :since IS NULL)
+ORDER BY message_id DESC
+LIMIT :limit;
+
+-- name: inbox_unread
+-- The same for the messages the recipient never opened through a face: read from the end
+-- of its range of idx_message_unread_by_id.
+SELECT * FROM agent_messages
+WHERE to_agent = :agent AND read_at IS NULL AND delivery_status <> 'expired'
   AND (sent_at >= :since OR :since IS NULL)
 ORDER BY message_id DESC
 LIMIT :limit;

@@ -309,16 +309,6 @@ RETURNING message_id;
 
 -- ---------------------------------------------------------------- agent_messages: conversations
 
--- name: inbox_unread
--- The messages addressed to one recipient that it never opened through a face, newest
--- first, expired ones left out, with :since as in `inbox_messages`.
--- (PostgreSQL's planner chooses its index by the statistics autovacuum keeps.)
-SELECT * FROM agent_messages
-WHERE to_agent = :agent AND delivery_status <> 'expired' AND read_at IS NULL
-  AND (sent_at >= :since OR :since IS NULL)
-ORDER BY message_id DESC
-LIMIT :limit;
-
 -- name: mark_read
 -- Note the recipient's first opening of the given messages (a JSON list of ids); returns
 -- the ids read for the first time.

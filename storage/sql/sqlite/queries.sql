@@ -302,19 +302,6 @@ RETURNING message_id;
 
 -- ---------------------------------------------------------------- agent_messages: conversations
 
--- name: inbox_unread
--- The messages addressed to one recipient that it never opened through a face, newest
--- first, expired ones left out, with :since as in `inbox_messages`.
--- An agent that keeps up has none, and the walk of idx_message_to_agent from its newest
--- end would then look up its whole history in the table; the unread test is answered from
--- idx_message_recipient_counts alone, and only the unread are sorted (12,500 messages of
--- one recipient, all read: 2 ms against 18).
-SELECT * FROM agent_messages INDEXED BY idx_message_recipient_counts
-WHERE to_agent = :agent AND delivery_status <> 'expired' AND read_at IS NULL
-  AND (sent_at >= :since OR :since IS NULL)
-ORDER BY message_id DESC
-LIMIT :limit;
-
 -- name: mark_read
 -- Note the recipient's first opening of the given messages (a JSON list of ids); returns
 -- the ids read for the first time.
