@@ -3,7 +3,9 @@ planner's statistics (a swarm that never ran `swarmbus db analyze` has none).
 
 An agent reads far more often than it sends: the MCP `inbox` and `whoami` tools and
 `swarmbus read` list its newest messages or its unread ones, and a face that shows a
-message marks it read; a dashboard counts every recipient's messages on each refresh.
+message marks it read; a dashboard lists the dead letters (there are none here, the
+common case) and counts every recipient's messages on each refresh, and the bot's status
+report shows the latest deliveries.
 Each point is a database of 8 recipients' delivered history (all of it read but the
 newest 5 of each), read through the storage's own calls; microseconds per read, the
 median of `REPEATS`, beside the smallest point (target: flat, within 20%, for every
@@ -51,6 +53,8 @@ async def point(history: int, analyze: bool) -> dict[str, float]:
             "inbox, newest 20": lambda: reads.inbox(agents[0], unread=False, limit=20),
             "unread, newest 20": lambda: reads.inbox(agents[0], unread=True, limit=20),
             "mark 2 read": lambda: reads.mark_read(agents[0], newest),
+            "dead letters, newest 20 (none)": lambda: db.messages.list(status="failed", limit=20),
+            "latest 10 deliveries": lambda: db.messages.recent_deliveries(10),
             "status counts (dashboard)": lambda: db.messages.counts(),
         }
         return {name: await _timed(read) for name, read in cases.items()}

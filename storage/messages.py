@@ -120,17 +120,20 @@ class MessageRepository:
     ) -> list[Message]:
         """Messages to or from `agent`, newest first: at most `limit` (50), and only those
         stored before message `before` when it is given."""
-        rows = await self._db.fetch_all(
-            self._q["list_messages"],
-            {
+        limit, before = page.get("limit", 50), page.get("before")
+        if status is not None and agent is None and since is None and broadcast_id is None:
+            params = {"status": status, "limit": limit, "before": before}
+            rows = await self._db.fetch_all(self._q["messages_in_status"], params)
+        else:  # filters on no index: walks from the newest message until it has `limit`
+            params = {
                 "agent": agent,
                 "status": status,
                 "since": timefmt.to_text(since) if since else None,
                 "broadcast_id": broadcast_id,
-                "limit": page.get("limit", 50),
-                "before": page.get("before"),
-            },
-        )
+                "limit": limit,
+                "before": before,
+            }
+            rows = await self._db.fetch_all(self._q["list_messages"], params)
         return [Message.model_validate(row) for row in rows]
 
     async def queue_depth(self) -> dict[str, int]:

@@ -70,6 +70,38 @@ WHERE (CAST(:agent AS TEXT) IS NULL OR to_agent = :agent OR from_agent = :agent)
 ORDER BY message_id DESC
 LIMIT :limit;
 
+-- name: messages_in_status
+-- Messages in one delivery status, newest first, older than the :before id when paging
+-- on: each status read from the end of its range of idx_message_status, so that listing
+-- the dead letters costs what it shows, not the history. 'pending' also lists the claimed
+-- and retrying ones, as list_messages does through the coarse `status` column. One walk
+-- per status: `IN ('claimed', 'retrying')` would be sorted, and with statistics that
+-- count every status alike the planner scanned the table for it instead.
+SELECT * FROM (
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE delivery_status = :status
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS named
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE delivery_status = 'claimed' AND CAST(:status AS TEXT) = 'pending'
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS claimed
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE delivery_status = 'retrying' AND CAST(:status AS TEXT) = 'pending'
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS retrying
+) AS listed
+ORDER BY message_id DESC
+LIMIT :limit;
+
 -- name: count_by_agent_and_status
 -- Per recipient and delivery status, how many messages stand there and how many of them
 -- the recipient never opened through a face (`swarmbus read --unread`): one walk of
@@ -90,12 +122,6 @@ FROM agent_workspaces AS w;
 SELECT delivery_status, count(*) AS n FROM agent_messages
 WHERE delivery_status IN ('pending', 'claimed', 'retrying', 'failed')
 GROUP BY delivery_status;
-
--- name: recent_deliveries
--- The latest delivered messages.
-SELECT * FROM agent_messages
-WHERE delivery_status = 'delivered' AND processed_at IS NOT NULL
-ORDER BY processed_at DESC LIMIT :limit;
 
 -- name: dead_letters_since
 -- Dead letters after a (processed_at, message_id) position, oldest first (the bot's alerts).

@@ -133,3 +133,26 @@ async def test_doctor_runs_read_the_latest_run_with_its_checks(bus: Bus) -> None
     assert [c.test_name for c in latest.checks] == [r.test_name for r in report.rows]
     assert latest.summary["checks"] == len(report.rows)
     assert [run["run_id"] for run in await DoctorRuns(bus).history()] == [report.run_id]
+
+
+async def test_a_listing_by_status_alone_finds_what_the_full_filter_finds(bus: Bus) -> None:
+    """The dead letters a dashboard shows on every refresh come from each status's own
+    range (`messages_in_status`, migration 0021); 'pending' still takes in the claimed."""
+    failed = [await bus.send("p", "Agent-2", f"f{n}") for n in range(3)]
+    await drain(bus, MemoryTransport(fail=lambda m, a: "down"))
+    await bus.send("p", "Agent-3", "delivered")
+    await drain(bus, MemoryTransport())
+    waiting = [await bus.send("p", "Agent-1", f"w{n}") for n in range(4)]
+    claim = await bus.db.claims.claim(
+        {("Agent-1", 2): 1}, limit=1, lease_seconds=60, claimed_by="t"
+    )
+    assert [m.message_id for m in claim.messages] == waiting[:1]
+    epoch = timefmt.from_text("2000-01-01T00:00:00.000Z")
+    for status in ("pending", "claimed", "failed", "delivered", "expired"):
+        alone = [m.message_id for m in await bus.messages(status=status)]
+        filtered = [m.message_id for m in await bus.messages(status=status, since=epoch)]
+        assert alone == filtered, status
+    assert [m.message_id for m in await bus.messages(status="failed")] == failed[::-1]
+    first = [m.message_id for m in await bus.messages(status="pending", limit=3)]
+    rest = [m.message_id for m in await bus.messages(status="pending", before=first[-1])]
+    assert first + rest == waiting[::-1]

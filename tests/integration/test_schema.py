@@ -302,6 +302,7 @@ NEWEST_FIRST = {
     "finished_messages_to_agent": "USING INDEX idx_message_to_agent (to_agent=?)",
     "inbox_unread": "USING INDEX idx_message_unread_by_id (to_agent=?)",
     "mark_read": "(to_agent=? AND message_id=?)",
+    "recent_deliveries": "USING INDEX idx_message_processed_at",
 }
 
 
@@ -344,3 +345,19 @@ async def _plan(db: Database, name: str) -> list[str]:
     return [
         row["detail"] for row in await db.connector.fetch_all("EXPLAIN QUERY PLAN " + query, params)
     ]
+
+
+@pytest.mark.parametrize("statistics", [False, True], ids=["no statistics", "analyzed"])
+async def test_a_listing_by_status_reads_the_newest_end_of_each_status(
+    db: Database, statistics: bool
+) -> None:
+    """The dashboard's dead letters: without migration 0021 each status's messages were
+    sorted whole (and before `messages_in_status`, the whole table was walked)."""
+    await _history(db, statistics)
+    details = await _plan(db, "messages_in_status")
+    searches = [n for n, d in enumerate(details) if d.startswith("SEARCH agent_messages")]
+    assert len(searches) == 3, details
+    for n in searches:
+        assert "idx_message_status (delivery_status=?)" in details[n], details
+        assert "TEMP B-TREE" not in details[n + 1], details  # in order, not sorted
+    assert not any(d.startswith("SCAN agent_messages") for d in details), details

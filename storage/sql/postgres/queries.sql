@@ -157,6 +157,12 @@ SELECT pg_notify('swarmbus_messages', '') AS announced;
 SELECT * FROM agent_messages
 WHERE message_id = ANY (ARRAY(SELECT jsonb_array_elements_text(:message_ids::jsonb)));
 
+-- name: recent_deliveries
+-- The latest delivered messages.
+SELECT * FROM agent_messages
+WHERE delivery_status = 'delivered' AND processed_at IS NOT NULL
+ORDER BY processed_at DESC LIMIT :limit;
+
 -- ---------------------------------------------------------------- agent_messages: claiming and settling
 
 -- name: lane_heads
