@@ -63,17 +63,7 @@ async def filled(backend: str) -> AsyncIterator[Database]:
 async def test_the_generic_plan_of_a_by_id_query_never_scans_the_messages(
     filled: Database, name: str
 ) -> None:
-    text, names = compile_query(load("postgres")[name])
-    nulls = ", ".join("NULL" for _ in names)
-    async with filled.connector.transaction() as tx:
-        await tx.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        await tx.execute(f"PREPARE by_id AS {text}")
-        try:
-            plan = [
-                row["QUERY PLAN"] for row in await tx.fetch_all(f"EXPLAIN EXECUTE by_id({nulls})")
-            ]
-        finally:
-            await tx.execute("DEALLOCATE by_id")
+    plan = await _prepared_plan(filled, name, {}, generic=True)
     assert not [line for line in plan if "Seq Scan on agent_messages" in line], plan
     assert [line for line in plan if "agent_messages_pkey" in line or "idx_message_" in line], plan
 
@@ -233,14 +223,25 @@ async def test_an_inbox_is_read_in_order_not_sorted(filled: Database) -> None:
         {"others": json.dumps(others)},
     )
     await filled.connector.execute("ANALYZE agent_messages")
-    text, names = compile_query(load("postgres")["inbox_messages"])
     values = {"agent": "'Agent-11'", "limit": "20"}
-    arguments = ", ".join(values.get(n, "NULL") for n in names)
-    async with filled.connector.transaction() as tx:
-        await tx.execute(f"PREPARE newest AS {text}")
-        try:
-            rows = await tx.fetch_all(f"EXPLAIN EXECUTE newest({arguments})")
-        finally:
-            await tx.execute("DEALLOCATE newest")
-    plan = [row["QUERY PLAN"] for row in rows]
+    plan = await _prepared_plan(filled, "inbox_messages", values, generic=False)
     assert not [line for line in plan if "Sort" in line or "Seq Scan" in line], plan
+
+
+async def _prepared_plan(
+    db: Database, name: str, values: dict[str, str], *, generic: bool
+) -> list[str]:
+    """The plan the server keeps for query `name` prepared and executed with `values`
+    (SQL literals; NULL for the others); `generic`: the plan made for any values, as
+    PL/pgSQL and a long-lived prepared statement use."""
+    text, names = compile_query(load("postgres")[name])
+    arguments = ", ".join(values.get(n, "NULL") for n in names)
+    async with db.connector.transaction() as tx:
+        if generic:
+            await tx.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        await tx.execute(f"PREPARE planned AS {text}")
+        try:
+            rows = await tx.fetch_all(f"EXPLAIN EXECUTE planned({arguments})")
+        finally:
+            await tx.execute("DEALLOCATE planned")
+    return [row["QUERY PLAN"] for row in rows]

@@ -212,12 +212,7 @@ BY_ID_QUERIES = [
 @pytest.mark.parametrize("name", BY_ID_QUERIES)
 async def test_queries_by_id_never_walk_a_status(db: Database, name: str) -> None:
     """Settling a batch must cost the batch, not the number of rows in that status."""
-    from swarmbus.storage.queries import load
-
-    query = load("sqlite")[name]
-    names = set(re.findall(r":(\w+)", query))
-    plan = await db.connector.fetch_all("EXPLAIN QUERY PLAN " + query, dict.fromkeys(names))
-    details = [row["detail"] for row in plan]
+    details = await _plan(db, name)
     assert not any(d.startswith("SCAN agent_messages") for d in details), details
     assert not any("idx_message_status" in d for d in details), details
 
@@ -236,12 +231,7 @@ async def test_a_threads_messages_are_found_by_key_and_through_the_replies_index
 ) -> None:
     """Most messages start no thread: the thread index holds replies only (migration 0011)
     and a thread's first message, whose id is the thread's, is found by its key."""
-    from swarmbus.storage.queries import load
-
-    query = load("sqlite")[name]
-    names = set(re.findall(r":(\w+)", query))
-    plan = await db.connector.fetch_all("EXPLAIN QUERY PLAN " + query, dict.fromkeys(names))
-    details = [row["detail"] for row in plan]
+    details = await _plan(db, name)
     assert any("idx_message_thread_replies (thread_id=?)" in d for d in details), details
     assert any("sqlite_autoindex_agent_messages_1 (message_id=?)" in d for d in details), details
     assert not [d for d in details if re.match(r"SCAN (agent_messages|m|o|c)\b", d)], details
