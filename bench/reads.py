@@ -10,8 +10,7 @@ Each point is a database of 7 recipients' delivered history (all of it read but 
 newest 5 of each; an eighth agent and the person have none), read through the storage's
 own calls; microseconds per read, the median of up to `REPEATS`, beside the smallest point
 (target: flat, within 20%). Not flat yet: the dashboard's counts walk an index of the
-whole table, and a quiet agent's or the person's page walks the table from the newest
-message (both need an index of senders, which every send would pay for).
+whole table. The person page costs a look-up per message the person wrote (here none).
 
 Usage: python bench/reads.py [--quick]
 """

@@ -124,16 +124,19 @@ class MessageRepository:
         if status is not None and agent is None and since is None and broadcast_id is None:
             params = {"status": status, "limit": limit, "before": before}
             rows = await self._db.fetch_all(self._q["messages_in_status"], params)
-        else:  # filters on no index: walks from the newest message until it has `limit`
+        else:
             params = {
-                "agent": agent,
                 "status": status,
                 "since": timefmt.to_text(since) if since else None,
                 "broadcast_id": broadcast_id,
                 "limit": limit,
                 "before": before,
             }
-            rows = await self._db.fetch_all(self._q["list_messages"], params)
+            if agent is None:  # filters on no index: walks from the newest until it has `limit`
+                query = self._q["list_messages"]
+            else:  # from the newest end of what it received and of what it sent
+                query, params["agent"] = self._q["messages_of_agent"], agent
+            rows = await self._db.fetch_all(query, params)
         return [Message.model_validate(row) for row in rows]
 
     async def queue_depth(self) -> dict[str, int]:

@@ -57,16 +57,47 @@ ON CONFLICT (agent_id) DO NOTHING;
 SELECT * FROM agent_messages WHERE message_id = :message_id;
 
 -- name: list_messages
--- Messages filtered by recipient or sender, status and send time; newest first, and
--- older than the :before id when paging on.
+-- Messages filtered by status, send time and broadcast; newest first, and older than the
+-- :before id when paging on. It walks the table from the newest message until it has
+-- :limit: an agent's messages (`messages_of_agent`) and a status alone
+-- (`messages_in_status`) have queries of their own that read an index instead.
 -- (PostgreSQL types a parameter where it is first met: CAST(... AS TEXT), or the
 -- comparison with sent_at before the :since IS NULL test.)
 SELECT * FROM agent_messages
-WHERE (CAST(:agent AS TEXT) IS NULL OR to_agent = :agent OR from_agent = :agent)
-  AND (CAST(:status AS TEXT) IS NULL OR delivery_status = :status OR status = :status)
+WHERE (CAST(:status AS TEXT) IS NULL OR delivery_status = :status OR status = :status)
   AND (sent_at >= :since OR :since IS NULL)
   AND (CAST(:broadcast_id AS TEXT) IS NULL OR broadcast_id = :broadcast_id)
   AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+ORDER BY message_id DESC
+LIMIT :limit;
+
+-- name: messages_of_agent
+-- The messages to or from :agent, filtered as list_messages filters, newest first: the
+-- newest of what it received from the end of its range of idx_message_to_agent, and of
+-- what it sent (to others) from the end of its range of idx_message_from_agent
+-- (migration 0022), so that an agent which sent and received little costs what it has,
+-- not the history.
+SELECT * FROM (
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE to_agent = :agent
+          AND (CAST(:status AS TEXT) IS NULL OR delivery_status = :status OR status = :status)
+          AND (sent_at >= :since OR :since IS NULL)
+          AND (CAST(:broadcast_id AS TEXT) IS NULL OR broadcast_id = :broadcast_id)
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS received
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE from_agent = :agent AND to_agent <> :agent
+          AND (CAST(:status AS TEXT) IS NULL OR delivery_status = :status OR status = :status)
+          AND (sent_at >= :since OR :since IS NULL)
+          AND (CAST(:broadcast_id AS TEXT) IS NULL OR broadcast_id = :broadcast_id)
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS sent
+) AS both_ways
 ORDER BY message_id DESC
 LIMIT :limit;
 
@@ -206,15 +237,36 @@ LIMIT :limit;
 
 -- name: messages_for_person
 -- What a person is owed, newest first: messages addressed to either of their names, and
--- replies (to anyone) to a message they wrote; older than the :before id when paging on.
-SELECT * FROM agent_messages AS m
-WHERE (m.to_agent = :name OR m.to_agent = :alias
-       OR (m.reply_to IS NOT NULL AND EXISTS (
-           SELECT 1 FROM agent_messages AS answered
-           WHERE answered.message_id = m.reply_to
-             AND (answered.from_agent = :name OR answered.from_agent = :alias))))
-  AND (CAST(:before AS TEXT) IS NULL OR m.message_id < :before)
-ORDER BY m.message_id DESC
+-- replies (to anyone else) to a message they wrote; older than the :before id when paging
+-- on. The first two from the end of each name's range of idx_message_to_agent; the
+-- replies through what the person wrote (idx_message_from_agent, migration 0022), then
+-- each one's replies (idx_message_reply_to): a look-up per message the person wrote, not
+-- a walk of the history. CROSS JOIN keeps SQLite's planner to that order.
+SELECT * FROM (
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE to_agent = :name
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS to_name
+    UNION ALL
+    SELECT * FROM (
+        SELECT * FROM agent_messages
+        WHERE to_agent = :alias AND to_agent <> :name
+          AND (CAST(:before AS TEXT) IS NULL OR message_id < :before)
+        ORDER BY message_id DESC LIMIT :limit
+    ) AS to_alias
+    UNION ALL
+    SELECT * FROM (
+        SELECT m.* FROM agent_messages AS answered CROSS JOIN agent_messages AS m
+        WHERE (answered.from_agent = :name OR answered.from_agent = :alias)
+          AND m.reply_to = answered.message_id
+          AND m.to_agent <> :name AND m.to_agent <> :alias
+          AND (CAST(:before AS TEXT) IS NULL OR m.message_id < :before)
+        ORDER BY m.message_id DESC LIMIT :limit
+    ) AS replies
+) AS owed
+ORDER BY message_id DESC
 LIMIT :limit;
 
 -- ---------------------------------------------------------------- core_systems_status

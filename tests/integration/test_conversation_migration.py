@@ -2,8 +2,9 @@
 
 0003: existing rows become one-message threads, the search index is backfilled (as
 many documents as messages, and they are found), and nothing else changes.
-0018-0021: the indexes that reads go through are rebuilt; every row stays, and the
-counts, the unread and a listing by status answer as the rows say.
+0018-0022: the indexes that reads go through are rebuilt; every row stays, and the
+counts, the unread and listings by status, by agent and for a person answer as the rows
+say.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from swarmbus.storage import inspection, migrations
 from swarmbus.storage.connector import Connector
 from swarmbus.storage.conversations import ConversationRepository
 from swarmbus.storage.database import open_database
+from swarmbus.storage.people import PersonRepository
 from swarmbus.storage.postgres import connect as pg_connect
 from swarmbus.storage.search import SearchRepository
 from swarmbus.storage.sqlite import connect, enable_wal
 
 CONVERSATIONS = 3  # the migration under test
-READ_INDEXES = 18  # the first of 0018-0021
+READ_INDEXES = 18  # the first of 0018-0022
 ROWS = 40
 
 
@@ -116,15 +118,23 @@ async def test_the_read_indexes_keep_every_row_and_answer_as_the_rows_say(
             "UPDATE agent_messages SET delivery_status = 'failed', status = 'failed', "
             f"processed_at = {when} WHERE message_id >= '01M8{35:022d}'"
         )
+        await connector.execute(  # the newest answers the oldest, which the person wrote
+            f"UPDATE agent_messages SET reply_to = '01M8{0:022d}' "
+            f"WHERE message_id = '01M8{ROWS - 1:022d}'"
+        )
     finally:
         await connector.close()
     async with await open_database(empty_location) as db:  # upgrades in place
         counts = await db.messages.counts()
         unread = await ConversationRepository(db.connector).inbox("Agent-1", unread=True, limit=99)
         failed = await db.messages.list(status="failed")
+        sent = await db.messages.list(agent="person", limit=99)
+        owed = await PersonRepository(db.connector).for_person("person", "person", None, 99)
         missing = await inspection.missing_indexes(db.connector)
     assert counts.by_status == {("Agent-1", "pending"): 35, ("Agent-1", "failed"): 5}
     assert counts.unread == {"Agent-1": 10}
     assert [m.message_id for m in unread] == [f"01M8{n:022d}" for n in range(39, 29, -1)]
     assert [m.message_id for m in failed] == [f"01M8{n:022d}" for n in range(39, 34, -1)]
+    assert [m.message_id for m in sent] == [f"01M8{n:022d}" for n in range(ROWS - 1, -1, -1)]
+    assert [m.message_id for m in owed] == [f"01M8{ROWS - 1:022d}"]
     assert missing == []

@@ -156,3 +156,36 @@ async def test_a_listing_by_status_alone_finds_what_the_full_filter_finds(bus: B
     first = [m.message_id for m in await bus.messages(status="pending", limit=3)]
     rest = [m.message_id for m in await bus.messages(status="pending", before=first[-1])]
     assert first + rest == waiting[::-1]
+
+
+async def test_an_agents_listing_finds_what_it_sent_and_received_as_the_table_says(
+    bus: Bus,
+) -> None:
+    """An agent's page reads the ends of its ranges as recipient and as sender
+    (`messages_of_agent`, migration 0022): the same messages, in the same order, as the
+    whole table filtered, with each filter and when paging on."""
+    for n in range(3):
+        await bus.send("Agent-1", "Agent-2", f"a{n}")
+        await bus.send("Agent-2", "Agent-1", f"b{n}")
+        await bus.send("p", "Agent-1", f"c{n}")
+    await drain(bus, MemoryTransport(fail=lambda m, a: "down" if m.to_agent == "Agent-2" else None))
+    await bus.send("Agent-1", "Agent-1", "a note to self")
+    await bus.send("Agent-3", "Agent-2", "still waiting")
+    everything = await bus.messages(limit=100)
+    epoch = timefmt.from_text("2000-01-01T00:00:00.000Z")
+    for agent in ("Agent-1", "Agent-2", "Agent-3"):
+        for status in (None, "failed", "pending", "delivered"):
+            expected = [
+                m.message_id
+                for m in everything
+                if agent in (m.to_agent, m.from_agent) and status in (None, m.status)
+            ]
+            found = await bus.messages(agent=agent, status=status)
+            assert [m.message_id for m in found] == expected, (agent, status)
+            since = await bus.messages(agent=agent, status=status, since=epoch)
+            assert [m.message_id for m in since] == expected, (agent, status)
+    first = await bus.messages(agent="Agent-1", limit=4)
+    rest = await bus.messages(agent="Agent-1", before=first[-1].message_id)
+    assert [m.message_id for m in first + rest] == [
+        m.message_id for m in everything if "Agent-1" in (m.to_agent, m.from_agent)
+    ]

@@ -209,12 +209,11 @@ def lpad(n: int) -> str:
     return str(n).rjust(26, "0")
 
 
-async def test_an_inbox_is_read_in_order_not_sorted(filled: Database) -> None:
-    """An index that keeps a recipient's messages in id order gives its newest first
-    (migration 0019): no sort of its whole history. Without it, for a recipient of few
-    messages among many, the planner sorted them all."""
-    others = [f"Agent-{n}" for n in range(2, 12)]  # Agent-11 is sent one message in 270
-    await register(filled, others)
+@pytest.fixture
+async def crowded(filled: Database) -> Database:
+    """27,000 more messages over ten more recipients, Agent-11 sent one message in 270."""
+    others = [f"Agent-{n}" for n in range(2, 12)]
+    await register(filled, [*others, "Agent-12"])  # Agent-12: nothing either way
     await filled.connector.execute(
         "INSERT INTO agent_messages (message_id, from_agent, to_agent, priority, content, "
         "thread_id) SELECT lpad(n::text, 26, '0'), 'p', CASE WHEN n % 270 = 0 THEN "
@@ -223,9 +222,33 @@ async def test_an_inbox_is_read_in_order_not_sorted(filled: Database) -> None:
         {"others": json.dumps(others)},
     )
     await filled.connector.execute("ANALYZE agent_messages")
+    return filled
+
+
+async def test_an_inbox_is_read_in_order_not_sorted(crowded: Database) -> None:
+    """An index that keeps a recipient's messages in id order gives its newest first
+    (migration 0019): no sort of its whole history. Without it, for a recipient of few
+    messages among many, the planner sorted them all."""
     values = {"agent": "'Agent-11'", "limit": "20"}
-    plan = await _prepared_plan(filled, "inbox_messages", values, generic=False)
+    plan = await _prepared_plan(crowded, "inbox_messages", values, generic=False)
     assert not [line for line in plan if "Sort" in line or "Seq Scan" in line], plan
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("messages_of_agent", {"agent": "'Agent-12'", "limit": "50"}),
+        ("messages_for_person", {"name": "'Agent-12'", "alias": "'web:alice'", "limit": "20"}),
+    ],
+)
+async def test_a_quiet_agents_and_a_persons_pages_read_indexes(
+    crowded: Database, name: str, values: dict[str, str]
+) -> None:
+    """What an agent or a person sent is found through idx_message_from_agent (migration
+    0022); without it the planner read the whole table for them."""
+    plan = await _prepared_plan(crowded, name, values, generic=False)
+    assert any("idx_message_from_agent" in line for line in plan), "\n".join(plan)
+    assert not [line for line in plan if "Seq Scan" in line or "pkey" in line], plan
 
 
 async def _prepared_plan(
