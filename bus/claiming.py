@@ -42,8 +42,11 @@ class ClaimSource:
         self._due_at: float | None = None  # monotonic: when a lane waiting then is due
 
     async def claim(self, room: int, routes: Mapping[Lane, int]) -> Claim:
-        """The next claim; a full one raises what the database raised."""
-        if (announced := await self._of_announced(room, routes)) is not None:
+        """The next claim; a full one raises what the database raised. Every `sweep`
+        seconds a full one over the lanes left to peers too (`bus.sharing`)."""
+        if self.ctx.shares.sweep_due():
+            routes = self.ctx.claimable_lanes(everyone=True)
+        elif (announced := await self._of_announced(room, routes)) is not None:
             return announced
         self._take()  # the full claim reads all of it
         claim = await self.ctx.bus.db.claims.claim(

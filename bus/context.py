@@ -12,6 +12,7 @@ from swarmbus.bus.api import Bus
 from swarmbus.bus.batching import GroupCommit
 from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.leases import LeaseKeeper
+from swarmbus.bus.sharing import LaneShares
 from swarmbus.bus.signal import Signal
 from swarmbus.bus.slots import PrioritySlots
 from swarmbus.bus.transports.base import Transport
@@ -59,6 +60,7 @@ class DispatchContext:
     # the wake-up count up to which every wake-up named messages this dispatcher then
     # claimed, none of a lane it was delivering (bus/claiming.py)
     accounted: int = -1
+    shares: LaneShares = field(default_factory=LaneShares)  # agents other dispatchers reach
 
     def __post_init__(self) -> None:
         self.idle.set()
@@ -88,16 +90,17 @@ class DispatchContext:
                 return transport
         return None
 
-    def claimable_lanes(self) -> dict[Lane, int]:
+    def claimable_lanes(self, *, everyone: bool = False) -> dict[Lane, int]:
         """Lanes worth claiming from now -> the batch size of their transport.
 
         Lanes of agents no transport here can reach are left out (their
-        messages wait), and so are lanes this dispatcher is delivering already.
+        messages wait), and so are lanes this dispatcher is delivering already;
+        unless `everyone`, so are those of agents a peer is to claim (`sharing`).
         """
         lanes = {}
         for agent in self.bus.configured.values():
             transport = self.route(agent)
-            if transport is None:
+            if transport is None or not (everyone or self.shares.owns(agent.name)):
                 continue
             for rank in range(len(PRIORITIES)):
                 if (agent.name, rank) not in self.busy:

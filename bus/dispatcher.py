@@ -23,13 +23,15 @@ import anyio.abc
 
 from swarmbus import errors
 from swarmbus.agents.registry import this_host
+from swarmbus.bus import sharing
 from swarmbus.bus.api import Bus
 from swarmbus.bus.claiming import ClaimSource
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import DispatchStats
-from swarmbus.bus.heartbeat import Heartbeat
+from swarmbus.bus.heartbeat import Heartbeat, follow_peers
 from swarmbus.bus.lanes import LaneRunner
 from swarmbus.bus.monitor import Monitor
+from swarmbus.bus.sharing import LaneShares
 from swarmbus.bus.transports.base import Transport
 from swarmbus.model.messages import Message
 from swarmbus.storage.claims import Claim, Lane
@@ -54,6 +56,8 @@ class DispatcherOptions:
     handle_signals: bool = False
     listen: bool = True  # False: rely on the idle poll alone (for measurements)
     monitor: bool = True  # run the monitor loop (stale systems, coordination row)
+    sweep: float = sharing.SWEEP  # seconds between claims of lanes left to peers
+    peers_every: float = sharing.PEERS_EVERY  # seconds between reads of the peers
 
 
 class Dispatcher:
@@ -73,9 +77,9 @@ class Dispatcher:
     ) -> None:
         self.options = options or DispatcherOptions()
         host = this_host()
-        self.ctx = DispatchContext(
-            bus, dict(transports), self.options.name or f"messaging@{host}", host
-        )
+        name = self.options.name or f"messaging@{host}"
+        shares = LaneShares(self.options.sweep)
+        self.ctx = DispatchContext(bus, dict(transports), name, host, shares=shares)
         self.heartbeat = Heartbeat(self.ctx, self.options.max_in_flight)
         self._failures = 0  # claims failed in a row
         # While claims fail in a row: when the first one failed (time.monotonic()) and why the
@@ -106,20 +110,7 @@ class Dispatcher:
         logger.info("dispatcher %s started", self.name, extra={"action": "dispatcher_start"})
         try:
             async with anyio.create_task_group() as side:
-                if self.options.listen:
-                    # this Bus's own sends set ctx.wake in process: no datagram to itself
-                    listening = partial(connector.listen, woken_in_process=True)
-                    side.start_soon(listening, self.ctx.wake.set, name="wake-up listener")
-                side.start_soon(self.ctx.leases.loop, name="lease keeper")
-                side.start_soon(self.heartbeat.loop, name="heartbeat")
-                side.start_soon(connector.upkeep, name="database upkeep")
-                side.start_soon(
-                    sweep_expired, self.ctx, self.options.expiry_sweep, name="expiry sweep"
-                )
-                if self.monitor is not None:
-                    side.start_soon(self.monitor.loop, name="monitor")
-                if self.options.handle_signals:
-                    side.start_soon(stop_on_signals, self, name="signals")
+                start_side_tasks(self, side, once)
                 await self._deliver(once, poll)
                 side.cancel_scope.cancel()
         finally:
@@ -145,7 +136,7 @@ class Dispatcher:
         while not self.ctx.stopping.is_set():
             room = self.options.max_in_flight - self.ctx.in_flight
             idle_before = self.ctx.in_flight == 0  # the claim below then saw every lane
-            routes = self.ctx.claimable_lanes()
+            routes = self.ctx.claimable_lanes(everyone=once)
             seen = self.ctx.wake.sets  # before the claim reads: a later send wakes past it
             claim = await self._claim(room, routes)
             if claim is None:
@@ -156,7 +147,8 @@ class Dispatcher:
                     continue
             elif once and idle_before and claim.lanes == 0 and self.ctx.in_flight == 0:
                 return
-            marker = await self._idle_until_work(claim.next_due_in, poll, marker, routes.keys())
+            due_in = self.ctx.shares.sooner(claim.next_due_in)
+            marker = await self._idle_until_work(due_in, poll, marker, routes.keys())
 
     async def _claim(self, room: int, routes: dict[Lane, int]) -> Claim | None:
         """Claim, or after a database failure wait a little and return None."""
@@ -243,6 +235,27 @@ class Dispatcher:
                 seen if whole else None,
                 name=f"lane {lane[0]}/{lane[1]}",
             )
+
+
+def start_side_tasks(dispatcher: Dispatcher, side: anyio.abc.TaskGroup, once: bool) -> None:
+    """The tasks beside the claim loop; `once` (`run --once`) claims every lane it
+    reaches, so it does not follow the other dispatchers."""
+    ctx, options = dispatcher.ctx, dispatcher.options
+    connector = ctx.bus.db.connector
+    if options.listen:
+        # this Bus's own sends set ctx.wake in process: no datagram to itself
+        listening = partial(connector.listen, woken_in_process=True)
+        side.start_soon(listening, ctx.wake.set, name="wake-up listener")
+    side.start_soon(ctx.leases.loop, name="lease keeper")
+    side.start_soon(dispatcher.heartbeat.loop, name="heartbeat")
+    if not once:
+        side.start_soon(follow_peers, ctx, options.peers_every, name="peers")
+    side.start_soon(connector.upkeep, name="database upkeep")
+    side.start_soon(sweep_expired, ctx, options.expiry_sweep, name="expiry sweep")
+    if dispatcher.monitor is not None:
+        side.start_soon(dispatcher.monitor.loop, name="monitor")
+    if options.handle_signals:
+        side.start_soon(stop_on_signals, dispatcher, name="signals")
 
 
 async def stop_on_signals(dispatcher: Dispatcher) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 
 from swarmbus import errors
+from swarmbus.bus import sharing
 from swarmbus.bus.context import DispatchContext
 from swarmbus.bus.health import health_score
 from swarmbus.model import timefmt
@@ -84,7 +85,34 @@ class Heartbeat:
             "backoff_max_seconds": settings.backoff_max_seconds,
             "max_in_flight": self.max_in_flight,
             "agents": len(self.ctx.bus.configured),
+            sharing.REACHES: reachable(self.ctx),
         }
+
+
+def reachable(ctx: DispatchContext) -> list[str]:
+    """The agents a transport of this dispatcher can deliver to now."""
+    return sorted(a.name for a in ctx.bus.configured.values() if ctx.route(a) is not None)
+
+
+async def follow_peers(ctx: DispatchContext, every: float) -> None:
+    """Read the other dispatchers' heartbeats every `every` seconds, and so which agents
+    they reach (`bus.sharing`): a peer that starts or stops is known within a second, not
+    a heartbeat. A failed read keeps the last view; the heartbeat reports the database.
+    Meanwhile a send to an agent a peer is to claim does not wake this dispatcher."""
+    announcements = ctx.bus.db.connector.announcements
+    before, announcements.left_to_others = announcements.left_to_others, ctx.shares.leaves
+    try:
+        while True:
+            try:
+                systems = await ctx.bus.db.systems.list()
+            except errors.StorageError:
+                pass
+            else:
+                if ctx.shares.refresh(ctx.name, systems, reachable(ctx)):
+                    ctx.wake.set()  # claim from the lanes it has now
+            await anyio.sleep(every)
+    finally:
+        announcements.left_to_others = before
 
 
 def _detail(state: SystemState, blocked: list[str], in_flight: int) -> str:

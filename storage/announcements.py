@@ -10,6 +10,7 @@ last claim can take them without reading the lanes first
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 MOST = 256  # messages remembered between two takes; more heard means a full claim
 
@@ -22,20 +23,30 @@ class Announcements:
     def __init__(self) -> None:
         self.heard = 0  # notifications that named a message
         self._named: list[Named] = []
+        # recipient -> whether another dispatcher is to claim its messages (the dispatcher
+        # sets it): a send to one of them neither wakes this one nor is kept
+        self.left_to_others: Callable[[str], bool] = _nobody
 
-    def hear(self, payload: str) -> None:
-        """Note one notification's payload, if it names a message."""
+    def hear(self, payload: str) -> bool:
+        """Note one notification's payload, if it names a message; whether to wake."""
         try:
             agent, rank, message_id = json.loads(payload)
         except (ValueError, TypeError):
-            return
+            return True
         if isinstance(agent, str) and type(rank) is int and isinstance(message_id, str):
+            if self.left_to_others(agent):
+                return False
             self.heard += 1
             if len(self._named) < MOST:
                 self._named.append((agent, rank, message_id))
+        return True
 
     def take(self) -> tuple[int, list[Named]]:
         """(how many named notifications were heard, the messages kept), forgotten here."""
         heard, named = self.heard, self._named
         self.heard, self._named = 0, []
         return heard, named
+
+
+def _nobody(agent: str) -> bool:
+    return False

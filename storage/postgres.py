@@ -175,8 +175,8 @@ def _hearing(announcements: Announcements, wake: Callable[[], None]) -> Callable
     """What a notification does: note the message it names, then wake the dispatcher."""
 
     def woken(payload: str) -> None:
-        announcements.hear(payload)
-        wake()
+        if announcements.hear(payload):
+            wake()
 
     return woken
 

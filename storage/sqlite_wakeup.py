@@ -161,19 +161,18 @@ class Listener:
         return True
 
     async def serve(
-        self, wake: Callable[[], None], hear: Callable[[str], None] | None = None
+        self, wake: Callable[[], None], hear: Callable[[str], bool] | None = None
     ) -> None:
-        """Call `wake` for each wake-up a sender sent, `hear` first with what it said;
-        runs until cancelled."""
+        """Call `wake` for each wake-up a sender sent, unless `hear`, told first what it
+        said, says not to; runs until cancelled."""
         if self._socket is None:
             return
         while True:
             await anyio.wait_readable(self._socket)
             said = self._drain()
             for payload in said:
-                if hear is not None:
-                    hear(payload.decode(errors="replace"))
-                wake()
+                if hear is None or hear(payload.decode(errors="replace")):
+                    wake()
             if len(said) >= QUEUE_LENGTH:
                 wake()  # the queue filled: a sender may have dropped one, which named nothing
 

@@ -54,3 +54,12 @@ async def test_a_wakeup_socket_hears_each_datagram_and_wakes_for_each(tmp_path: 
         listener.close()
     count, _ = heard.take()
     assert len(wakes) == count + 1  # more wake-ups than named ones: a full claim follows
+
+
+def test_a_send_to_an_agent_another_dispatcher_claims_neither_wakes_nor_is_kept() -> None:
+    heard = Announcements()
+    heard.left_to_others = lambda agent: agent == "Agent-2"
+    assert heard.hear('["Agent-1", 2, "01A"]')
+    assert not heard.hear('["Agent-2", 2, "01B"]')
+    assert heard.hear("")  # names nothing: a full claim looks at every lane
+    assert heard.take() == (1, [("Agent-1", 2, "01A")])
