@@ -31,7 +31,6 @@ from swarmbus.bus.health import DispatchStats
 from swarmbus.bus.heartbeat import Heartbeat, follow_peers
 from swarmbus.bus.lanes import LaneRunner
 from swarmbus.bus.monitor import Monitor
-from swarmbus.bus.sharing import LaneShares
 from swarmbus.bus.transports.base import Transport
 from swarmbus.model.messages import Message
 from swarmbus.storage.claims import Claim, Lane
@@ -78,7 +77,7 @@ class Dispatcher:
         self.options = options or DispatcherOptions()
         host = this_host()
         name = self.options.name or f"messaging@{host}"
-        shares = LaneShares(self.options.sweep)
+        shares = sharing.LaneShares(self.options.sweep)
         self.ctx = DispatchContext(bus, dict(transports), name, host, shares=shares)
         self.heartbeat = Heartbeat(self.ctx, self.options.max_in_flight)
         self._failures = 0  # claims failed in a row

@@ -1,4 +1,5 @@
-"""The dispatcher's heartbeat: its `core_systems_status` row every few seconds."""
+"""The dispatcher's heartbeat: its `core_systems_status` row every few seconds, and its
+reading of the other dispatchers' rows (`follow_peers`)."""
 
 from __future__ import annotations
 
