@@ -19,10 +19,12 @@ each lane's order.
 
 from __future__ import annotations
 
+import os
 import time
 import zlib
 from collections.abc import Iterable
 
+from swarmbus.agents.registry import this_host
 from swarmbus.model.systems import SystemStatus
 from swarmbus.storage.maintenance import live_dispatchers
 
@@ -35,6 +37,23 @@ def weight(dispatcher: str, agent: str) -> tuple[int, str]:
     """The dispatcher's bid for the agent: the same in every process (`hash()` of a str
     is not), ties broken by name."""
     return zlib.crc32(f"{dispatcher}\x00{agent}".encode()), dispatcher
+
+
+def killed(system: SystemStatus) -> bool:
+    """Whether a dispatcher of this host is gone although its heartbeat still looks fresh
+    (killed, or crashed): a `swarmbus run` started again at once would otherwise leave
+    its agents to the sweep until that heartbeat went stale (three heartbeats). POSIX only:
+    on Windows `os.kill` cannot ask without killing."""
+    pid = (system.performance_metrics or {}).get("pid")
+    if os.name != "posix" or system.host != this_host() or type(pid) is not int or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
 
 
 class LaneShares:
@@ -50,12 +69,12 @@ class LaneShares:
     def refresh(self, me: str, systems: list[SystemStatus], reaches: Iterable[str]) -> bool:
         """Take the peers from the heartbeat rows: the other dispatchers whose heartbeat is
         fresh and names what they reach (a dispatcher older than this split names nothing
-        and claims everything, as this one then does). Whether the agents this one is to
-        claim changed."""
+        and claims everything, as this one then does), except those of this host whose
+        process is gone. Whether the agents this one is to claim changed."""
         peers = {}
         for system in live_dispatchers(systems):
             listed = (system.system_configuration or {}).get(REACHES)
-            if system.system_id != me and isinstance(listed, list):
+            if system.system_id != me and isinstance(listed, list) and not killed(system):
                 peers[system.system_id] = frozenset(a for a in listed if isinstance(a, str))
         reaches = list(reaches)
         before = [self.owns(agent) for agent in reaches]

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import timedelta
 
+from swarmbus.agents.registry import this_host
 from swarmbus.bus.sharing import REACHES, LaneShares
 from swarmbus.model import timefmt
 from swarmbus.model.systems import SystemStatus
@@ -65,6 +66,27 @@ def test_only_live_dispatchers_that_say_what_they_reach_are_peers() -> None:
     assert not shares.sweep_due()
     assert shares.sooner(None) is None
     assert shares.sooner(2.5) == 2.5
+
+
+def test_a_dispatcher_of_this_host_whose_process_is_gone_is_no_peer() -> None:
+    """Killed with its heartbeat still fresh: a dispatcher started again at once takes
+    all its agents; one elsewhere cannot be asked, and stays a peer until it goes stale."""
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone, here = {"pid": int(ended.stdout)}, this_host()
+    shares = LaneShares()
+    shares.refresh("messaging@a", [beat("crashed", host=here, performance_metrics=gone)], AGENTS)
+    assert all(shares.owns(a) for a in AGENTS)
+    for row in (
+        beat("running", host=here, performance_metrics={"pid": os.getpid()}),
+        beat("remote", host=f"not-{here}", performance_metrics=gone),
+    ):
+        shares.refresh("messaging@a", [row], AGENTS)
+        assert not all(shares.owns(a) for a in AGENTS), row.system_id
 
 
 def test_the_lanes_left_to_peers_are_swept_every_sweep_seconds() -> None:
