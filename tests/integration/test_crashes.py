@@ -128,3 +128,49 @@ async def test_sigterm_finishes_or_hands_back_in_flight_messages(
     assert "claimed" not in status  # nothing left under a lease
     assert status.get("delivered", 0) + status.get("pending", 0) == 2000
     assert sum(inbox_ids(swarm).values()) == status.get("delivered", 0)
+
+
+async def test_kill_9_one_of_two_dispatchers_and_the_other_takes_its_agents(
+    make_swarm: Callable[..., Swarm],
+) -> None:
+    """Two dispatchers split the agents (bus/sharing.py); one is killed while messages
+    flow. The other takes its agents (its process is gone) and the messages it held once
+    their leases ran out: every acknowledged message lands, at most one twice."""
+    swarm = make_swarm(
+        [f"Agent-{n}" for n in range(1, 5)], transport="inbox", bus={"lease_seconds": 1.0}
+    )
+    doomed = dispatcher(swarm, "--name", "messaging@doomed")
+    survivor = dispatcher(swarm, "--name", "messaging@survivor")
+    with anyio.fail_after(30):  # both beat, then each reads the other's row (every second)
+        while len(await _running_dispatchers(swarm)) < 2:
+            await anyio.sleep(0.1)
+    await anyio.sleep(1.5)
+    producer = worker("produce", str(swarm.path), "800", "producer", "4", "0.008")
+    await anyio.sleep(0.6)
+    doomed.kill()  # SIGKILL: its heartbeat row still looks fresh, its leases held
+    doomed.communicate()
+    acked = acked_ids(producer)
+    with anyio.fail_after(60):
+        while (await delivered_status(swarm)).get("delivered", 0) < len(acked):
+            await anyio.sleep(0.1)
+    survivor.send_signal(signal.SIGTERM)
+    _, err = survivor.communicate(timeout=30)
+    assert survivor.returncode == 0, err
+    files = inbox_ids(swarm)
+    assert len(acked) == 800
+    assert set(acked) <= set(files), f"lost: {sorted(set(acked) - set(files))[:5]}"
+    assert sum(n - 1 for n in files.values()) <= 1
+    assert await delivered_status(swarm) == {"delivered": 800}
+    async with await open_database(swarm.database) as db:
+        rows = await db.connector.fetch_all(
+            "SELECT DISTINCT to_agent, claimed_by FROM agent_messages"
+        )
+    claimers = {(row["to_agent"], row["claimed_by"]) for row in rows}
+    assert {by for _, by in claimers} == {"messaging@doomed", "messaging@survivor"}
+    assert {agent for agent, by in claimers if by == "messaging@survivor"} == set(swarm.agents)
+
+
+async def _running_dispatchers(swarm: Swarm) -> list[str]:
+    async with await open_database(swarm.database) as db:
+        systems = await db.systems.list()
+    return [s.system_id for s in systems if s.system_name == "messaging" and not s.is_free()]
