@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from swarmbus.agents.config import AgentConfig, BusConfig, Swarm
     from swarmbus.bus.changes import Change
     from swarmbus.bus.outbox import Outbox
-    from swarmbus.bus.status import StatusReport
+    from swarmbus.bus.status import AgentLine, StatusReport
     from swarmbus.model.systems import SystemStatus
     from swarmbus.model.workspaces import AgentWorkspace, ReportedStatus
     from swarmbus.storage.database import Database
@@ -36,6 +36,13 @@ class SwarmMethods:
         from swarmbus.bus.status import status_report
 
         return await status_report(self)
+
+    async def agent_status(self, name: str) -> AgentLine:
+        """`name`'s line of `status()`, counting its own messages alone (an agent's page)."""
+        from swarmbus.bus.status import agent_status
+
+        self.swarm.agent(name)  # UnknownAgent, naming the configured ones
+        return await agent_status(self, name)
 
     async def agents(self) -> list[AgentWorkspace]:
         """The registry's row of every configured agent, in config order (synced first)."""

@@ -144,10 +144,14 @@ class MessageRepository:
         rows = await self._db.fetch_all(self._q["queue_depth"])
         return {row["delivery_status"]: row["n"] for row in rows}
 
-    async def counts(self) -> RecipientCounts:
-        """How many messages each recipient has in each delivery status, and how many it
-        never opened, in one walk of one index (a dashboard asks on every refresh)."""
-        rows = await self._db.fetch_all(self._q["count_by_agent_and_status"])
+    async def counts(self, agent: str | None = None) -> RecipientCounts:
+        """How many messages each recipient (or `agent` alone) has in each delivery status,
+        and how many it never opened, in one walk of one index (a dashboard asks on every
+        refresh)."""
+        if agent is None:
+            rows = await self._db.fetch_all(self._q["count_by_agent_and_status"])
+        else:
+            rows = await self._db.fetch_all(self._q["count_by_status_of_agent"], {"agent": agent})
         counts = RecipientCounts({}, {})
         for row in rows:
             agent, status, unread = row["to_agent"], row["delivery_status"], int(row["unread"])

@@ -140,6 +140,12 @@ LIMIT :limit;
 SELECT to_agent, delivery_status, count(*) AS n, count(*) - count(read_at) AS unread
 FROM agent_messages GROUP BY to_agent, delivery_status;
 
+-- name: count_by_status_of_agent
+-- count_by_agent_and_status for one recipient: its range of idx_message_recipient_counts
+-- alone, so that one agent's page costs that agent's messages, not the history.
+SELECT to_agent, delivery_status, count(*) AS n, count(*) - count(read_at) AS unread
+FROM agent_messages WHERE to_agent = :agent GROUP BY to_agent, delivery_status;
+
 -- name: last_delivery_by_recipient
 -- When each registered agent last had a message delivered (one seek per agent through
 -- idx_message_last_delivery); NULL for an agent that never had one.

@@ -189,3 +189,30 @@ async def test_an_agents_listing_finds_what_it_sent_and_received_as_the_table_sa
     assert [m.message_id for m in first + rest] == [
         m.message_id for m in everything if "Agent-1" in (m.to_agent, m.from_agent)
     ]
+
+
+async def test_one_agents_status_line_is_its_line_of_the_whole_report(bus: Bus) -> None:
+    """An agent's page counts that agent's messages alone (`Bus.agent_status`): the same
+    queue, unread, overdue acks and last delivery as the whole report says of it."""
+    await bus.send("p", "Agent-1", "delivered")
+    await bus.send("p", "Agent-2", "read later")
+    await drain(bus, MemoryTransport())
+    await bus.send("p", "Agent-1", "dead letter")
+    await drain(bus, MemoryTransport(fail=lambda m, a: "down"))
+    await bus.send("Agent-3", "Agent-1", "waiting", ack_within=60)
+    await bus.db.connector.execute(
+        "UPDATE agent_messages SET ack_due_at = :past WHERE ack_required = TRUE",
+        {"past": "2020-01-01T00:00:00.000Z"},
+    )
+    await bus.read("Agent-2", "Agent-2")
+    report = await bus.status()
+    for line in report.agents:
+        assert await bus.agent_status(line.name) == line, line.name
+    one = await bus.agent_status("Agent-1")
+    assert (one.queue, one.unread, one.overdue_acks) == (
+        {"delivered": 1, "failed": 1, "pending": 1},
+        3,
+        1,
+    )
+    with pytest.raises(errors.UnknownAgent, match="unknown agent 'Agnet-1'; configured agents"):
+        await bus.agent_status("Agnet-1")

@@ -250,6 +250,9 @@ async def test_the_status_reports_counts_and_last_deliveries_walk_indexes(db: Da
         "EXPLAIN QUERY PLAN " + queries["count_by_agent_and_status"]
     )
     assert "COVERING INDEX idx_message_recipient_counts" in counts[0]["detail"]
+    one = await _plan(db, "count_by_status_of_agent")  # an agent's page: its range alone
+    assert one == ["SEARCH agent_messages USING COVERING INDEX idx_message_recipient_counts "
+                   "(to_agent=?)"]  # fmt: skip
     last = await db.connector.fetch_all(
         "EXPLAIN QUERY PLAN " + queries["last_delivery_by_recipient"]
     )

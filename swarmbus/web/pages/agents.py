@@ -66,11 +66,11 @@ async def load_agent(context: WebContext, chosen: Mapping[str, str]) -> dict[str
     name = chosen.get("name", "")
     if name not in context.bus.configured:
         raise Refused(404, f"no agent is called {name!r}; see the agents page for their names")
-    report = await context.bus.status()
+    line = await context.bus.agent_status(name)
     workspaces = {ws.agent_id: ws for ws in await context.bus.agents()}
     return {
         "workspace": workspaces[name],
-        "line": next(line for line in report.agents if line.name == name),
+        "line": line,
         "messages": await context.bus.messages(agent=name, limit=AGENT_MESSAGES),
         "now": timefmt.utcnow(),
     }
