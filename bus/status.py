@@ -113,10 +113,10 @@ async def agent_status(bus: Bus, name: str) -> AgentLine:
     1,000,000 messages on SQLite)."""
     workspace = next(ws for ws in await registry.listing(bus.db, bus.swarm) if ws.agent_id == name)
     counts = await bus.db.messages.counts(name)
-    queue = {status: n for (_agent, status), n in counts.by_status.items()}
+    _totals, per_agent = _tally(counts.by_status)
     overdue = await bus.receipts.overdue_counts()
     delivered = await DeliveryHistory(bus.db.connector).last_deliveries()
-    return _agent_line(workspace, queue, delivered, overdue, counts)
+    return _agent_line(workspace, per_agent.get(name, {}), delivered, overdue, counts)
 
 
 def _agent_line(

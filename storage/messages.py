@@ -154,10 +154,11 @@ class MessageRepository:
             rows = await self._db.fetch_all(self._q["count_by_status_of_agent"], {"agent": agent})
         counts = RecipientCounts({}, {})
         for row in rows:
-            agent, status, unread = row["to_agent"], row["delivery_status"], int(row["unread"])
-            counts.by_status[(agent, status)] = int(row["n"])
+            recipient, status = row["to_agent"], row["delivery_status"]
+            counts.by_status[(recipient, status)] = int(row["n"])
+            unread = int(row["unread"])
             if unread and status != "expired":  # its sender withdrew it: nothing to read
-                counts.unread[agent] = counts.unread.get(agent, 0) + unread
+                counts.unread[recipient] = counts.unread.get(recipient, 0) + unread
         return counts
 
     async def recent_deliveries(self, limit: int = 10) -> list[Message]:
