@@ -50,6 +50,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,9 +159,12 @@ def _committed(db: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> 
     return rows
 
 
-def raw_swarmbus_schema_run(count: int) -> float:
-    """The cycle on swarmbus's own table: the same rows, CHECKs, indexes and triggers."""
+def raw_swarmbus_schema_run(count: int, drop: Sequence[str] = ()) -> float:
+    """The cycle on swarmbus's own table: the same rows, CHECKs, indexes and triggers;
+    without the indexes named in `drop` (bench/indexes.py)."""
     db = _raw_db(None)
+    for name in drop:
+        db.execute(f'DROP INDEX "{name}"')
     for n in range(8):
         db.execute(
             "INSERT INTO agent_workspaces (agent_id, team, specialization, captain) "
