@@ -49,6 +49,20 @@ async def delivered_status(swarm: Swarm) -> dict[str, int]:
     return dict(totals)
 
 
+async def stop_once_delivered(
+    swarm: Swarm, running: subprocess.Popen[str], count: int, within: float
+) -> str:
+    """Wait up to `within` seconds until `count` messages are delivered, then stop the
+    dispatcher `running` with SIGTERM; it must exit cleanly. Its stderr."""
+    with anyio.fail_after(within):
+        while (await delivered_status(swarm)).get("delivered", 0) < count:
+            await anyio.sleep(0.1)
+    running.send_signal(signal.SIGTERM)
+    _, err = running.communicate(timeout=30)
+    assert running.returncode == 0, err
+    return err
+
+
 async def test_an_acknowledged_message_survives_kill_9(make_swarm: Callable[..., Swarm]) -> None:
     swarm = make_swarm(["Agent-1"], transport="inbox")
     victim = worker("send-and-hang", str(swarm.path), "Agent-1")
@@ -99,12 +113,7 @@ async def test_eight_producers_and_a_dispatcher_share_one_database(
     producers = [worker("produce", str(swarm.path), "150", f"p{n}", "2") for n in range(8)]
     acked = [message_id for p in producers for message_id in acked_ids(p)]
     assert len(set(acked)) == 8 * 150
-    with anyio.fail_after(120):
-        while (await delivered_status(swarm)).get("delivered", 0) < len(acked):
-            await anyio.sleep(0.1)
-    running.send_signal(signal.SIGTERM)
-    _, err = running.communicate(timeout=30)
-    assert running.returncode == 0, err
+    err = await stop_once_delivered(swarm, running, len(acked), within=120)
     assert "database is locked" not in err
     files = inbox_ids(swarm)
     assert set(files) == set(acked)
@@ -163,12 +172,7 @@ async def test_kill_9_one_of_two_dispatchers_and_the_other_takes_its_agents(
     doomed.communicate()
     acked = acked_ids(before)
     acked += acked_ids(worker("produce", str(swarm.path), "400", "after", "4", "0.004"))
-    with anyio.fail_after(60):
-        while (await delivered_status(swarm)).get("delivered", 0) < len(acked):
-            await anyio.sleep(0.1)
-    survivor.send_signal(signal.SIGTERM)
-    _, err = survivor.communicate(timeout=30)
-    assert survivor.returncode == 0, err
+    await stop_once_delivered(swarm, survivor, len(acked), within=60)
     files = inbox_ids(swarm)
     assert len(acked) == 800
     assert set(acked) <= set(files), f"lost: {sorted(set(acked) - set(files))[:5]}"
