@@ -57,6 +57,7 @@ async def main(path, count, start_at, index, gap):
         await anyio.sleep(max(0.0, start_at - time.time()))
         sent = busy = 0
         took = []
+        cpu = time.process_time()
         for n in range(count):
             if gap:
                 await anyio.sleep(gap)
@@ -67,7 +68,8 @@ async def main(path, count, start_at, index, gap):
             except errors.DatabaseBusy:
                 busy += 1
             took.append(time.perf_counter() - started)
-        print(json.dumps({"sent": sent, "busy": busy, "done": time.time(), "took": took}))
+        report = {"sent": sent, "busy": busy, "done": time.time(), "took": took}
+        print(json.dumps(report | {"cpu": time.process_time() - cpu}))
 
 anyio.run(main, sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]),
           float(sys.argv[5]))
@@ -154,10 +156,11 @@ async def paced(
 
 
 async def _produce(
-    processes: int, sends: int, gap: float
+    processes: int, sends: int, gap: float, prelude: str = ""
 ) -> tuple[list[dict[str, Any]], dict[str, int], float]:
     """Run the producers while a dispatcher here delivers: their reports, the
-    deliveries per message and the write-ahead log's size (MiB) at the end."""
+    deliveries per message and the write-ahead log's size (MiB) at the end.
+    `prelude`: Python each producer runs first (bench/waits.py sets how it waits)."""
     swarm = temp_swarm(agents=8)
     transport = MemoryTransport(idempotent=True)
     async with await Bus.open(swarm) as bus:
@@ -169,7 +172,7 @@ async def _produce(
 
             async def produce(index: int) -> None:
                 args = [str(swarm.path), str(sends), str(start_at), str(index), str(gap)]
-                done = await anyio.run_process([sys.executable, "-c", PRODUCER, *args])
+                done = await anyio.run_process([sys.executable, "-c", prelude + PRODUCER, *args])
                 reports.append(json.loads(done.stdout) | {"start_at": start_at})
 
             async with anyio.create_task_group() as producers:
