@@ -32,7 +32,7 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).parent))
 import writers
-from common import median, percentile, print_table
+from common import median, print_table
 
 SHIPPED = "shipped"
 HANDLER = "handler"
@@ -51,25 +51,18 @@ def prelude(pauses_ms: tuple[float, ...] | None) -> str:
 def saturated(pauses_ms: tuple[float, ...] | None, sends: int) -> dict[str, float]:
     """Sends/s over the producers, their CPU µs a send, and lock errors."""
     reports, _, _ = anyio.run(writers._produce, writers.PROCESSES, sends, 0.0, prelude(pauses_ms))
-    sent = sum(r["sent"] for r in reports)
-    elapsed = max(r["done"] for r in reports) - reports[0]["start_at"]
     return {
-        "sends/s": sent / elapsed,
-        "cpu µs": sum(r["cpu"] for r in reports) / sent * 1e6,
+        "sends/s": writers.sends_per_second(reports),
+        "cpu µs": sum(r["cpu"] for r in reports) / sum(r["sent"] for r in reports) * 1e6,
         "busy": sum(r["busy"] for r in reports),
     }
 
 
-def send_times(took: list[float]) -> dict[str, float]:
-    """p50, p90, p99 of sends that took `took` seconds, in ms."""
-    return {f"p{share * 100:g}": percentile(took, share) * 1000 for share in (0.5, 0.9, 0.99)}
-
-
 def paced(pauses_ms: tuple[float, ...] | None) -> dict[str, float]:
-    """How long a paced send took (`send_times`)."""
+    """How long a paced send took (`writers.send_times`)."""
     args = (writers.PACED_PROCESSES, writers.PACED_SENDS, writers.PACED_GAP, prelude(pauses_ms))
     reports, _, _ = anyio.run(writers._produce, *args)
-    return send_times([t for r in reports for t in r["took"]])
+    return writers.send_times([t for r in reports for t in r["took"]])
 
 
 def raw(sends: int) -> dict[str, float]:
@@ -78,7 +71,7 @@ def raw(sends: int) -> dict[str, float]:
     _, took = anyio.run(
         writers.raw_floor, writers.PACED_PROCESSES, writers.PACED_SENDS, writers.PACED_GAP
     )
-    return {"sends/s": rate, **send_times(took)}
+    return {"sends/s": rate, **writers.send_times(took)}
 
 
 def pauses_of(text: str) -> tuple[float, ...]:

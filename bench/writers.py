@@ -126,14 +126,24 @@ async def raw_floor(
     return processes * sends / elapsed, [t for r in reports for t in r["took"]]
 
 
+def sends_per_second(reports: list[dict[str, Any]]) -> float:
+    """Every producer's sends over the time from their common start to the last one's end."""
+    elapsed = max(r["done"] for r in reports) - reports[0]["start_at"]
+    return sum(r["sent"] for r in reports) / elapsed
+
+
+def send_times(took: list[float]) -> dict[str, float]:
+    """p50, p90, p99 of sends that took `took` seconds, in ms, keyed "p50" and so on."""
+    return {f"p{share * 100:g}": percentile(took, share) * 1000 for share in (0.5, 0.9, 0.99)}
+
+
 async def run(processes: int = PROCESSES, sends: int = SENDS) -> dict[str, float]:
     """Sends/s over all producers, lock errors, and whether each message arrived once."""
     reports, attempts, log_mib = await _produce(processes, sends, 0.0)
     once = len(attempts) == processes * sends and all(n == 1 for n in attempts.values())
-    elapsed = max(r["done"] for r in reports) - reports[0]["start_at"]
     return {
         "log MiB": log_mib,
-        "sends/s": sum(r["sent"] for r in reports) / elapsed,
+        "sends/s": sends_per_second(reports),
         "lock errors": sum(r["busy"] for r in reports),
         "delivered once": float(once),
         "raw sends/s": (await raw_floor(processes, sends))[0],
@@ -146,12 +156,11 @@ async def paced(
     """How long a send took (ms, p50/p90/p99) with `processes` senders each sending every
     `gap` seconds while a dispatcher delivers; the same for plain sqlite3 inserts."""
     reports, _, _ = await _produce(processes, sends, gap)
-    took = sorted(t for r in reports for t in r["took"])
-    raw = sorted((await raw_floor(processes, sends, gap))[1])
+    took = [t for r in reports for t in r["took"]]
+    raw = (await raw_floor(processes, sends, gap))[1]
     results = {}
     for label, values in (("swarmbus", took), ("raw", raw)):
-        for share in (0.5, 0.9, 0.99):
-            results[f"{label} p{share * 100:g} ms"] = percentile(values, share) * 1000
+        results |= {f"{label} {p} ms": ms for p, ms in send_times(values).items()}
     return results
 
 
