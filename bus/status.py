@@ -78,8 +78,10 @@ async def status_report(bus: Bus) -> StatusReport:
     totals, per_agent = _tally(counts.by_status)
     overdue = await bus.receipts.overdue_counts()
     delivered = await DeliveryHistory(bus.db.connector).last_deliveries()
-    agents = [_agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered, overdue, counts)
-              for ws in workspaces]  # fmt: skip
+    agents = [
+        _agent_line(ws, per_agent.pop(ws.agent_id, {}), delivered, overdue, counts)
+        for ws in workspaces
+    ]
     unrouted = {
         agent: total
         for agent, queue in per_agent.items()
